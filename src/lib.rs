@@ -1,0 +1,27 @@
+//! # carbonsim
+//!
+//! Exact, deterministic and fast simulation of China's carbon markets: national ETS allowances
+//! (CEA), CCER voluntary credits and green electricity certificates (GEC), traded through an order
+//! book and matching engine that follows the Shanghai Environment and Energy Exchange's rules.
+//!
+//! ## Overview
+//!
+//! | module | what lives there |
+//! |---|---|
+//! | [`units`] | [`Price`](units::Price) (integer fen), [`Quantity`](units::Quantity) (whole units), [`Money`](units::Money) (exact fen totals) |
+//!
+//! Layers import one way: `units` ← `book` ← `exchange` ← `scenario`, with `registry` and
+//! `compliance` beside the book and below the exchange.
+//!
+//! ## Determinism
+//!
+//! The same inputs and seed give byte-identical outputs, whatever the thread count: prices and
+//! money are integers, collections that are iterated keep insertion or key order, random numbers
+//! come from seeded ChaCha streams, and no code reads the clock.
+//!
+//! ## Data
+//!
+//! The embedded 2021–2023 series is published by the exchange. Source: Shanghai Environment and
+//! Energy Exchange.
+
+pub mod units;
