@@ -9,6 +9,7 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`units`] | [`Price`](units::Price) (integer fen), [`Quantity`](units::Quantity) (whole units), [`Money`](units::Money) (exact fen totals) |
+//! | [`report`] | whole-file output folders, SVG charts, terminal tables |
 //!
 //! Layers import one way: `units` ← `book` ← `exchange` ← `scenario`, with `registry` and
 //! `compliance` beside the book and below the exchange.
@@ -24,4 +25,5 @@
 //! The embedded 2021–2023 series is published by the exchange. Source: Shanghai Environment and
 //! Energy Exchange.
 
+pub mod report;
 pub mod units;
