@@ -25,5 +25,6 @@
 //! The embedded 2021–2023 series is published by the exchange. Source: Shanghai Environment and
 //! Energy Exchange.
 
+pub mod exchange;
 pub mod report;
 pub mod units;

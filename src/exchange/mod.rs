@@ -1,0 +1,4 @@
+//! The exchange: composes the order book, the registry and the market rules.
+
+pub mod auction;
+pub mod fees;
