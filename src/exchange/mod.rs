@@ -1,4 +1,5 @@
 //! The exchange: composes the order book, the registry and the market rules.
 
 pub mod auction;
+pub mod block;
 pub mod fees;
