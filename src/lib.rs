@@ -9,6 +9,8 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`units`] | [`Price`](units::Price) (integer fen), [`Quantity`](units::Quantity) (whole units), [`Money`](units::Money) (exact fen totals) |
+//! | [`book`] | limit order book and matching engine (price-time, picks, STP), reference book, workloads |
+//! | [`exchange`] | trading methods (auction, block board), fees; composes book, registry and rules |
 //! | [`report`] | whole-file output folders, SVG charts, terminal tables |
 //!
 //! Layers import one way: `units` ← `book` ← `exchange` ← `scenario`, with `registry` and
@@ -25,6 +27,7 @@
 //! The embedded 2021–2023 series is published by the exchange. Source: Shanghai Environment and
 //! Energy Exchange.
 
+pub mod book;
 pub mod exchange;
 pub mod report;
 pub mod units;
