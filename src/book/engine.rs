@@ -99,6 +99,17 @@ impl OrderBook {
         })
     }
 
+    /// An empty book with room for `orders` resting orders before its slab grows, so that a
+    /// simulation sized in advance never allocates while matching.
+    ///
+    /// # Errors
+    /// As [`OrderBook::new`].
+    pub fn with_capacity(config: BookConfig, orders: usize) -> Result<Self, BookError> {
+        let mut book = Self::new(config)?;
+        book.slab.reserve(orders);
+        Ok(book)
+    }
+
     fn check_config(config: &BookConfig) -> Result<usize, BookError> {
         let Band { lower, upper } = config.band;
         if lower > upper {

@@ -66,6 +66,11 @@ impl Slab {
         }
     }
 
+    /// Makes room for `additional` more slots.
+    pub fn reserve(&mut self, additional: usize) {
+        self.slots.reserve(additional);
+    }
+
     /// Takes a free slot (or grows the slab) and returns its id.
     #[inline]
     pub fn alloc(&mut self, qty: u64, owner: u32, state: u8, stp: u8) -> OrderId {

@@ -60,6 +60,9 @@ pub enum Op {
         qty: u64,
         /// Owner (aggressive owners are 1,000–1,099).
         owner: u32,
+        /// The quantity a correct price-time book fills for this order (recorded by the
+        /// generator), for adapting books whose immediate-or-cancel orders ignore their limit.
+        fillable: u64,
     },
 }
 
@@ -223,19 +226,25 @@ fn generate(
                 };
                 let qty = rng.random_range(20..=200);
                 let owner = 1_000 + rng.random_range(0..100);
-                let op = Op::Aggressive {
+                let mut op = Op::Aggressive {
                     side,
                     price,
                     qty,
                     owner,
+                    fillable: 0,
                 };
                 apply(&mut book, &op, &ids, &mut events);
+                let mut filled = 0;
                 for e in &events {
-                    if let BookEvent::Fill(f) = e
-                        && f.maker_remaining.is_zero()
-                    {
-                        live.remove(&ids, f.maker);
+                    if let BookEvent::Fill(f) = e {
+                        filled += f.quantity.units();
+                        if f.maker_remaining.is_zero() {
+                            live.remove(&ids, f.maker);
+                        }
                     }
+                }
+                if let Op::Aggressive { fillable, .. } = &mut op {
+                    *fillable = filled;
                 }
                 ops.push(op);
             }
@@ -282,6 +291,7 @@ pub fn apply(
             price,
             qty,
             owner,
+            ..
         } => book.submit(
             &NewOrder {
                 owner: OwnerId(owner),
