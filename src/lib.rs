@@ -10,7 +10,9 @@
 //! |---|---|
 //! | [`units`] | [`Price`](units::Price) (integer fen), [`Quantity`](units::Quantity) (whole units), [`Money`](units::Money) (exact fen totals) |
 //! | [`book`] | limit order book and matching engine (price-time, picks, STP), reference book, workloads |
+//! | [`compliance`] | benchmark allocation, true-up, obligations, surrender, penalties, reports, synthetic fleets |
 //! | [`exchange`] | trading methods (auction, block board), fees; composes book, registry and rules |
+//! | [`registry`] | accounts, holdings, cash, freezes, `DvP` settlement, surrender, journal |
 //! | [`report`] | whole-file output folders, SVG charts, terminal tables |
 //!
 //! Layers import one way: `units` ← `book` ← `exchange` ← `scenario`, with `registry` and
@@ -28,6 +30,8 @@
 //! Energy Exchange.
 
 pub mod book;
+pub mod compliance;
 pub mod exchange;
+pub mod registry;
 pub mod report;
 pub mod units;

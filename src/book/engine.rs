@@ -182,7 +182,9 @@ impl OrderBook {
         if quantity.is_zero() {
             return Err(RejectReason::ZeroQuantity);
         }
-        if quantity.units() % self.config.lot.units() != 0 {
+        // A lot or tick of one (every market here) needs no division on the hot path.
+        let lot = self.config.lot.units();
+        if lot != 1 && quantity.units() % lot != 0 {
             return Err(RejectReason::LotSize);
         }
         if self
@@ -199,7 +201,8 @@ impl OrderBook {
     }
 
     fn check_price(&self, price: Price) -> Result<u32, RejectReason> {
-        if price.fen() % self.config.tick_fen != 0 {
+        let tick = self.config.tick_fen;
+        if tick != 1 && price.fen() % tick != 0 {
             return Err(RejectReason::TickSize);
         }
         if !self.config.band.contains(price) {
