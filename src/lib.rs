@@ -10,6 +10,9 @@
 //! |---|---|
 //! | [`units`] | [`Price`](units::Price) (integer fen), [`Quantity`](units::Quantity) (whole units), [`Money`](units::Money) (exact fen totals) |
 //! | [`book`] | limit order book and matching engine (price-time, picks, STP), reference book, workloads |
+//! | [`calendar`] | trading days (embedded closures), sessions, times of day |
+//! | [`history`] | the published 2021–2023 series, embedded |
+//! | [`instrument`] | trading methods, bands, size rules |
 //! | [`compliance`] | benchmark allocation, true-up, obligations, surrender, penalties, reports, synthetic fleets |
 //! | [`exchange`] | trading methods (auction, block board), fees; composes book, registry and rules |
 //! | [`registry`] | accounts, holdings, cash, freezes, `DvP` settlement, surrender, journal |
@@ -30,8 +33,11 @@
 //! Energy Exchange.
 
 pub mod book;
+pub mod calendar;
 pub mod compliance;
 pub mod exchange;
+pub mod history;
+pub mod instrument;
 pub mod registry;
 pub mod report;
 pub mod units;
