@@ -16,6 +16,7 @@
 //! | [`compliance`] | benchmark allocation, true-up, obligations, surrender, penalties, reports, synthetic fleets |
 //! | [`exchange`] | trading methods (auction, block board), fees; composes book, registry and rules |
 //! | [`registry`] | accounts, holdings, cash, freezes, `DvP` settlement, surrender, journal |
+//! | [`scenario`] | the 2021–2023 replay through the exchange, its plan and reports |
 //! | [`report`] | whole-file output folders, SVG charts, terminal tables |
 //!
 //! Layers import one way: `units` ← `book` ← `exchange` ← `scenario`, with `registry` and
@@ -40,4 +41,5 @@ pub mod history;
 pub mod instrument;
 pub mod registry;
 pub mod report;
+pub mod scenario;
 pub mod units;

@@ -74,6 +74,7 @@ fn rejection(events: &[ExchangeEvent]) -> Option<&ExchangeReject> {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)]
 fn a_trading_day_reproduces_hand_computed_bars_and_balances() {
     let mut m = market();
     let cash0 = m.ex.registry().total_cash();

@@ -312,10 +312,48 @@ pub enum ComplianceError {
 /// Where an entity's eligible units are.
 #[derive(Debug, Clone, Copy)]
 pub struct Eligible<'a> {
-    /// CEA subjects that count for this cycle, surrendered in this order (oldest first).
+    /// CEA subjects that count for this cycle.
     pub allowances: &'a [SubjectId],
     /// CCER subjects eligible as offsets, cancelled in this order.
     pub offsets: &'a [SubjectId],
+    /// Surrender from every allowance subject in proportion to the entity's holdings (`true`),
+    /// or exhaust them in the order given (`false`).
+    pub pro_rata: bool,
+}
+
+/// How much of `need` to take from each holding: in order, or in proportion to the holdings
+/// (largest remainders first, ties to the earlier subject).
+fn split_need(need: Quantity, held: &[Quantity], pro_rata: bool) -> Vec<Quantity> {
+    let total: u128 = held.iter().map(|h| u128::from(h.units())).sum();
+    let need = u128::from(need.units()).min(total);
+    if !pro_rata || total == 0 {
+        let mut left = need;
+        return held
+            .iter()
+            .map(|h| {
+                let take = left.min(u128::from(h.units()));
+                left -= take;
+                Quantity::new(take as u64)
+            })
+            .collect();
+    }
+    let mut takes: Vec<u128> = held
+        .iter()
+        .map(|h| need * u128::from(h.units()) / total)
+        .collect();
+    let mut left = need - takes.iter().sum::<u128>();
+    let mut order: Vec<usize> = (0..held.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(need * u128::from(held[i].units()) % total));
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        if takes[i] < u128::from(held[i].units()) {
+            takes[i] += 1;
+            left -= 1;
+        }
+    }
+    takes.into_iter().map(|t| Quantity::new(t as u64)).collect()
 }
 
 /// Settles one deadline: each entity covers `share_pct` % of its obligation, first with
@@ -366,8 +404,16 @@ pub fn settle(
                 need = need.saturating_sub(take);
             }
         }
-        for &s in eligible.allowances {
-            let take = registry.holding(pos.account, s).available.min(need);
+        let held: Vec<Quantity> = eligible
+            .allowances
+            .iter()
+            .map(|&s| registry.holding(pos.account, s).available)
+            .collect();
+        for (&s, take) in eligible
+            .allowances
+            .iter()
+            .zip(split_need(need, &held, eligible.pro_rata))
+        {
             if !take.is_zero() {
                 registry.surrender(pos.account, s, take)?;
                 surrendered += take;
@@ -487,6 +533,7 @@ mod tests {
         let eligible = Eligible {
             allowances: &[cea],
             offsets: &[ccer],
+            pro_rata: false,
         };
         let interim = settle(
             &mut reg,
@@ -539,5 +586,24 @@ mod tests {
         reg.check_conservation().unwrap();
         let t = reg.totals(cea).unwrap();
         assert_eq!(t.surrendered.units(), 1_250);
+    }
+
+    #[test]
+    fn pro_rata_surrender_takes_from_every_vintage() {
+        let q = |v: &[u64]| v.iter().map(|&x| Quantity::new(x)).collect::<Vec<_>>();
+        assert_eq!(
+            split_need(Quantity::new(100), &q(&[300, 100]), true),
+            q(&[75, 25])
+        );
+        assert_eq!(
+            split_need(Quantity::new(100), &q(&[300, 100]), false),
+            q(&[100, 0])
+        );
+        assert_eq!(
+            split_need(Quantity::new(10), &q(&[1, 1, 1]), true),
+            q(&[1, 1, 1])
+        );
+        let takes = split_need(Quantity::new(7), &q(&[5, 5]), true);
+        assert_eq!(takes.iter().map(|t| t.units()).sum::<u64>(), 7);
     }
 }

@@ -75,8 +75,8 @@ pub struct Fleet {
 
 impl Fleet {
     /// Draws a fleet: each entity has 1–4 units of a class drawn from the mix; intensities scatter
-    /// around the class benchmark (−8 % … +12 %, so most units are short and some long, as
-    /// benchmarks are set near the balance value); outputs are then scaled to hit the target.
+    /// around the class benchmark (−10 % … +8 %: benchmarks are set near the balance value, and
+    /// the national market was slightly long overall); outputs are then scaled to hit the target.
     #[must_use]
     pub fn synthetic(config: &FleetConfig, benchmarks: &Benchmarks) -> Fleet {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
@@ -115,7 +115,7 @@ impl Fleet {
                     .to_string()
                     .parse::<f64>()
                     .unwrap_or(0.9)
-                    * rng.random_range(0.92..1.12);
+                    * rng.random_range(0.90..1.08);
                 let power = f64::from(capacity) * hours;
                 raw_total += power * intensity * (1.0 + heat_share);
                 units.push((
