@@ -42,7 +42,11 @@ fn replay_reproduces_every_published_day_and_total() {
         );
         assert_eq!(s.close, None, "no invented composite price");
     }
-    assert_eq!(result.vintages.len(), 84 * 3 - 0);
+    assert_eq!(
+        result.vintages.len(),
+        84 * 3,
+        "three vintage subjects on each of the 84 days from 2023-08-28"
+    );
     for v in &result.vintages {
         assert_eq!(v.simulated, v.published, "{} {}", v.date, v.subject);
     }

@@ -104,10 +104,11 @@ fn finish<'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, Svg<'a>, Cartesian2d<X, Y>>,
     foot: &DrawingArea<Svg<'a>, plotters::coord::Shift>,
     footnote: &str,
+    legend: SeriesLabelPosition,
 ) -> DrawResult {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .draw()?;
@@ -119,11 +120,8 @@ fn finish<'a, X: Ranged, Y: Ranged>(
 }
 
 impl LineChart {
-    /// Renders the chart as an SVG document.
-    ///
-    /// # Errors
-    /// [`ReportError::Chart`] when there is nothing to draw or drawing fails.
-    pub fn to_svg(&self) -> Result<String, ReportError> {
+    /// First and last date, and the padded value range.
+    fn extent(&self) -> Result<(NaiveDate, NaiveDate, f64, f64), ReportError> {
         let dates = self
             .series
             .iter()
@@ -146,6 +144,15 @@ impl LineChart {
             );
         let (y_lo, y_hi) = padded_range(values, true)
             .ok_or_else(|| chart_error(&self.title, "no finite values"))?;
+        Ok((first, last, y_lo, y_hi))
+    }
+
+    /// Renders the chart as an SVG document.
+    ///
+    /// # Errors
+    /// [`ReportError::Chart`] when there is nothing to draw or drawing fails.
+    pub fn to_svg(&self) -> Result<String, ReportError> {
+        let (first, last, y_lo, y_hi) = self.extent()?;
         let day = |d: NaiveDate| (d - first).num_days() as f64;
         let x_hi = day(last).max(1.0);
 
@@ -221,7 +228,13 @@ impl LineChart {
                     .label(&s.name)
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
             }
-            finish(&mut chart, &foot, &self.footnote).map_err(err)?;
+            finish(
+                &mut chart,
+                &foot,
+                &self.footnote,
+                SeriesLabelPosition::LowerRight,
+            )
+            .map_err(err)?;
             root.present().map_err(err)?;
         }
         Ok(svg)
@@ -307,7 +320,13 @@ impl BarChart {
                         Rectangle::new([(x, y - 5), (x + 18, y + 5)], colour.filled())
                     });
             }
-            finish(&mut chart, &foot, &self.footnote).map_err(err)?;
+            finish(
+                &mut chart,
+                &foot,
+                &self.footnote,
+                SeriesLabelPosition::UpperLeft,
+            )
+            .map_err(err)?;
             root.present().map_err(err)?;
         }
         Ok(svg)

@@ -3,3 +3,4 @@
 
 pub mod plan;
 pub mod replay;
+pub mod replay_report;
