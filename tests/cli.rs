@@ -81,7 +81,7 @@ fn bad_input_fails_clearly_and_writes_nothing() {
         "{err}"
     );
     assert_eq!(
-        std::fs::read_dir(&dir).map(Iterator::count).unwrap_or(0),
+        std::fs::read_dir(&dir).map_or(0, Iterator::count),
         0,
         "nothing written"
     );
