@@ -193,7 +193,8 @@ impl Exchange {
             quantity: req.quantity,
             stp: req.stp,
         };
-        let mut book_events = Vec::new();
+        let mut book_events = std::mem::take(&mut self.scratch);
+        book_events.clear();
         let id = self.listings[i].book.submit(&order, &mut book_events);
         if id.is_none() {
             self.release(req.account, req.subject, units, cash)?;
@@ -204,8 +205,9 @@ impl Exchange {
             units,
             cash,
         };
-        self.process_with_incoming(i, &book_events, Some(incoming), events)?;
-        Ok(id)
+        let result = self.process_with_incoming(i, &book_events, Some(incoming), events);
+        self.scratch = book_events;
+        result.map(|()| id)
     }
 
     /// The listed-agreement pick: takes `quantity` of the resting order `target` at its price.

@@ -141,6 +141,8 @@ pub struct Exchange {
     pub(super) time: TimeOfDay,
     pub(super) tape: Vec<Trade>,
     pub(super) bars: Vec<DailyBar>,
+    /// Reused buffer for the book's events, so a call allocates nothing once warm.
+    pub(super) scratch: Vec<crate::book::BookEvent>,
 }
 
 impl Exchange {
@@ -159,6 +161,7 @@ impl Exchange {
             time: TimeOfDay::hm(0, 0).unwrap_or_else(|| unreachable!()),
             tape: Vec::new(),
             bars: Vec::new(),
+            scratch: Vec::with_capacity(64),
         }
     }
 

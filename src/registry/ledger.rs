@@ -2,6 +2,7 @@
 //! event, so a failed operation changes nothing and the journal alone rebuilds the state.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -85,6 +86,34 @@ pub enum RegistryError {
     },
 }
 
+/// A fast hasher for small integer keys (account and subject ids): multiply-rotate in the
+/// style of rustc's FxHash. Keys are trusted ids, not adversarial input, so SipHash's
+/// flood resistance buys nothing here, and no output depends on hash order.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Account {
     name: String,
@@ -104,7 +133,7 @@ struct Subject {
 pub struct Registry {
     accounts: Vec<Account>,
     subjects: Vec<Subject>,
-    holdings: HashMap<(AccountId, SubjectId), Holding>,
+    holdings: IdMap<(AccountId, SubjectId), Holding>,
     journal: Vec<RegistryEvent>,
     admission: AdmissionRules,
     units_availability: Availability,
@@ -131,7 +160,7 @@ impl Registry {
         Registry {
             accounts: Vec::new(),
             subjects: Vec::new(),
-            holdings: HashMap::new(),
+            holdings: IdMap::default(),
             journal: Vec::new(),
             admission,
             units_availability: units,
