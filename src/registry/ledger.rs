@@ -87,7 +87,7 @@ pub enum RegistryError {
 }
 
 /// A fast hasher for small integer keys (account and subject ids): multiply-rotate in the
-/// style of rustc's FxHash. Keys are trusted ids, not adversarial input, so SipHash's
+/// style of rustc's `FxHash`. Keys are trusted ids, not adversarial input, so `SipHash`'s
 /// flood resistance buys nothing here, and no output depends on hash order.
 #[derive(Debug, Default, Clone, Copy)]
 struct IdHasher(u64);
