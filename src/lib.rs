@@ -43,3 +43,8 @@ pub mod registry;
 pub mod report;
 pub mod scenario;
 pub mod units;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
