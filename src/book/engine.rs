@@ -481,6 +481,24 @@ impl OrderBook {
         }
     }
 
+    /// The side of a resting order, or a rejection event naming the unknown id.
+    fn resting_or_reject(
+        &self,
+        id: OrderId,
+        owner: OwnerId,
+        events: &mut Vec<BookEvent>,
+    ) -> Option<Side> {
+        let side = self.resting_side(id);
+        if side.is_none() {
+            events.push(BookEvent::Rejected {
+                order: Some(id),
+                owner,
+                reason: RejectReason::UnknownOrder,
+            });
+        }
+        side
+    }
+
     fn resting_side(&self, id: OrderId) -> Option<Side> {
         self.slab.resting(id).map(|s| {
             if s.state == BUY {
@@ -493,12 +511,7 @@ impl OrderBook {
 
     /// Cancels a resting order.
     pub fn cancel(&mut self, id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
-        let Some(side) = self.resting_side(id) else {
-            events.push(BookEvent::Rejected {
-                order: Some(id),
-                owner,
-                reason: RejectReason::UnknownOrder,
-            });
+        let Some(side) = self.resting_or_reject(id, owner, events) else {
             return;
         };
         let remaining = Quantity::new(self.slab.slots[id.slot() as usize].qty);
@@ -519,12 +532,7 @@ impl OrderBook {
         to: Quantity,
         events: &mut Vec<BookEvent>,
     ) {
-        let Some(side) = self.resting_side(id) else {
-            events.push(BookEvent::Rejected {
-                order: Some(id),
-                owner,
-                reason: RejectReason::UnknownOrder,
-            });
+        let Some(side) = self.resting_or_reject(id, owner, events) else {
             return;
         };
         let slot = self.slab.slots[id.slot() as usize];
@@ -555,12 +563,7 @@ impl OrderBook {
         to: Price,
         events: &mut Vec<BookEvent>,
     ) {
-        let Some(side) = self.resting_side(id) else {
-            events.push(BookEvent::Rejected {
-                order: Some(id),
-                owner,
-                reason: RejectReason::UnknownOrder,
-            });
+        let Some(side) = self.resting_or_reject(id, owner, events) else {
             return;
         };
         let tick = match self.check_price(to) {

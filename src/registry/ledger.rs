@@ -329,33 +329,32 @@ impl Registry {
                 account,
                 subject,
                 quantity,
-            } => {
-                self.holding_mut(*account, *subject).available -= *quantity;
-                let t = &mut self.subjects[subject.0 as usize].totals;
-                t.available -= *quantity;
-                t.surrendered += *quantity;
-            }
+            } => self.retire(*account, *subject, *quantity).surrendered += *quantity,
             E::Cancelled {
                 account,
                 subject,
                 quantity,
-            } => {
-                self.holding_mut(*account, *subject).available -= *quantity;
-                let t = &mut self.subjects[subject.0 as usize].totals;
-                t.available -= *quantity;
-                t.cancelled += *quantity;
-            }
+            } => self.retire(*account, *subject, *quantity).cancelled += *quantity,
             E::Expired {
                 account,
                 subject,
                 quantity,
-            } => {
-                self.holding_mut(*account, *subject).available -= *quantity;
-                let t = &mut self.subjects[subject.0 as usize].totals;
-                t.available -= *quantity;
-                t.expired += *quantity;
-            }
+            } => self.retire(*account, *subject, *quantity).expired += *quantity,
         }
+    }
+
+    /// Takes available units out of circulation; the caller books them as surrendered,
+    /// cancelled or expired in the returned totals.
+    fn retire(
+        &mut self,
+        account: AccountId,
+        subject: SubjectId,
+        quantity: Quantity,
+    ) -> &mut SubjectTotals {
+        self.holding_mut(account, subject).available -= quantity;
+        let t = &mut self.subjects[subject.0 as usize].totals;
+        t.available -= quantity;
+        t
     }
 
     fn holding_mut(&mut self, account: AccountId, subject: SubjectId) -> &mut Holding {

@@ -3,7 +3,7 @@
 //! set beside the published one.
 //!
 //! The entities of each compliance period (2,162, then 2,257) hold their benchmark allocations
-//! and cash. Each planned trade (see [`plan`](super::plan)) is carried by a seller drawn among the
+//! and cash. Each planned trade (see [`super::plan`]) is carried by a seller drawn among the
 //! entities that hold the units (long entities first) and a buyer drawn among those that can pay
 //! (short entities first): the seller rests a limit sell, the buyer takes it with an
 //! immediate-or-cancel buy, and the exchange checks, freezes, matches and settles it like any
