@@ -24,4 +24,6 @@
 //! The embedded 2021–2023 series is published by the exchange. Source: Shanghai Environment and
 //! Energy Exchange.
 
+pub mod agents;
+pub mod scenario;
 pub mod units;
