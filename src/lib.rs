@@ -9,6 +9,8 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`units`] | [`Price`](units::Price) (integer fen), [`Quantity`](units::Quantity) (whole units), [`Money`](units::Money) (exact fen totals) |
+//! | [`agents`] | the [`Agent`](agents::Agent) trait, its market and account views, order intents, and the built-in behaviours |
+//! | [`scenario`] | scenario files, calibration statistics, the Monte Carlo driver with shards and merge |
 //!
 //! Layers import one way: `units` ← `book` ← `exchange` ← `scenario`, with `registry` and
 //! `compliance` beside the book and below the exchange.

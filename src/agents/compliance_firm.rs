@@ -24,8 +24,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccountView, Agent, DayOutcome, Fill, MarketView, OrderIntent, OrderKind, Side, affordable,
-    price_from_yuan, push_orders, quantity_ceil,
+    AccountView, Agent, DayOutcome, Fill, MarketView, OrderIntent, OrderKind, Routing, Side,
+    affordable, price_from_yuan, push_orders, quantity_ceil,
 };
 use crate::units::{Money, Price, Quantity};
 
@@ -260,8 +260,10 @@ impl ComplianceFirm {
                 kind,
                 limit,
                 want,
-                use_block,
-                p.max_listed_orders,
+                Routing {
+                    block: use_block,
+                    max_listed_orders: p.max_listed_orders,
+                },
                 out,
             );
         } else {
@@ -286,8 +288,10 @@ impl ComplianceFirm {
                 OrderKind::Limit,
                 limit,
                 want,
-                use_block,
-                p.max_listed_orders,
+                Routing {
+                    block: use_block,
+                    max_listed_orders: p.max_listed_orders,
+                },
                 out,
             );
         }
@@ -325,8 +329,10 @@ impl ComplianceFirm {
             OrderKind::Limit,
             limit,
             want,
-            false,
-            self.params.max_listed_orders,
+            Routing {
+                block: false,
+                max_listed_orders: self.params.max_listed_orders,
+            },
             out,
         );
     }

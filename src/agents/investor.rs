@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::compliance_firm::trend;
 use super::{
-    AccountView, Agent, MarketView, OrderIntent, OrderKind, Side, affordable, price_from_yuan,
-    push_orders, quantity_ceil,
+    AccountView, Agent, MarketView, OrderIntent, OrderKind, Routing, Side, affordable,
+    price_from_yuan, push_orders, quantity_ceil,
 };
 
 /// Which way the investor trades the trend.
@@ -108,8 +108,10 @@ impl Agent for Investor {
                 OrderKind::ImmediateOrCancel,
                 limit,
                 size,
-                false,
-                1,
+                Routing {
+                    block: false,
+                    max_listed_orders: 1,
+                },
                 out,
             );
         } else {
@@ -124,8 +126,10 @@ impl Agent for Investor {
                 OrderKind::ImmediateOrCancel,
                 limit,
                 size,
-                false,
-                1,
+                Routing {
+                    block: false,
+                    max_listed_orders: 1,
+                },
                 out,
             );
         }

@@ -10,8 +10,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccountView, Agent, MarketView, OrderIntent, OrderKind, Side, affordable, price_from_yuan,
-    push_orders,
+    AccountView, Agent, MarketView, OrderIntent, OrderKind, Routing, Side, affordable,
+    price_from_yuan, push_orders,
 };
 use crate::units::Quantity;
 
@@ -69,7 +69,7 @@ impl Agent for MarketMaker {
     ) {
         let p = &self.params;
         let mid = match (market.bids.first(), market.asks.first()) {
-            (Some(b), Some(a)) => (b.price.to_f64() + a.price.to_f64()) / 2.0,
+            (Some(b), Some(a)) => f64::midpoint(b.price.to_f64(), a.price.to_f64()),
             _ => market.prev_close.to_f64(),
         };
         let inventory = account.total_held(market.subject);
@@ -95,8 +95,10 @@ impl Agent for MarketMaker {
                 OrderKind::PostOnly,
                 bid,
                 size,
-                false,
-                1,
+                Routing {
+                    block: false,
+                    max_listed_orders: 1,
+                },
                 out,
             );
         }
@@ -107,8 +109,10 @@ impl Agent for MarketMaker {
             OrderKind::PostOnly,
             ask,
             size,
-            false,
-            1,
+            Routing {
+                block: false,
+                max_listed_orders: 1,
+            },
             out,
         );
     }

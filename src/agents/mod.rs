@@ -466,19 +466,27 @@ pub(crate) fn quantity_ceil(units: f64) -> Quantity {
     Quantity::new(units.ceil() as u64)
 }
 
-/// Splits `quantity` into at most `max_orders` listed orders of at most the listed maximum, or one
-/// block order when it reaches the block minimum and `use_block` is set, pushing them into `out`.
+/// How [`push_orders`] routes a quantity.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Routing {
+    /// Send one block order when the quantity reaches the block minimum.
+    pub block: bool,
+    /// Otherwise split into at most this many listed orders.
+    pub max_listed_orders: u32,
+}
+
+/// Splits `quantity` into listed orders of at most the listed maximum, or one block order, as
+/// `routing` says, pushing them into `out`.
 pub(crate) fn push_orders(
     market: &MarketView<'_>,
     side: Side,
     kind: OrderKind,
     limit: Price,
     quantity: Quantity,
-    use_block: bool,
-    max_listed_orders: u32,
+    routing: Routing,
     out: &mut Vec<OrderIntent>,
 ) {
-    if use_block && quantity >= market.sizes.block_min {
+    if routing.block && quantity >= market.sizes.block_min {
         if let Some(order) = OrderRequest::within_rules(
             market,
             side,
@@ -492,7 +500,7 @@ pub(crate) fn push_orders(
         return;
     }
     let mut left = quantity;
-    for _ in 0..max_listed_orders {
+    for _ in 0..routing.max_listed_orders {
         let Some(order) =
             OrderRequest::within_rules(market, side, Method::Listed, kind, limit, left)
         else {
@@ -668,8 +676,10 @@ mod tests {
             OrderKind::Limit,
             m.prev_close,
             q,
-            false,
-            10,
+            Routing {
+                block: false,
+                max_listed_orders: 10,
+            },
             &mut out,
         );
         let sizes: Vec<u64> = placed(&out).iter().map(|o| o.quantity.units()).collect();
@@ -681,8 +691,10 @@ mod tests {
             OrderKind::Limit,
             m.prev_close,
             q,
-            false,
-            2,
+            Routing {
+                block: false,
+                max_listed_orders: 2,
+            },
             &mut out,
         );
         assert_eq!(placed(&out).len(), 2);
@@ -693,8 +705,10 @@ mod tests {
             OrderKind::Limit,
             m.prev_close,
             q,
-            true,
-            10,
+            Routing {
+                block: true,
+                max_listed_orders: 10,
+            },
             &mut out,
         );
         let orders = placed(&out);

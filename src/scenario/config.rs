@@ -3,7 +3,7 @@
 //!
 //! Unknown fields are rejected at every level. Every validation error names the field and the
 //! offending value. The [`ScenarioConfig::content_hash`] is FNV-1a (64-bit) over the scenario's
-//! canonical JSON (fields in declaration order, numbers as serde_json prints them), so two files
+//! canonical JSON (fields in declaration order, numbers as `serde_json` prints them), so two files
 //! that parse to the same scenario have the same hash whatever their format or layout; Monte Carlo
 //! shards carry it so that shards of different scenarios are never merged.
 
@@ -220,7 +220,7 @@ pub struct ScenarioConfig {
     pub output: OutputConfig,
 }
 
-fn invalid(field: &str, value: impl ToString, reason: &str) -> ConfigError {
+fn invalid(field: &str, value: &dyn std::fmt::Display, reason: &str) -> ConfigError {
     ConfigError::Invalid {
         field: field.into(),
         value: value.to_string(),
@@ -232,7 +232,7 @@ fn check_share(field: &str, v: f64) -> Result<(), ConfigError> {
     if v.is_finite() && (0.0..=1.0).contains(&v) {
         Ok(())
     } else {
-        Err(invalid(field, v, "must be between 0 and 1"))
+        Err(invalid(field, &v, "must be between 0 and 1"))
     }
 }
 
@@ -240,7 +240,7 @@ fn check_non_negative(field: &str, v: f64) -> Result<(), ConfigError> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
-        Err(invalid(field, v, "must be a finite number >= 0"))
+        Err(invalid(field, &v, "must be a finite number >= 0"))
     }
 }
 
@@ -248,7 +248,7 @@ fn check_positive(field: &str, v: f64) -> Result<(), ConfigError> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(invalid(field, v, "must be a finite number > 0"))
+        Err(invalid(field, &v, "must be a finite number > 0"))
     }
 }
 
@@ -258,7 +258,7 @@ fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
     if p.allowance_subjects.is_empty() {
         return Err(invalid(
             &f("allowance_subjects"),
-            "[]",
+            &"[]",
             "must name at least one subject",
         ));
     }
@@ -292,17 +292,17 @@ fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
     if !(p.ccer_min_discount.is_finite() && (0.0..1.0).contains(&p.ccer_min_discount)) {
         return Err(invalid(
             &f("ccer_min_discount"),
-            p.ccer_min_discount,
+            &p.ccer_min_discount,
             "must be in [0, 1)",
         ));
     }
     if p.trend_window_days == 0 {
-        return Err(invalid(&f("trend_window_days"), 0, "must be at least 1"));
+        return Err(invalid(&f("trend_window_days"), &0, "must be at least 1"));
     }
     if p.liquidity_cash_target.is_negative() {
         return Err(invalid(
             &f("liquidity_cash_target"),
-            p.liquidity_cash_target,
+            &p.liquidity_cash_target,
             "must be >= 0",
         ));
     }
@@ -314,14 +314,14 @@ fn check_maker(p: &MarketMakerParams) -> Result<(), ConfigError> {
     if p.half_spread >= 1.0 {
         return Err(invalid(
             "behaviour.market_maker.half_spread",
-            p.half_spread,
+            &p.half_spread,
             "must be < 1",
         ));
     }
     if p.quote_size.is_zero() {
         return Err(invalid(
             "behaviour.market_maker.quote_size",
-            0,
+            &0,
             "must be at least 1",
         ));
     }
@@ -336,7 +336,11 @@ fn check_investor(p: &InvestorParams) -> Result<(), ConfigError> {
     check_positive(&format!("{F}position_share"), p.position_share)?;
     check_share(&format!("{F}position_share"), p.position_share)?;
     if p.window_days == 0 {
-        return Err(invalid(&format!("{F}window_days"), 0, "must be at least 1"));
+        return Err(invalid(
+            &format!("{F}window_days"),
+            &0,
+            "must be at least 1",
+        ));
     }
     Ok(())
 }
@@ -406,7 +410,7 @@ impl ScenarioConfig {
         if self.name.trim().is_empty() {
             return Err(invalid(
                 "name",
-                format!("{:?}", self.name),
+                &format!("{:?}", self.name),
                 "must not be empty",
             ));
         }
@@ -414,7 +418,7 @@ impl ScenarioConfig {
             if extended < CALENDAR_END {
                 return Err(invalid(
                     "calendar_end",
-                    extended,
+                    &extended,
                     "must not end before 2023-12-29",
                 ));
             }
@@ -424,7 +428,7 @@ impl ScenarioConfig {
             if date < CALENDAR_START || date > last {
                 return Err(invalid(
                     field,
-                    date,
+                    &date,
                     &format!(
                         "must lie in the calendar {CALENDAR_START}..{last} (extend it with calendar_end)"
                     ),
@@ -434,7 +438,7 @@ impl ScenarioConfig {
         if self.end < self.start {
             return Err(invalid(
                 "end",
-                self.end,
+                &self.end,
                 &format!("must not be before start {}", self.start),
             ));
         }
@@ -442,34 +446,34 @@ impl ScenarioConfig {
         if fleet.market_makers > 0 && !self.participants.market_makers {
             return Err(invalid(
                 "fleet.market_makers",
-                fleet.market_makers,
+                &fleet.market_makers,
                 "market makers are not admitted: set participants.market_makers = true",
             ));
         }
         if fleet.investors > 0 && !self.participants.investors {
             return Err(invalid(
                 "fleet.investors",
-                fleet.investors,
+                &fleet.investors,
                 "investors are not admitted: set participants.investors = true",
             ));
         }
         if fleet.compliance_firms == 0 && fleet.market_makers == 0 && fleet.investors == 0 {
             return Err(invalid(
                 "fleet.compliance_firms",
-                0,
+                &0,
                 "the fleet has no agent",
             ));
         }
         if fleet.firm_cash.is_negative() {
-            return Err(invalid("fleet.firm_cash", fleet.firm_cash, "must be >= 0"));
+            return Err(invalid("fleet.firm_cash", &fleet.firm_cash, "must be >= 0"));
         }
         if self.montecarlo.seeds == 0 {
-            return Err(invalid("montecarlo.seeds", 0, "must be at least 1"));
+            return Err(invalid("montecarlo.seeds", &0, "must be at least 1"));
         }
         if self.output.dir.trim().is_empty() {
             return Err(invalid(
                 "output.dir",
-                format!("{:?}", self.output.dir),
+                &format!("{:?}", self.output.dir),
                 "must not be empty",
             ));
         }
