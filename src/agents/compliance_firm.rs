@@ -691,3 +691,83 @@ mod tests {
         assert!((p - 81.0).abs() < 1e-9);
     }
 }
+
+#[cfg(test)]
+mod property_tests {
+    use super::super::test_support::{flat_bars, placed, position};
+    use super::super::{
+        Deadline, Holding, Level, Method, OrderRequest, PriceBand, SizeRules, agent_rng,
+    };
+    use super::*;
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the day, holdings, cash and prices, every order is inside its band and size
+        /// rules, a seller never offers more than it holds, and a buyer never commits more cash
+        /// than it has.
+        #[test]
+        fn orders_respect_band_size_holdings_and_cash(
+            seed in any::<u64>(),
+            close_fen in 100i64..20_000,
+            days_left in 0u32..300,
+            held in 0u64..5_000_000,
+            obligation in 0u64..5_000_000,
+            cash_cny in 0i64..500_000_000,
+            ask_fen in 50i64..30_000,
+        ) {
+            let close = Price::from_fen(close_fen);
+            let band = |bp_down: u32, bp_up: u32| PriceBand {
+                lower: close.scale_bp_round_half_up(bp_down).unwrap_or(close),
+                upper: close.scale_bp_round_half_up(bp_up).unwrap_or(close),
+            };
+            let deadlines = [Deadline {
+                date: NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default(),
+                trading_days_left: days_left,
+                required_share_bp: 10_000,
+            }];
+            let bars = flat_bars(8, close_fen);
+            let asks = [Level { price: Price::from_fen(ask_fen), quantity: Quantity::new(1000) }];
+            let m = MarketView {
+                subject: "CEA",
+                date: NaiveDate::from_ymd_opt(2023, 10, 9).unwrap_or_default(),
+                day_index: 500,
+                deadlines: &deadlines,
+                prev_close: close,
+                listed_band: band(9_000, 11_000),
+                block_band: band(7_000, 13_000),
+                sizes: SizeRules::default(),
+                bars: &bars,
+                bids: &[],
+                asks: &asks,
+            };
+            let holdings = [Holding { subject: "CEA", available: Quantity::new(held), frozen: Quantity::ZERO }];
+            let cash = Money::from_cny(cash_cny);
+            let account = AccountView {
+                holdings: &holdings,
+                cash_available: cash,
+                cash_frozen: Money::ZERO,
+                compliance: Some(position(obligation / 2, obligation)),
+            };
+            let mut out = Vec::new();
+            let mut firm = ComplianceFirm::new(ComplianceFirmParams { base_activity: 0.5, ..ComplianceFirmParams::default() });
+            firm.on_day(&m, &account, &mut agent_rng(seed, 3), &mut out);
+            let orders: Vec<OrderRequest> = placed(&out);
+            let mut sold = 0u64;
+            let mut cost = Money::ZERO;
+            for o in &orders {
+                prop_assert!(m.band(o.method).contains(o.limit));
+                match o.method {
+                    Method::Listed => prop_assert!(o.quantity.units() < 100_000),
+                    Method::Block => prop_assert!(o.quantity.units() >= 100_000),
+                }
+                match o.side {
+                    Side::Sell => sold += o.quantity.units(),
+                    Side::Buy => cost += o.limit * o.quantity,
+                }
+            }
+            prop_assert!(sold <= held);
+            prop_assert!(cost <= cash);
+        }
+    }
+}
