@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AccountView, Agent, DayOutcome, Fill, MarketView, OrderIntent, OrderKind, Routing, Side,
-    affordable, price_from_yuan, push_orders, quantity_ceil,
+    affordable, budget_from_yuan, price_from_yuan, push_orders, quantity_ceil,
 };
 use crate::units::{Money, Price, Quantity};
 
@@ -227,8 +227,11 @@ impl ComplianceFirm {
             return;
         }
         let fraction = p.min_trade_fraction + (1.0 - p.min_trade_fraction) * u;
-        let use_block = block_draw < p.block_probability;
-        if gap > 0 {
+        let routing = Routing {
+            block: block_draw < p.block_probability,
+            max_listed_orders: p.max_listed_orders,
+        };
+        let (side, kind, limit, want) = if gap > 0 {
             let Some(pos) = account.compliance else {
                 return;
             };
@@ -242,30 +245,15 @@ impl ComplianceFirm {
                 };
             let bid = (expected * (1.0 + p.bid_markup + p.urgency_markup * u)).min(penalty_per_t);
             let limit = market.listed_band.clamp(price_from_yuan(bid));
-            let spendable = account.total_cash().to_f64() * (1.0 - p.cash_buffer_share);
-            let cash = Money::from_fen((spendable.max(0.0) * 100.0) as i128);
+            let cash =
+                budget_from_yuan(account.total_cash().to_f64() * (1.0 - p.cash_buffer_share));
             let want = quantity_ceil(gap_f * fraction).min(affordable(cash, limit));
-            if want.is_zero() {
-                return;
-            }
             let kind = if u >= p.taker_urgency && !market.asks.is_empty() {
                 OrderKind::MarketWithProtection
             } else {
                 OrderKind::Limit
             };
-            out.push(OrderIntent::CancelMyOpenOrders);
-            push_orders(
-                market,
-                Side::Buy,
-                kind,
-                limit,
-                want,
-                Routing {
-                    block: use_block,
-                    max_listed_orders: p.max_listed_orders,
-                },
-                out,
-            );
+            (Side::Buy, kind, limit, want)
         } else {
             let surplus = (-gap) as f64;
             let needs_cash = account.total_cash() < p.liquidity_cash_target;
@@ -276,25 +264,15 @@ impl ComplianceFirm {
             let keep = if needs_cash { 0.0 } else { p.banking_share };
             let held_here = account.total_held(market.subject);
             let want = quantity_ceil(surplus * (1.0 - keep) * fraction).min(held_here);
-            if want.is_zero() {
-                return;
-            }
             let ask = expected * (1.0 - p.ask_discount - p.urgency_discount * u);
             let limit = market.listed_band.clamp(price_from_yuan(ask));
-            out.push(OrderIntent::CancelMyOpenOrders);
-            push_orders(
-                market,
-                Side::Sell,
-                OrderKind::Limit,
-                limit,
-                want,
-                Routing {
-                    block: use_block,
-                    max_listed_orders: p.max_listed_orders,
-                },
-                out,
-            );
+            (Side::Sell, OrderKind::Limit, limit, want)
+        };
+        if want.is_zero() {
+            return;
         }
+        out.push(OrderIntent::CancelMyOpenOrders);
+        push_orders(market, side, kind, limit, want, routing, out);
     }
 
     fn decide_offsets(
@@ -316,8 +294,8 @@ impl ComplianceFirm {
             return;
         }
         let limit = market.listed_band.clamp(price_from_yuan(ceiling));
-        let spendable = account.total_cash().to_f64() * (1.0 - self.params.cash_buffer_share);
-        let cash = Money::from_fen((spendable.max(0.0) * 100.0) as i128);
+        let cash =
+            budget_from_yuan(account.total_cash().to_f64() * (1.0 - self.params.cash_buffer_share));
         let want = want.min(affordable(cash, limit));
         if want.is_zero() {
             return;
@@ -418,12 +396,7 @@ mod tests {
             quantity: Quantity::new(500),
         }];
         let m = market(&d, &bars, &[], &asks);
-        let account = AccountView {
-            holdings,
-            cash_available: cash,
-            cash_frozen: Money::ZERO,
-            compliance: Some(position(obligation / 2, obligation)),
-        };
+        let account = account(holdings, cash, Some(position(obligation / 2, obligation)));
         let mut out = Vec::new();
         firm.on_day(&m, &account, &mut agent_rng(seed, 0), &mut out);
         placed(&out)
@@ -512,12 +485,11 @@ mod tests {
         bars[9].close = Price::from_fen(5500);
         let m = market(&d, &bars, &[], &[]);
         let holdings = cea(200_000);
-        let account = AccountView {
-            holdings: &holdings,
-            cash_available: Money::from_cny(1_000_000),
-            cash_frozen: Money::ZERO,
-            compliance: Some(position(50_000, 100_000)),
-        };
+        let account = account(
+            &holdings,
+            Money::from_cny(1_000_000),
+            Some(position(50_000, 100_000)),
+        );
         let mut out = Vec::new();
         ComplianceFirm::new(always_active()).on_day(&m, &account, &mut agent_rng(1, 0), &mut out);
         assert!(out.is_empty());
@@ -551,12 +523,7 @@ mod tests {
         let m = market(&d, &bars, &[], &[]);
         let mut pos = position(0, 1_000_000);
         pos.penalty.shortfall_deducted = false;
-        let account = AccountView {
-            holdings: &[],
-            cash_available: Money::from_cny(1_000_000_000),
-            cash_frozen: Money::ZERO,
-            compliance: Some(pos),
-        };
+        let account = account(&[], Money::from_cny(1_000_000_000), Some(pos));
         let mut out = Vec::new();
         ComplianceFirm::new(always_active()).on_day(&m, &account, &mut agent_rng(1, 0), &mut out);
         // 30,000 CNY over 1 Mt is 0.03 CNY/t: the bid falls to the band's floor.
@@ -611,12 +578,11 @@ mod tests {
         let bars = flat_bars(10, 5000);
         let mut firm = ComplianceFirm::new(always_active());
         let holdings = cea(0);
-        let account = AccountView {
-            holdings: &holdings,
-            cash_available: Money::from_cny(1_000_000_000),
-            cash_frozen: Money::ZERO,
-            compliance: Some(position(0, 1_000_000)),
-        };
+        let account = account(
+            &holdings,
+            Money::from_cny(1_000_000_000),
+            Some(position(0, 1_000_000)),
+        );
         let mut out = Vec::new();
         firm.on_day(
             &market(&d, &bars, &[], &[]),
@@ -673,12 +639,7 @@ mod tests {
     fn uncovered_accounts_do_nothing_and_penalty_price_is_reported() {
         let d = deadline(1);
         let m = market(&d, &[], &[], &[]);
-        let account = AccountView {
-            holdings: &[],
-            cash_available: Money::from_cny(1000),
-            cash_frozen: Money::ZERO,
-            compliance: None,
-        };
+        let account = account(&[], Money::from_cny(1000), None);
         let mut out = Vec::new();
         ComplianceFirm::new(always_active()).on_day(&m, &account, &mut agent_rng(1, 0), &mut out);
         assert!(out.is_empty());
@@ -694,7 +655,7 @@ mod tests {
 
 #[cfg(test)]
 mod property_tests {
-    use super::super::test_support::{flat_bars, placed, position};
+    use super::super::test_support::{account, flat_bars, placed, position};
     use super::super::{
         Deadline, Holding, Level, Method, OrderRequest, PriceBand, SizeRules, agent_rng,
     };
@@ -743,12 +704,7 @@ mod property_tests {
             };
             let holdings = [Holding { subject: "CEA", available: Quantity::new(held), frozen: Quantity::ZERO }];
             let cash = Money::from_cny(cash_cny);
-            let account = AccountView {
-                holdings: &holdings,
-                cash_available: cash,
-                cash_frozen: Money::ZERO,
-                compliance: Some(position(obligation / 2, obligation)),
-            };
+            let account = account(&holdings, cash, Some(position(obligation / 2, obligation)));
             let mut out = Vec::new();
             let mut firm = ComplianceFirm::new(ComplianceFirmParams { base_activity: 0.5, ..ComplianceFirmParams::default() });
             firm.on_day(&m, &account, &mut agent_rng(seed, 3), &mut out);

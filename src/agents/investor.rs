@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::compliance_firm::trend;
 use super::{
     AccountView, Agent, MarketView, OrderIntent, OrderKind, Routing, Side, affordable,
-    price_from_yuan, push_orders, quantity_ceil,
+    budget_from_yuan, price_from_yuan, push_orders, quantity_ceil,
 };
 
 /// Which way the investor trades the trend.
@@ -100,7 +100,7 @@ impl Agent for Investor {
                 .listed_band
                 .clamp(price_from_yuan(close * (1.0 + p.aggression)));
             let budget = account.cash_available.to_f64() * p.position_share;
-            let cash = crate::units::Money::from_fen((budget.max(0.0) * 100.0) as i128);
+            let cash = budget_from_yuan(budget);
             let size = affordable(cash, limit);
             push_orders(
                 market,
@@ -108,10 +108,7 @@ impl Agent for Investor {
                 OrderKind::ImmediateOrCancel,
                 limit,
                 size,
-                Routing {
-                    block: false,
-                    max_listed_orders: 1,
-                },
+                Routing::ONE_LISTED,
                 out,
             );
         } else {
@@ -126,10 +123,7 @@ impl Agent for Investor {
                 OrderKind::ImmediateOrCancel,
                 limit,
                 size,
-                Routing {
-                    block: false,
-                    max_listed_orders: 1,
-                },
+                Routing::ONE_LISTED,
                 out,
             );
         }
@@ -153,12 +147,7 @@ mod tests {
             available: Quantity::new(10_000),
             frozen: Quantity::ZERO,
         }];
-        let account = AccountView {
-            holdings: &holdings,
-            cash_available: Money::from_cny(1_000_000),
-            cash_frozen: Money::ZERO,
-            compliance: None,
-        };
+        let account = account(&holdings, Money::from_cny(1_000_000), None);
         let params = InvestorParams {
             style,
             activity: 1.0,

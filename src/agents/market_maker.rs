@@ -95,10 +95,7 @@ impl Agent for MarketMaker {
                 OrderKind::PostOnly,
                 bid,
                 size,
-                Routing {
-                    block: false,
-                    max_listed_orders: 1,
-                },
+                Routing::ONE_LISTED,
                 out,
             );
         }
@@ -109,10 +106,7 @@ impl Agent for MarketMaker {
             OrderKind::PostOnly,
             ask,
             size,
-            Routing {
-                block: false,
-                max_listed_orders: 1,
-            },
+            Routing::ONE_LISTED,
             out,
         );
     }
@@ -133,12 +127,7 @@ mod tests {
             available: Quantity::new(inventory),
             frozen: Quantity::ZERO,
         }];
-        let account = AccountView {
-            holdings: &holdings,
-            cash_available: Money::from_cny(10_000_000),
-            cash_frozen: Money::ZERO,
-            compliance: None,
-        };
+        let account = account(&holdings, Money::from_cny(10_000_000), None);
         let mut out = Vec::new();
         MarketMaker::new(MarketMakerParams::default()).on_day(
             &m,

@@ -456,6 +456,16 @@ pub(crate) fn price_from_yuan(yuan: f64) -> Price {
     Price::try_from_fen(fen as i64).unwrap_or(Price::MAX)
 }
 
+/// Turns an `f64` amount of yuan into money, truncated to the fen and floored at zero (a budget:
+/// never more than the heuristic allows).
+#[must_use]
+pub(crate) fn budget_from_yuan(yuan: f64) -> Money {
+    if !yuan.is_finite() || yuan <= 0.0 {
+        return Money::ZERO;
+    }
+    Money::from_fen((yuan * 100.0) as i128)
+}
+
 /// Turns a non-negative `f64` count into a whole quantity, rounding up (a buyer short of 0.2 t
 /// needs 1 t).
 #[must_use]
@@ -473,6 +483,14 @@ pub(crate) struct Routing {
     pub block: bool,
     /// Otherwise split into at most this many listed orders.
     pub max_listed_orders: u32,
+}
+
+impl Routing {
+    /// One listed order at most.
+    pub const ONE_LISTED: Routing = Routing {
+        block: false,
+        max_listed_orders: 1,
+    };
 }
 
 /// Splits `quantity` into listed orders of at most the listed maximum, or one block order, as
@@ -598,6 +616,20 @@ pub(crate) mod test_support {
                 fine: Money::from_cny(30_000),
                 shortfall_deducted: true,
             },
+        }
+    }
+
+    /// An account with `holdings`, `cash` available and an optional compliance position.
+    pub fn account<'a>(
+        holdings: &'a [Holding<'a>],
+        cash: Money,
+        compliance: Option<CompliancePosition>,
+    ) -> AccountView<'a> {
+        AccountView {
+            holdings,
+            cash_available: cash,
+            cash_frozen: Money::ZERO,
+            compliance,
         }
     }
 
