@@ -364,6 +364,18 @@ impl OrderRequest {
     }
 }
 
+impl OrderRequest {
+    /// The same order picking visible level `level` of the other side (0 = best; the listed rules
+    /// show five levels, so values above 4 become 4).
+    #[must_use]
+    pub fn at_level(self, level: u8) -> OrderRequest {
+        OrderRequest {
+            level: Some(level.min(4)),
+            ..self
+        }
+    }
+}
+
 /// What an agent asks the exchange to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -694,6 +706,8 @@ mod tests {
             Quantity::new(99_999),
         );
         assert_eq!(small_block, None);
+        assert_eq!(o.at_level(2).level, Some(2));
+        assert_eq!(o.at_level(9).level, Some(4));
     }
 
     #[test]
