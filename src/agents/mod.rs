@@ -714,53 +714,34 @@ mod tests {
     fn push_orders_splits_listed_and_keeps_block_whole() {
         let (d, bars) = (deadline(10), flat_bars(1, 5000));
         let m = market(&d, &bars, &[], &[]);
-        let mut out = Vec::new();
-        let q = Quantity::new(250_000);
-        push_orders(
-            &m,
-            Side::Buy,
-            OrderKind::Limit,
-            m.prev_close,
-            q,
-            Routing {
-                block: false,
-                max_listed_orders: 10,
-            },
-            &mut out,
+        let split = |block, max_listed_orders| {
+            let mut out = Vec::new();
+            let routing = Routing {
+                block,
+                max_listed_orders,
+            };
+            let q = Quantity::new(250_000);
+            push_orders(
+                &m,
+                Side::Buy,
+                OrderKind::Limit,
+                m.prev_close,
+                q,
+                routing,
+                &mut out,
+            );
+            placed(&out)
+                .iter()
+                .map(|o| (o.method, o.quantity.units()))
+                .collect::<Vec<_>>()
+        };
+        let listed = |q| (Method::Listed, q);
+        assert_eq!(
+            split(false, 10),
+            [listed(99_999), listed(99_999), listed(50_002)]
         );
-        let sizes: Vec<u64> = placed(&out).iter().map(|o| o.quantity.units()).collect();
-        assert_eq!(sizes, vec![99_999, 99_999, 50_002]);
-        out.clear();
-        push_orders(
-            &m,
-            Side::Buy,
-            OrderKind::Limit,
-            m.prev_close,
-            q,
-            Routing {
-                block: false,
-                max_listed_orders: 2,
-            },
-            &mut out,
-        );
-        assert_eq!(placed(&out).len(), 2);
-        out.clear();
-        push_orders(
-            &m,
-            Side::Buy,
-            OrderKind::Limit,
-            m.prev_close,
-            q,
-            Routing {
-                block: true,
-                max_listed_orders: 10,
-            },
-            &mut out,
-        );
-        let orders = placed(&out);
-        assert_eq!(orders.len(), 1);
-        assert_eq!(orders[0].method, Method::Block);
-        assert_eq!(orders[0].quantity, q);
+        assert_eq!(split(false, 2), [listed(99_999), listed(99_999)]);
+        assert_eq!(split(true, 10), [(Method::Block, 250_000)]);
     }
 
     #[test]
