@@ -589,7 +589,7 @@ impl From<Quantity> for Decimal {
 }
 
 macro_rules! serde_as_string {
-    ($ty:ty, $expecting:literal) => {
+    ($ty:ty, $expecting:literal, $entry:ident) => {
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_str(self)
@@ -614,18 +614,29 @@ macro_rules! serde_as_string {
                         self.visit_str(&v.to_string())
                     }
                 }
-                deserializer.deserialize_any(Visitor)
+                deserializer.$entry(Visitor)
             }
         }
     };
 }
 
-serde_as_string!(Price, "a price as a decimal string such as \"54.22\"");
+// Prices and money are read from strings only, so a float never stands between the text and the
+// exact value; whole quantities may also be integers.
+serde_as_string!(
+    Price,
+    "a price as a decimal string such as \"54.22\"",
+    deserialize_str
+);
 serde_as_string!(
     Money,
-    "an amount of money as a decimal string such as \"210230053.25\""
+    "an amount of money as a decimal string such as \"210230053.25\"",
+    deserialize_str
 );
-serde_as_string!(Quantity, "a whole quantity such as \"4103953\"");
+serde_as_string!(
+    Quantity,
+    "a whole quantity such as \"4103953\"",
+    deserialize_any
+);
 
 #[cfg(test)]
 mod tests {

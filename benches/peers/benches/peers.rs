@@ -1,0 +1,53 @@
+//! carbonsim's order book side by side with matchcore 0.4 and orderbook-rs 0.15 on the same
+//! seeded 1,000,000-operation streams, in one criterion group per stream.
+//!
+//! Run: `cargo bench -p carbonsim-peers`. Each iteration replays the whole stream into a fresh
+//! book built outside the timed region; throughput is reported per operation.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use carbonsim::book::workload::{self, Workload};
+use carbonsim_peers::{Carbonsim, Matchcore, OrderbookRs};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+
+const OPS: usize = 1_000_000;
+const SEED: u64 = 42;
+
+fn compare(c: &mut Criterion, w: &Workload) {
+    let expected = Carbonsim::new(w).run(w);
+    let mut group = c.benchmark_group(format!("book/{}", w.name));
+    group.throughput(Throughput::Elements(w.ops.len() as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("carbonsim", |b| {
+        b.iter_batched_ref(
+            || Carbonsim::new(w),
+            |book| assert_eq!(black_box(book.run(w)), expected),
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function("matchcore", |b| {
+        b.iter_batched_ref(
+            || Matchcore::new(w),
+            |book| assert_eq!(black_box(book.run(w)), expected),
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function("orderbook-rs", |b| {
+        b.iter_batched_ref(
+            || OrderbookRs::new(w),
+            |book| assert_eq!(black_box(book.run(w)), expected),
+            BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+}
+
+fn streams(c: &mut Criterion) {
+    compare(c, &workload::steady(SEED, OPS));
+    compare(c, &workload::deep(SEED, OPS));
+}
+
+criterion_group!(benches, streams);
+criterion_main!(benches);

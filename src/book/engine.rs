@@ -1,0 +1,803 @@
+//! The matching engine for one subject: entry checks, price-time matching, self-trade
+//! prevention, picks, modifications, end-of-day expiry and queries.
+
+use thiserror::Error;
+
+use super::events::{BookEvent, CancelReason, Fill, RejectReason};
+use super::ladder::{Ladder, NIL};
+use super::slab::{self, BUY, SELL, Slab, TRANSIENT};
+use super::types::{
+    Band, BookConfig, NewOrder, OrderId, OrderKind, OrderStatus, OwnerId, SelfTradePrevention, Side,
+};
+use crate::units::{Price, Quantity};
+
+/// The most ticks a day's band may span (a ±30 % band around 10,000 CNY is 600,000 ticks).
+pub const MAX_BAND_TICKS: i64 = 4_000_000;
+
+/// Misuse of the book's configuration (orders themselves are never errors: they are rejected
+/// with an event).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BookError {
+    /// The band's lower limit is above its upper limit.
+    #[error("band lower limit {lower} is above upper limit {upper}")]
+    InvertedBand {
+        /// Lower limit.
+        lower: Price,
+        /// Upper limit.
+        upper: Price,
+    },
+    /// The band spans more ticks than the ladder allows.
+    #[error("band {lower}..{upper} spans more than {max} ticks")]
+    BandTooWide {
+        /// Lower limit.
+        lower: Price,
+        /// Upper limit.
+        upper: Price,
+        /// The limit.
+        max: i64,
+    },
+    /// The tick or lot is zero or negative.
+    #[error("tick {tick_fen} fen and lot {lot} must both be positive")]
+    BadIncrement {
+        /// Tick in fen.
+        tick_fen: i64,
+        /// Lot.
+        lot: Quantity,
+    },
+    /// A new day's band was set while orders still rest.
+    #[error("cannot change the band while {resting} orders rest; expire them first")]
+    NotEmpty {
+        /// Resting orders.
+        resting: usize,
+    },
+}
+
+/// One price level as the market sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DepthLevel {
+    /// The level's price.
+    pub price: Price,
+    /// Open quantity at that price.
+    pub quantity: Quantity,
+}
+
+/// A limit order book for one subject. See the [module documentation](super) for the rules.
+#[derive(Debug, Clone)]
+pub struct OrderBook {
+    config: BookConfig,
+    lower_fen: i64,
+    bids: Ladder,
+    asks: Ladder,
+    slab: Slab,
+    seq: u64,
+}
+
+/// An incoming order being matched.
+struct Taker {
+    id: OrderId,
+    owner: u32,
+    side: Side,
+    limit: u32,
+    remaining: u64,
+    stp: SelfTradePrevention,
+}
+
+impl OrderBook {
+    /// An empty book with these rules.
+    ///
+    /// # Errors
+    /// [`BookError`] for an inverted or oversized band, or a non-positive tick or lot.
+    pub fn new(config: BookConfig) -> Result<Self, BookError> {
+        let ticks = Self::check_config(&config)?;
+        Ok(OrderBook {
+            lower_fen: config.band.lower.fen(),
+            bids: Ladder::new(ticks, true),
+            asks: Ladder::new(ticks, false),
+            slab: Slab::new(),
+            seq: 0,
+            config,
+        })
+    }
+
+    /// An empty book with room for `orders` resting orders before its slab grows, so that a
+    /// simulation sized in advance never allocates while matching.
+    ///
+    /// # Errors
+    /// As [`OrderBook::new`].
+    pub fn with_capacity(config: BookConfig, orders: usize) -> Result<Self, BookError> {
+        let mut book = Self::new(config)?;
+        book.slab.reserve(orders);
+        Ok(book)
+    }
+
+    fn check_config(config: &BookConfig) -> Result<usize, BookError> {
+        let Band { lower, upper } = config.band;
+        if lower > upper {
+            return Err(BookError::InvertedBand { lower, upper });
+        }
+        if config.tick_fen <= 0 || config.lot.is_zero() {
+            return Err(BookError::BadIncrement {
+                tick_fen: config.tick_fen,
+                lot: config.lot,
+            });
+        }
+        let span = upper.fen() - lower.fen();
+        if span >= MAX_BAND_TICKS {
+            return Err(BookError::BandTooWide {
+                lower,
+                upper,
+                max: MAX_BAND_TICKS,
+            });
+        }
+        Ok(span as usize + 1)
+    }
+
+    /// Starts a new day with new rules (usually a new band around the previous close).
+    ///
+    /// # Errors
+    /// [`BookError::NotEmpty`] while orders rest (call [`OrderBook::end_of_day`] first), or a bad
+    /// configuration; the book is unchanged.
+    pub fn reset_day(&mut self, config: BookConfig) -> Result<(), BookError> {
+        if self.slab.live() > 0 {
+            return Err(BookError::NotEmpty {
+                resting: self.slab.live(),
+            });
+        }
+        let ticks = Self::check_config(&config)?;
+        self.bids = Ladder::new(ticks, true);
+        self.asks = Ladder::new(ticks, false);
+        self.lower_fen = config.band.lower.fen();
+        self.config = config;
+        Ok(())
+    }
+
+    /// The rules in force.
+    #[must_use]
+    pub fn config(&self) -> &BookConfig {
+        &self.config
+    }
+
+    #[inline]
+    fn price_of(&self, tick: u32) -> Price {
+        Price::from_fen(self.lower_fen + i64::from(tick))
+    }
+
+    #[inline]
+    fn ladder(&self, side: Side) -> &Ladder {
+        match side {
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
+        }
+    }
+
+    #[inline]
+    fn ladder_mut(&mut self, side: Side) -> &mut Ladder {
+        match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        }
+    }
+
+    fn check_quantity(&self, quantity: Quantity) -> Result<(), RejectReason> {
+        if quantity.is_zero() {
+            return Err(RejectReason::ZeroQuantity);
+        }
+        // A lot or tick of one (every market here) needs no division on the hot path.
+        let lot = self.config.lot.units();
+        if lot != 1 && quantity.units() % lot != 0 {
+            return Err(RejectReason::LotSize);
+        }
+        if self
+            .config
+            .max_quantity_exclusive
+            .is_some_and(|m| quantity >= m)
+        {
+            return Err(RejectReason::AboveMaximumQuantity);
+        }
+        if self.config.min_quantity.is_some_and(|m| quantity < m) {
+            return Err(RejectReason::BelowMinimumQuantity);
+        }
+        Ok(())
+    }
+
+    fn check_price(&self, price: Price) -> Result<u32, RejectReason> {
+        let tick = self.config.tick_fen;
+        if tick != 1 && price.fen() % tick != 0 {
+            return Err(RejectReason::TickSize);
+        }
+        if !self.config.band.contains(price) {
+            return Err(RejectReason::OutsideBand);
+        }
+        Ok((price.fen() - self.lower_fen) as u32)
+    }
+
+    /// Whether an incoming order at ladder index `limit` would trade with the other side's best.
+    #[inline]
+    fn crosses(&self, side: Side, limit: u32) -> bool {
+        match side {
+            Side::Buy => self.asks.best().is_some_and(|a| a <= limit),
+            Side::Sell => self.bids.best().is_some_and(|b| b >= limit),
+        }
+    }
+
+    /// Submits a new order; every outcome is appended to `events`.
+    ///
+    /// Returns the order's id if it was accepted (it may have traded and left the book already).
+    pub fn submit(&mut self, order: &NewOrder, events: &mut Vec<BookEvent>) -> Option<OrderId> {
+        let reject = |reason| BookEvent::Rejected {
+            order: None,
+            owner: order.owner,
+            reason,
+        };
+        if let Err(reason) = self.check_quantity(order.quantity) {
+            events.push(reject(reason));
+            return None;
+        }
+        let limit = if order.kind == OrderKind::MarketWithProtection {
+            match order.side {
+                Side::Buy => (self.config.band.upper.fen() - self.lower_fen) as u32,
+                Side::Sell => 0,
+            }
+        } else {
+            match self.check_price(order.price) {
+                Ok(t) => t,
+                Err(reason) => {
+                    events.push(reject(reason));
+                    return None;
+                }
+            }
+        };
+        if order.kind == OrderKind::PostOnly && self.crosses(order.side, limit) {
+            events.push(reject(RejectReason::PostOnlyWouldTake));
+            return None;
+        }
+        let qty = order.quantity.units();
+        let id = self
+            .slab
+            .alloc(qty, order.owner.0, TRANSIENT, slab::stp_code(order.stp));
+        events.push(BookEvent::Accepted {
+            order: id,
+            owner: order.owner,
+            side: order.side,
+            kind: order.kind,
+            price: self.price_of(limit),
+            quantity: order.quantity,
+        });
+        if order.kind == OrderKind::FillOrKill && !self.can_fill_in_full(order, limit) {
+            events.push(BookEvent::Cancelled {
+                order: id,
+                remaining: order.quantity,
+                reason: CancelReason::FillOrKillKilled,
+            });
+            self.slab.free(id.slot());
+            return Some(id);
+        }
+        let mut taker = Taker {
+            id,
+            owner: order.owner.0,
+            side: order.side,
+            limit,
+            remaining: qty,
+            stp: order.stp,
+        };
+        let stopped = self.match_taker(&mut taker, events);
+        self.finish_taker(&taker, order.kind, stopped, events);
+        Some(id)
+    }
+
+    /// After matching: rest a limit remainder, or cancel what is left.
+    fn finish_taker(
+        &mut self,
+        taker: &Taker,
+        kind: OrderKind,
+        stopped_by_stp: bool,
+        events: &mut Vec<BookEvent>,
+    ) {
+        if taker.remaining == 0 {
+            self.slab.free(taker.id.slot());
+            return;
+        }
+        if stopped_by_stp {
+            events.push(BookEvent::Cancelled {
+                order: taker.id,
+                remaining: Quantity::new(taker.remaining),
+                reason: CancelReason::SelfTrade,
+            });
+            self.slab.free(taker.id.slot());
+            return;
+        }
+        match kind {
+            OrderKind::Limit | OrderKind::PostOnly => {
+                self.rest(taker.id, taker.side, taker.limit, taker.remaining);
+            }
+            OrderKind::ImmediateOrCancel
+            | OrderKind::MarketWithProtection
+            | OrderKind::FillOrKill => {
+                events.push(BookEvent::Cancelled {
+                    order: taker.id,
+                    remaining: Quantity::new(taker.remaining),
+                    reason: CancelReason::ImmediateRemainder,
+                });
+                self.slab.free(taker.id.slot());
+            }
+        }
+    }
+
+    /// Whether a fill-or-kill order can trade its whole quantity, honouring self-trade
+    /// prevention: own orders are skipped under cancel-maker and stop the order otherwise.
+    fn can_fill_in_full(&self, order: &NewOrder, limit: u32) -> bool {
+        let book = self.ladder(order.side.opposite());
+        let mut need = order.quantity.units();
+        for tick in book.iter_from_best() {
+            let beyond = match order.side {
+                Side::Buy => tick > limit,
+                Side::Sell => tick < limit,
+            };
+            if beyond {
+                return false;
+            }
+            let mut cur = book.levels[tick as usize].head;
+            while cur != NIL {
+                let s = &self.slab.slots[cur as usize];
+                if s.owner == order.owner.0 {
+                    if order.stp != SelfTradePrevention::CancelMaker {
+                        return false;
+                    }
+                } else if s.qty >= need {
+                    return true;
+                } else {
+                    need -= s.qty;
+                }
+                cur = s.next;
+            }
+        }
+        false
+    }
+
+    /// Matches an incoming order against the other side; returns whether self-trade prevention
+    /// stopped it.
+    fn match_taker(&mut self, taker: &mut Taker, events: &mut Vec<BookEvent>) -> bool {
+        let maker_side = taker.side.opposite();
+        while taker.remaining > 0 {
+            let Some(tick) = self.ladder(maker_side).best() else {
+                return false;
+            };
+            let beyond = match taker.side {
+                Side::Buy => tick > taker.limit,
+                Side::Sell => tick < taker.limit,
+            };
+            if beyond {
+                return false;
+            }
+            let price = self.price_of(tick);
+            let mut stop = false;
+            while taker.remaining > 0 {
+                let head = self.ladder(maker_side).levels[tick as usize].head;
+                if head == NIL {
+                    break;
+                }
+                let maker = self.slab.slots[head as usize];
+                if maker.owner == taker.owner {
+                    match taker.stp {
+                        SelfTradePrevention::CancelTaker => {
+                            stop = true;
+                            break;
+                        }
+                        SelfTradePrevention::CancelMaker | SelfTradePrevention::CancelBoth => {
+                            let id = OrderId::new(head, maker.generation);
+                            events.push(BookEvent::Cancelled {
+                                order: id,
+                                remaining: Quantity::new(maker.qty),
+                                reason: CancelReason::SelfTrade,
+                            });
+                            self.unlink(maker_side, head);
+                            self.slab.free(head);
+                            if taker.stp == SelfTradePrevention::CancelBoth {
+                                stop = true;
+                                break;
+                            }
+                            continue;
+                        }
+                    }
+                }
+                let q = taker.remaining.min(maker.qty);
+                taker.remaining -= q;
+                let maker_left = maker.qty - q;
+                self.seq += 1;
+                events.push(BookEvent::Fill(Fill {
+                    seq: self.seq,
+                    taker: taker.id,
+                    maker: OrderId::new(head, maker.generation),
+                    taker_owner: OwnerId(taker.owner),
+                    maker_owner: OwnerId(maker.owner),
+                    taker_side: taker.side,
+                    price,
+                    quantity: Quantity::new(q),
+                    taker_remaining: Quantity::new(taker.remaining),
+                    maker_remaining: Quantity::new(maker_left),
+                }));
+                if maker_left == 0 {
+                    self.unlink(maker_side, head);
+                    self.slab.free(head);
+                } else {
+                    self.slab.slots[head as usize].qty = maker_left;
+                    self.ladder_mut(maker_side).levels[tick as usize].total -= q;
+                }
+            }
+            if stop {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Appends an order at the tail of its level.
+    fn rest(&mut self, id: OrderId, side: Side, tick: u32, qty: u64) {
+        let slot = id.slot();
+        let ladder = match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        let level = &mut ladder.levels[tick as usize];
+        let tail = level.tail;
+        level.tail = slot;
+        level.total += qty;
+        if tail == NIL {
+            level.head = slot;
+            ladder.occupy(tick);
+        } else {
+            self.slab.slots[tail as usize].next = slot;
+        }
+        let s = &mut self.slab.slots[slot as usize];
+        s.prev = tail;
+        s.next = NIL;
+        s.tick = tick;
+        s.qty = qty;
+        s.state = slab::side_code(side);
+    }
+
+    /// Removes a resting order from its level (the slot is not freed).
+    fn unlink(&mut self, side: Side, slot: u32) {
+        let Slab { slots, .. } = &mut self.slab;
+        let s = slots[slot as usize];
+        let ladder = match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        let level = &mut ladder.levels[s.tick as usize];
+        if s.prev == NIL {
+            level.head = s.next;
+        } else {
+            slots[s.prev as usize].next = s.next;
+        }
+        if s.next == NIL {
+            level.tail = s.prev;
+        } else {
+            slots[s.next as usize].prev = s.prev;
+        }
+        level.total -= s.qty;
+        if level.head == NIL {
+            ladder.vacate(s.tick);
+        }
+    }
+
+    fn resting_side(&self, id: OrderId) -> Option<Side> {
+        self.slab.resting(id).map(|s| {
+            if s.state == BUY {
+                Side::Buy
+            } else {
+                Side::Sell
+            }
+        })
+    }
+
+    /// Cancels a resting order.
+    pub fn cancel(&mut self, id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
+        let Some(side) = self.resting_side(id) else {
+            events.push(BookEvent::Rejected {
+                order: Some(id),
+                owner,
+                reason: RejectReason::UnknownOrder,
+            });
+            return;
+        };
+        let remaining = Quantity::new(self.slab.slots[id.slot() as usize].qty);
+        self.unlink(side, id.slot());
+        self.slab.free(id.slot());
+        events.push(BookEvent::Cancelled {
+            order: id,
+            remaining,
+            reason: CancelReason::User,
+        });
+    }
+
+    /// Lowers a resting order's quantity to `to`; it keeps its place in the queue.
+    pub fn reduce(
+        &mut self,
+        id: OrderId,
+        owner: OwnerId,
+        to: Quantity,
+        events: &mut Vec<BookEvent>,
+    ) {
+        let Some(side) = self.resting_side(id) else {
+            events.push(BookEvent::Rejected {
+                order: Some(id),
+                owner,
+                reason: RejectReason::UnknownOrder,
+            });
+            return;
+        };
+        let slot = self.slab.slots[id.slot() as usize];
+        if to.is_zero() || to.units() >= slot.qty || to.units() % self.config.lot.units() != 0 {
+            events.push(BookEvent::Rejected {
+                order: Some(id),
+                owner,
+                reason: RejectReason::InvalidReduction,
+            });
+            return;
+        }
+        let diff = slot.qty - to.units();
+        self.slab.slots[id.slot() as usize].qty = to.units();
+        self.ladder_mut(side).levels[slot.tick as usize].total -= diff;
+        events.push(BookEvent::Reduced {
+            order: id,
+            from: Quantity::new(slot.qty),
+            to,
+        });
+    }
+
+    /// Moves a resting order to a new price: it loses its place, and trades first if the new
+    /// price crosses the other side (as a limit order, under its own self-trade mode).
+    pub fn replace_price(
+        &mut self,
+        id: OrderId,
+        owner: OwnerId,
+        to: Price,
+        events: &mut Vec<BookEvent>,
+    ) {
+        let Some(side) = self.resting_side(id) else {
+            events.push(BookEvent::Rejected {
+                order: Some(id),
+                owner,
+                reason: RejectReason::UnknownOrder,
+            });
+            return;
+        };
+        let tick = match self.check_price(to) {
+            Ok(t) => t,
+            Err(reason) => {
+                events.push(BookEvent::Rejected {
+                    order: Some(id),
+                    owner,
+                    reason,
+                });
+                return;
+            }
+        };
+        let slot = self.slab.slots[id.slot() as usize];
+        self.unlink(side, id.slot());
+        self.slab.slots[id.slot() as usize].state = TRANSIENT;
+        events.push(BookEvent::Replaced {
+            order: id,
+            from: self.price_of(slot.tick),
+            to,
+        });
+        let mut taker = Taker {
+            id,
+            owner: slot.owner,
+            side,
+            limit: tick,
+            remaining: slot.qty,
+            stp: slab::stp_from_code(slot.stp),
+        };
+        let stopped = self.match_taker(&mut taker, events);
+        self.finish_taker(&taker, OrderKind::Limit, stopped, events);
+    }
+
+    /// The exchange's listed-agreement pick: `owner` takes `quantity` of the resting order
+    /// `target`, which must be on the other side within its best five price levels, at the
+    /// target's price, regardless of the orders ahead of it.
+    ///
+    /// Returns the picking order's id if the pick was accepted (it always fills in full).
+    pub fn pick(
+        &mut self,
+        owner: OwnerId,
+        side: Side,
+        target: OrderId,
+        quantity: Quantity,
+        events: &mut Vec<BookEvent>,
+    ) -> Option<OrderId> {
+        let reject = |reason| BookEvent::Rejected {
+            order: Some(target),
+            owner,
+            reason,
+        };
+        if let Err(reason) = self.check_quantity(quantity) {
+            events.push(reject(reason));
+            return None;
+        }
+        let Some(maker_side) = self.resting_side(target) else {
+            events.push(reject(RejectReason::UnknownOrder));
+            return None;
+        };
+        let maker = self.slab.slots[target.slot() as usize];
+        let failure = if maker_side == side {
+            Some(RejectReason::PickSameSide)
+        } else if !self
+            .ladder(maker_side)
+            .iter_from_best()
+            .take(5)
+            .any(|t| t == maker.tick)
+        {
+            Some(RejectReason::PickOutsideBestFive)
+        } else if quantity.units() > maker.qty {
+            Some(RejectReason::PickTooLarge)
+        } else if maker.owner == owner.0 {
+            Some(RejectReason::PickSelfTrade)
+        } else {
+            None
+        };
+        if let Some(reason) = failure {
+            events.push(reject(reason));
+            return None;
+        }
+        let price = self.price_of(maker.tick);
+        let id = self.slab.alloc(quantity.units(), owner.0, TRANSIENT, 0);
+        events.push(BookEvent::Accepted {
+            order: id,
+            owner,
+            side,
+            kind: OrderKind::ImmediateOrCancel,
+            price,
+            quantity,
+        });
+        let q = quantity.units();
+        let maker_left = maker.qty - q;
+        self.seq += 1;
+        events.push(BookEvent::Fill(Fill {
+            seq: self.seq,
+            taker: id,
+            maker: target,
+            taker_owner: owner,
+            maker_owner: OwnerId(maker.owner),
+            taker_side: side,
+            price,
+            quantity,
+            taker_remaining: Quantity::ZERO,
+            maker_remaining: Quantity::new(maker_left),
+        }));
+        if maker_left == 0 {
+            self.unlink(maker_side, target.slot());
+            self.slab.free(target.slot());
+        } else {
+            self.slab.slots[target.slot() as usize].qty = maker_left;
+            self.ladder_mut(maker_side).levels[maker.tick as usize].total -= q;
+        }
+        self.slab.free(id.slot());
+        Some(id)
+    }
+
+    /// Expires every resting order (orders are day orders): bids from the best level down, then
+    /// asks from the best level up, each level in time priority.
+    pub fn end_of_day(&mut self, events: &mut Vec<BookEvent>) {
+        for side in [Side::Buy, Side::Sell] {
+            while let Some(tick) = self.ladder(side).best() {
+                let head = self.ladder(side).levels[tick as usize].head;
+                let s = self.slab.slots[head as usize];
+                events.push(BookEvent::Expired {
+                    order: OrderId::new(head, s.generation),
+                    remaining: Quantity::new(s.qty),
+                });
+                self.unlink(side, head);
+                self.slab.free(head);
+            }
+        }
+    }
+
+    /// Best bid price and the quantity there.
+    #[must_use]
+    pub fn best_bid(&self) -> Option<DepthLevel> {
+        self.level_at(Side::Buy, self.bids.best()?)
+    }
+
+    /// Best ask price and the quantity there.
+    #[must_use]
+    pub fn best_ask(&self) -> Option<DepthLevel> {
+        self.level_at(Side::Sell, self.asks.best()?)
+    }
+
+    fn level_at(&self, side: Side, tick: u32) -> Option<DepthLevel> {
+        let l = self.ladder(side).levels.get(tick as usize)?;
+        Some(DepthLevel {
+            price: self.price_of(tick),
+            quantity: Quantity::new(l.total),
+        })
+    }
+
+    /// The best `n` price levels of `side`, best first, written into `out` (cleared first).
+    pub fn depth(&self, side: Side, n: usize, out: &mut Vec<DepthLevel>) {
+        out.clear();
+        out.extend(
+            self.ladder(side)
+                .iter_from_best()
+                .take(n)
+                .filter_map(|t| self.level_at(side, t)),
+        );
+    }
+
+    /// What the book knows of an order, including its queue position.
+    #[must_use]
+    pub fn status(&self, id: OrderId) -> OrderStatus {
+        let Some(side) = self.resting_side(id) else {
+            return OrderStatus::NotResting;
+        };
+        let s = self.slab.slots[id.slot() as usize];
+        let mut ahead = 0;
+        let mut cur = s.prev;
+        while cur != NIL {
+            let p = &self.slab.slots[cur as usize];
+            ahead += p.qty;
+            cur = p.prev;
+        }
+        OrderStatus::Resting {
+            side,
+            price: self.price_of(s.tick),
+            remaining: Quantity::new(s.qty),
+            ahead: Quantity::new(ahead),
+        }
+    }
+
+    /// Number of resting orders.
+    #[must_use]
+    pub fn resting_orders(&self) -> usize {
+        self.slab.live()
+    }
+
+    /// Checks the book's invariants: never crossed, each level's total equals the sum of its
+    /// orders, the FIFO links are consistent, and the bitmaps and best indices match the
+    /// levels. O(levels + orders); for tests and debugging.
+    ///
+    /// # Errors
+    /// A description of the first violated invariant.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        if let (Some(b), Some(a)) = (self.bids.best(), self.asks.best())
+            && b >= a
+        {
+            return Err(format!("crossed book: bid tick {b} >= ask tick {a}"));
+        }
+        let mut counted = 0;
+        for (side, ladder, code) in [(Side::Buy, &self.bids, BUY), (Side::Sell, &self.asks, SELL)] {
+            if !ladder.bitmap_matches_levels() {
+                return Err(format!(
+                    "{side:?} bitmap or best index disagrees with levels"
+                ));
+            }
+            for (tick, level) in ladder.levels.iter().enumerate() {
+                let (mut sum, mut prev, mut cur) = (0u64, NIL, level.head);
+                while cur != NIL {
+                    let s = &self.slab.slots[cur as usize];
+                    if s.state != code || s.tick as usize != tick || s.prev != prev || s.qty == 0 {
+                        return Err(format!("{side:?} level {tick}: bad order in slot {cur}"));
+                    }
+                    sum += s.qty;
+                    counted += 1;
+                    prev = cur;
+                    cur = s.next;
+                }
+                if prev != level.tail || sum != level.total {
+                    return Err(format!(
+                        "{side:?} level {tick}: total {} != sum {sum} or bad tail",
+                        level.total
+                    ));
+                }
+            }
+        }
+        if counted != self.slab.live() {
+            return Err(format!(
+                "{counted} orders in levels but {} live in the slab",
+                self.slab.live()
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! The order slab: every resting order lives in one 32-byte slot of a `Vec`, found by the slot
+//! index in its [`OrderId`]. Freed slots go on a free list and are reused; a generation counter
+//! per slot keeps old ids from naming new orders.
+
+use super::ladder::NIL;
+use super::types::{OrderId, SelfTradePrevention, Side};
+
+/// Slot states packed in one byte.
+pub(crate) const FREE: u8 = 0;
+pub(crate) const BUY: u8 = 1;
+pub(crate) const SELL: u8 = 2;
+/// A slot holding an incoming order that has not (yet) rested.
+pub(crate) const TRANSIENT: u8 = 3;
+
+/// One order (32 bytes: see the size test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub qty: u64,
+    /// Next slot in the level's FIFO, or the next free slot.
+    pub next: u32,
+    pub prev: u32,
+    pub owner: u32,
+    pub generation: u32,
+    /// Ladder index of the order's price.
+    pub tick: u32,
+    pub state: u8,
+    pub stp: u8,
+}
+
+pub(crate) fn side_code(side: Side) -> u8 {
+    match side {
+        Side::Buy => BUY,
+        Side::Sell => SELL,
+    }
+}
+
+pub(crate) fn stp_code(stp: SelfTradePrevention) -> u8 {
+    match stp {
+        SelfTradePrevention::CancelTaker => 0,
+        SelfTradePrevention::CancelMaker => 1,
+        SelfTradePrevention::CancelBoth => 2,
+    }
+}
+
+pub(crate) fn stp_from_code(code: u8) -> SelfTradePrevention {
+    match code {
+        1 => SelfTradePrevention::CancelMaker,
+        2 => SelfTradePrevention::CancelBoth,
+        _ => SelfTradePrevention::CancelTaker,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Slab {
+    pub slots: Vec<Slot>,
+    free_head: u32,
+    live: usize,
+}
+
+impl Slab {
+    pub fn new() -> Self {
+        Slab {
+            slots: Vec::new(),
+            free_head: NIL,
+            live: 0,
+        }
+    }
+
+    /// Makes room for `additional` more slots.
+    pub fn reserve(&mut self, additional: usize) {
+        self.slots.reserve(additional);
+    }
+
+    /// Takes a free slot (or grows the slab) and returns its id.
+    #[inline]
+    pub fn alloc(&mut self, qty: u64, owner: u32, state: u8, stp: u8) -> OrderId {
+        self.live += 1;
+        if self.free_head != NIL {
+            let i = self.free_head;
+            let s = &mut self.slots[i as usize];
+            self.free_head = s.next;
+            s.qty = qty;
+            s.next = NIL;
+            s.prev = NIL;
+            s.owner = owner;
+            s.tick = NIL;
+            s.state = state;
+            s.stp = stp;
+            return OrderId::new(i, s.generation);
+        }
+        let i = self.slots.len() as u32;
+        self.slots.push(Slot {
+            qty,
+            next: NIL,
+            prev: NIL,
+            owner,
+            generation: 0,
+            tick: NIL,
+            state,
+            stp,
+        });
+        OrderId::new(i, 0)
+    }
+
+    /// Returns a slot to the free list; its generation moves on so the old id goes stale.
+    #[inline]
+    pub fn free(&mut self, slot: u32) {
+        let s = &mut self.slots[slot as usize];
+        s.state = FREE;
+        s.generation = s.generation.wrapping_add(1);
+        s.next = self.free_head;
+        self.free_head = slot;
+        self.live -= 1;
+    }
+
+    /// The slot an id names, if the id is current and the slot holds a resting order.
+    #[inline]
+    pub fn resting(&self, id: OrderId) -> Option<&Slot> {
+        self.slots
+            .get(id.slot() as usize)
+            .filter(|s| s.generation == id.generation() && (s.state == BUY || s.state == SELL))
+    }
+
+    /// Orders allocated and not freed.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
+    }
+
+    #[test]
+    fn reused_slots_get_fresh_ids() {
+        let mut slab = Slab::new();
+        let a = slab.alloc(5, 1, BUY, 0);
+        slab.free(a.slot());
+        let b = slab.alloc(7, 2, SELL, 0);
+        assert_eq!(a.slot(), b.slot());
+        assert_ne!(a, b);
+        assert!(slab.resting(a).is_none());
+        assert_eq!(slab.resting(b).map(|s| s.qty), Some(7));
+    }
+}

@@ -1,0 +1,8 @@
+//! Allocation and compliance: benchmark allocation with correction factors, pre-allocation and
+//! true-up; compliance cycles with dated deadlines; obligations with the gas-unit exemption, the
+//! shortfall cap, borrowing and CCER offsets; surrender through the registry; penalties; and the
+//! per-cycle report. Also a seeded synthetic fleet of covered entities.
+
+pub mod allocation;
+pub mod cycle;
+pub mod fleet;

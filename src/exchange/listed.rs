@@ -1,0 +1,433 @@
+//! Listed agreement trading through the exchange: pre-trade checks (day, listing, session,
+//! admission, size, band), freezes in the registry (a sell freezes its units, a buy its limit
+//! value plus fees), matching in the book, settlement of every fill delivery-versus-payment, and
+//! release of whatever an order still holds frozen when it ends (filled, cancelled, expired).
+
+use super::events::{ExchangeEvent, ExchangeReject};
+use super::venue::{Exchange, ExchangeError, OrderRecord};
+use crate::book::{
+    BookEvent, NewOrder, OrderId, OrderKind, OrderStatus, OwnerId, SelfTradePrevention, Side,
+};
+use crate::instrument::TradingMethod;
+use crate::registry::{AccountId, RegistryError, SubjectId};
+use crate::units::{Money, Price, Quantity};
+
+/// A listed order as a trader sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OrderRequest {
+    /// The trading account.
+    pub account: AccountId,
+    /// The subject.
+    pub subject: SubjectId,
+    /// Buy or sell.
+    pub side: Side,
+    /// How it executes.
+    pub kind: OrderKind,
+    /// Limit price (ignored for market orders, whose limit is the band edge).
+    pub price: Price,
+    /// Quantity.
+    pub quantity: Quantity,
+    /// Self-trade prevention.
+    pub stp: SelfTradePrevention,
+}
+
+/// What a new order freezes, before the book gives it an id.
+#[derive(Debug, Clone, Copy)]
+struct Incoming {
+    account: AccountId,
+    side: Side,
+    units: Quantity,
+    cash: Money,
+}
+
+impl Exchange {
+    /// Checks the day, listing, session, admission and size; returns the listing index.
+    pub(super) fn check_common(
+        &self,
+        account: AccountId,
+        subject: SubjectId,
+        method: TradingMethod,
+        quantity: Quantity,
+    ) -> Result<usize, ExchangeReject> {
+        if self.day.is_none() {
+            return Err(ExchangeReject::NoDayOpen);
+        }
+        let i = *self
+            .by_subject
+            .get(&subject)
+            .ok_or(ExchangeReject::NotListed { subject })?;
+        if !self.listings[i].active {
+            return Err(ExchangeReject::NotListed { subject });
+        }
+        let rules = self.config.rules.method(method);
+        if !rules.sessions.is_open(self.time) {
+            return Err(ExchangeReject::OutsideSession {
+                method,
+                time: self.time,
+            });
+        }
+        if !self.registry.may_trade(account, subject).unwrap_or(false) {
+            return Err(ExchangeReject::NotAdmitted { account });
+        }
+        if !rules.size_ok(quantity) {
+            return Err(ExchangeReject::SizeRule { method, quantity });
+        }
+        Ok(i)
+    }
+
+    /// Freezes what an order needs, or says why it cannot.
+    pub(super) fn freeze_for(
+        &mut self,
+        account: AccountId,
+        subject: SubjectId,
+        side: Side,
+        units: Quantity,
+        cash: Money,
+    ) -> Result<(), ExchangeReject> {
+        let result = match side {
+            Side::Sell => self.registry.freeze_units(account, subject, units),
+            Side::Buy => self.registry.freeze_cash(account, cash),
+        };
+        result.map_err(|e| match e {
+            RegistryError::InsufficientUnits {
+                needed, available, ..
+            } => ExchangeReject::InsufficientUnits { needed, available },
+            RegistryError::InsufficientCash {
+                needed, available, ..
+            } => ExchangeReject::InsufficientCash { needed, available },
+            _ => ExchangeReject::NotAdmitted { account },
+        })
+    }
+
+    /// Releases frozen units and cash (zero amounts are skipped).
+    pub(super) fn release(
+        &mut self,
+        account: AccountId,
+        subject: SubjectId,
+        units: Quantity,
+        cash: Money,
+    ) -> Result<(), ExchangeError> {
+        if !units.is_zero() {
+            self.registry.release_units(account, subject, units)?;
+        }
+        if cash > Money::ZERO {
+            self.registry.release_cash(account, cash)?;
+        }
+        Ok(())
+    }
+
+    fn reject(
+        events: &mut Vec<ExchangeEvent>,
+        account: AccountId,
+        subject: SubjectId,
+        reason: ExchangeReject,
+    ) {
+        events.push(ExchangeEvent::Rejected {
+            account,
+            subject,
+            reason,
+        });
+    }
+
+    /// Submits a listed order. Every outcome is appended to `events`; returns the order's id if
+    /// the book accepted it.
+    ///
+    /// # Errors
+    /// Only on an internal inconsistency between the book and the registry (a bug): a refused
+    /// order is an [`ExchangeEvent::Rejected`], with nothing frozen.
+    pub fn submit(
+        &mut self,
+        req: &OrderRequest,
+        events: &mut Vec<ExchangeEvent>,
+    ) -> Result<Option<OrderId>, ExchangeError> {
+        let i = match self.check_common(
+            req.account,
+            req.subject,
+            TradingMethod::ListedAgreement,
+            req.quantity,
+        ) {
+            Ok(i) => i,
+            Err(reason) => {
+                Self::reject(events, req.account, req.subject, reason);
+                return Ok(None);
+            }
+        };
+        let band = self.listings[i].listed_band;
+        let limit = if req.kind == OrderKind::MarketWithProtection {
+            match req.side {
+                Side::Buy => band.upper,
+                Side::Sell => band.lower,
+            }
+        } else if band.contains(req.price) {
+            req.price
+        } else {
+            Self::reject(
+                events,
+                req.account,
+                req.subject,
+                ExchangeReject::OutsideBand {
+                    price: req.price,
+                    band,
+                },
+            );
+            return Ok(None);
+        };
+        let cash = match req.side {
+            Side::Buy => Self::buy_reserve(self.config.fees.listed.buyer, limit, req.quantity),
+            Side::Sell => Money::ZERO,
+        };
+        let units = if req.side == Side::Sell {
+            req.quantity
+        } else {
+            Quantity::ZERO
+        };
+        if let Err(reason) = self.freeze_for(req.account, req.subject, req.side, units, cash) {
+            Self::reject(events, req.account, req.subject, reason);
+            return Ok(None);
+        }
+        let order = NewOrder {
+            owner: OwnerId(req.account.0),
+            side: req.side,
+            kind: req.kind,
+            price: limit,
+            quantity: req.quantity,
+            stp: req.stp,
+        };
+        let mut book_events = std::mem::take(&mut self.scratch);
+        book_events.clear();
+        let id = self.listings[i].book.submit(&order, &mut book_events);
+        if id.is_none() {
+            self.release(req.account, req.subject, units, cash)?;
+        }
+        let incoming = Incoming {
+            account: req.account,
+            side: req.side,
+            units,
+            cash,
+        };
+        let result = self.process_with_incoming(i, &book_events, Some(incoming), events);
+        self.scratch = book_events;
+        result.map(|()| id)
+    }
+
+    /// The listed-agreement pick: takes `quantity` of the resting order `target` at its price.
+    ///
+    /// # Errors
+    /// As [`Exchange::submit`].
+    pub fn pick(
+        &mut self,
+        account: AccountId,
+        subject: SubjectId,
+        target: OrderId,
+        quantity: Quantity,
+        events: &mut Vec<ExchangeEvent>,
+    ) -> Result<(), ExchangeError> {
+        let i = match self.check_common(account, subject, TradingMethod::ListedAgreement, quantity)
+        {
+            Ok(i) => i,
+            Err(reason) => {
+                Self::reject(events, account, subject, reason);
+                return Ok(());
+            }
+        };
+        let OrderStatus::Resting {
+            side: maker_side,
+            price,
+            ..
+        } = self.listings[i].book.status(target)
+        else {
+            Self::reject(
+                events,
+                account,
+                subject,
+                ExchangeReject::Book(crate::book::RejectReason::UnknownOrder),
+            );
+            return Ok(());
+        };
+        let side = maker_side.opposite();
+        let cash = match side {
+            Side::Buy => Self::buy_reserve(self.config.fees.listed.buyer, price, quantity),
+            Side::Sell => Money::ZERO,
+        };
+        let units = if side == Side::Sell {
+            quantity
+        } else {
+            Quantity::ZERO
+        };
+        if let Err(reason) = self.freeze_for(account, subject, side, units, cash) {
+            Self::reject(events, account, subject, reason);
+            return Ok(());
+        }
+        let mut book_events = Vec::new();
+        if self.listings[i]
+            .book
+            .pick(OwnerId(account.0), side, target, quantity, &mut book_events)
+            .is_none()
+        {
+            self.release(account, subject, units, cash)?;
+        }
+        self.process_with_incoming(
+            i,
+            &book_events,
+            Some(Incoming {
+                account,
+                side,
+                units,
+                cash,
+            }),
+            events,
+        )
+    }
+
+    /// Cancels the account's resting order.
+    ///
+    /// # Errors
+    /// As [`Exchange::submit`].
+    pub fn cancel(
+        &mut self,
+        account: AccountId,
+        subject: SubjectId,
+        id: OrderId,
+        events: &mut Vec<ExchangeEvent>,
+    ) -> Result<(), ExchangeError> {
+        let Some(&i) = self.by_subject.get(&subject) else {
+            Self::reject(
+                events,
+                account,
+                subject,
+                ExchangeReject::NotListed { subject },
+            );
+            return Ok(());
+        };
+        if self.record(i, id).is_some_and(|r| r.account != account) {
+            Self::reject(
+                events,
+                account,
+                subject,
+                ExchangeReject::NotOwner { account },
+            );
+            return Ok(());
+        }
+        let mut book_events = Vec::new();
+        self.listings[i]
+            .book
+            .cancel(id, OwnerId(account.0), &mut book_events);
+        self.process_book_events(i, &book_events, TradingMethod::ListedAgreement, events)
+    }
+
+    fn record(&self, listing: usize, id: OrderId) -> Option<OrderRecord> {
+        self.listings[listing]
+            .orders
+            .get(id.slot() as usize)
+            .copied()
+            .flatten()
+            .filter(|r| r.id == id)
+    }
+
+    fn record_mut(&mut self, listing: usize, id: OrderId) -> Option<&mut OrderRecord> {
+        self.listings[listing]
+            .orders
+            .get_mut(id.slot() as usize)
+            .and_then(Option::as_mut)
+            .filter(|r| r.id == id)
+    }
+
+    /// Ends an order: releases what it still holds frozen and forgets it.
+    fn finish(&mut self, listing: usize, id: OrderId) -> Result<(), ExchangeError> {
+        let Some(r) = self.record(listing, id) else {
+            return Ok(());
+        };
+        self.listings[listing].orders[id.slot() as usize] = None;
+        let subject = self.listings[listing].subject;
+        self.release(r.account, subject, r.units, r.cash)
+    }
+
+    pub(super) fn process_book_events(
+        &mut self,
+        listing: usize,
+        book_events: &[BookEvent],
+        _method: TradingMethod,
+        events: &mut Vec<ExchangeEvent>,
+    ) -> Result<(), ExchangeError> {
+        self.process_with_incoming(listing, book_events, None, events)
+    }
+
+    fn process_with_incoming(
+        &mut self,
+        listing: usize,
+        book_events: &[BookEvent],
+        incoming: Option<Incoming>,
+        events: &mut Vec<ExchangeEvent>,
+    ) -> Result<(), ExchangeError> {
+        let subject = self.listings[listing].subject;
+        for e in book_events {
+            match *e {
+                BookEvent::Accepted { order, .. } => {
+                    if let Some(inc) = incoming {
+                        let slot = order.slot() as usize;
+                        let orders = &mut self.listings[listing].orders;
+                        if orders.len() <= slot {
+                            orders.resize(slot + 1, None);
+                        }
+                        orders[slot] = Some(OrderRecord {
+                            id: order,
+                            account: inc.account,
+                            side: inc.side,
+                            units: inc.units,
+                            cash: inc.cash,
+                        });
+                    }
+                }
+                BookEvent::Rejected { owner, reason, .. } => {
+                    Self::reject(
+                        events,
+                        AccountId(owner.0),
+                        subject,
+                        ExchangeReject::Book(reason),
+                    );
+                    continue;
+                }
+                BookEvent::Fill(f) => {
+                    let (buy_id, sell_id) = match f.taker_side {
+                        Side::Buy => (f.taker, f.maker),
+                        Side::Sell => (f.maker, f.taker),
+                    };
+                    let (Some(buyer), Some(seller)) =
+                        (self.record(listing, buy_id), self.record(listing, sell_id))
+                    else {
+                        continue;
+                    };
+                    events.push(ExchangeEvent::Book { subject, event: *e });
+                    let cost = self.settle_trade(
+                        listing,
+                        TradingMethod::ListedAgreement,
+                        buyer.account,
+                        seller.account,
+                        f.price,
+                        f.quantity,
+                        events,
+                    )?;
+                    if let Some(r) = self.record_mut(listing, buy_id) {
+                        r.cash -= cost;
+                    }
+                    if let Some(r) = self.record_mut(listing, sell_id) {
+                        r.units -= f.quantity;
+                    }
+                    if f.maker_remaining.is_zero() {
+                        self.finish(listing, f.maker)?;
+                    }
+                    if f.taker_remaining.is_zero() {
+                        self.finish(listing, f.taker)?;
+                    }
+                    continue;
+                }
+                BookEvent::Cancelled { order, .. } | BookEvent::Expired { order, .. } => {
+                    self.finish(listing, order)?;
+                }
+                BookEvent::Reduced { .. } | BookEvent::Replaced { .. } => {}
+            }
+            events.push(ExchangeEvent::Book { subject, event: *e });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,466 @@
+//! The exchange itself: listings, the trading day's lifecycle (open: bands from the previous
+//! close and pending units released; close: orders and quotes expired, freezes released, bars
+//! published, closes carried forward), the clock, and queries.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::auction::AuctionPricing;
+use super::bars::{BarBuilder, DailyBar};
+use super::block::BlockBoard;
+use super::events::{ExchangeEvent, Trade};
+use super::fees::{FeeRate, FeeSchedule};
+use crate::book::{Band, BookConfig, BookError, DepthLevel, OrderBook, OrderId, Side};
+use crate::calendar::{CalendarError, TimeOfDay, TradingCalendar};
+use crate::instrument::{MarketRules, TradingMethod};
+use crate::registry::{AccountId, AccountKind, Registry, RegistryError, SubjectId};
+use crate::units::{Money, Price, Quantity};
+
+/// Misuse of the exchange (market outcomes are [`ExchangeEvent`]s, not errors).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ExchangeError {
+    /// A calendar problem (a day outside the coverage).
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    /// A registry problem.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// A book configuration problem.
+    #[error(transparent)]
+    Book(#[from] BookError),
+    /// The day is not a trading day.
+    #[error("{date} is not a trading day")]
+    ClosedDay {
+        /// The date.
+        date: NaiveDate,
+    },
+    /// Days must move forward.
+    #[error("cannot open {date}: the last day opened was {last}")]
+    DayNotAfter {
+        /// The date.
+        date: NaiveDate,
+        /// The last opened day.
+        last: NaiveDate,
+    },
+    /// A day is already open, or none is.
+    #[error("a trading day is {state}")]
+    DayState {
+        /// `already open` or `not open`.
+        state: &'static str,
+    },
+    /// The subject is listed already.
+    #[error("subject {subject:?} is already listed")]
+    AlreadyListed {
+        /// The subject.
+        subject: SubjectId,
+    },
+    /// The exchange clock cannot go back.
+    #[error("clock cannot go back from {now} to {to}")]
+    ClockBackwards {
+        /// Current time.
+        now: TimeOfDay,
+        /// Requested time.
+        to: TimeOfDay,
+    },
+}
+
+/// How the exchange is set up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeConfig {
+    /// Trading days.
+    pub calendar: TradingCalendar,
+    /// Method rules.
+    pub rules: MarketRules,
+    /// Fees (zero by default: no national fee was found in public sources).
+    pub fees: FeeSchedule,
+    /// Pricing of single-direction bidding.
+    pub auction_pricing: AuctionPricing,
+}
+
+impl ExchangeConfig {
+    /// The national market of 2021–2023.
+    ///
+    /// # Errors
+    /// [`ExchangeError::Calendar`] if the embedded calendar were malformed.
+    pub fn national_2021_2023() -> Result<Self, ExchangeError> {
+        Ok(ExchangeConfig {
+            calendar: TradingCalendar::sse_2021_2023()?,
+            rules: MarketRules::default(),
+            fees: FeeSchedule::default(),
+            auction_pricing: AuctionPricing::Uniform,
+        })
+    }
+}
+
+/// What an open order has frozen, by book slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct OrderRecord {
+    pub id: OrderId,
+    pub account: AccountId,
+    pub side: Side,
+    /// Units still frozen (sell orders).
+    pub units: Quantity,
+    /// Cash still frozen (buy orders).
+    pub cash: Money,
+}
+
+/// One listed subject.
+#[derive(Debug, Clone)]
+pub(super) struct Listing {
+    pub subject: SubjectId,
+    pub code: String,
+    pub from: NaiveDate,
+    pub until: Option<NaiveDate>,
+    pub book: OrderBook,
+    pub block: BlockBoard<AccountId>,
+    /// What each open block quote froze: (units, cash), by quote index.
+    pub quote_frozen: Vec<(Quantity, Money)>,
+    pub bar: BarBuilder,
+    pub prev_close: Price,
+    pub listed_band: Band,
+    pub block_band: Band,
+    /// Open listed orders by book slot.
+    pub orders: Vec<Option<OrderRecord>>,
+    pub active: bool,
+}
+
+/// The exchange: books, block boards and auctions over the registry, with the calendar, rules,
+/// fees, settlement and market data.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub(super) config: ExchangeConfig,
+    pub(super) registry: Registry,
+    pub(super) fee_account: AccountId,
+    pub(super) listings: Vec<Listing>,
+    pub(super) by_subject: HashMap<SubjectId, usize>,
+    pub(super) day: Option<NaiveDate>,
+    pub(super) last_day: Option<NaiveDate>,
+    pub(super) time: TimeOfDay,
+    pub(super) tape: Vec<Trade>,
+    pub(super) bars: Vec<DailyBar>,
+    /// Reused buffer for the book's events, so a call allocates nothing once warm.
+    pub(super) scratch: Vec<crate::book::BookEvent>,
+}
+
+impl Exchange {
+    /// An exchange over `registry`; it opens its own fee account there.
+    #[must_use]
+    pub fn new(config: ExchangeConfig, mut registry: Registry) -> Self {
+        let fee_account = registry.open_account("exchange fees", AccountKind::Exchange);
+        Exchange {
+            config,
+            registry,
+            fee_account,
+            listings: Vec::new(),
+            by_subject: HashMap::new(),
+            day: None,
+            last_day: None,
+            time: TimeOfDay::hm(0, 0).unwrap_or_else(|| unreachable!()),
+            tape: Vec::new(),
+            bars: Vec::new(),
+            scratch: Vec::with_capacity(64),
+        }
+    }
+
+    /// Lists a registry subject for trading from `from` (inclusive) until `until` (inclusive,
+    /// if given), with `reference_price` as the previous close of its first day.
+    ///
+    /// # Errors
+    /// Unknown subject, or already listed.
+    pub fn list(
+        &mut self,
+        subject: SubjectId,
+        reference_price: Price,
+        from: NaiveDate,
+        until: Option<NaiveDate>,
+    ) -> Result<(), ExchangeError> {
+        let code = self.registry.subject_code(subject)?.to_owned();
+        if self.by_subject.contains_key(&subject) {
+            return Err(ExchangeError::AlreadyListed { subject });
+        }
+        let listed_band = self.config.rules.listed.band(reference_price);
+        let block_band = self.config.rules.block.band(reference_price);
+        let book = OrderBook::new(self.book_config(listed_band))?;
+        let minimum = self
+            .config
+            .rules
+            .block
+            .min_quantity
+            .unwrap_or(Quantity::new(1));
+        self.by_subject.insert(subject, self.listings.len());
+        self.listings.push(Listing {
+            subject,
+            bar: BarBuilder::new(from, code.clone(), reference_price),
+            code,
+            from,
+            until,
+            book,
+            block: BlockBoard::new(minimum),
+            quote_frozen: Vec::new(),
+            prev_close: reference_price,
+            listed_band,
+            block_band,
+            orders: Vec::new(),
+            active: false,
+        });
+        Ok(())
+    }
+
+    fn book_config(&self, band: Band) -> BookConfig {
+        BookConfig {
+            band,
+            tick_fen: 1,
+            lot: Quantity::new(1),
+            max_quantity_exclusive: self.config.rules.listed.max_quantity_exclusive,
+            min_quantity: self.config.rules.listed.min_quantity,
+        }
+    }
+
+    /// Opens a trading day: pending units and cash become available, every subject listed that
+    /// day gets its bands from its previous close, and the clock starts at 09:00.
+    ///
+    /// # Errors
+    /// A day already open, a closed or past day, or a date outside the calendar.
+    pub fn open_day(&mut self, date: NaiveDate) -> Result<(), ExchangeError> {
+        if self.day.is_some() {
+            return Err(ExchangeError::DayState {
+                state: "already open",
+            });
+        }
+        if let Some(last) = self.last_day
+            && date <= last
+        {
+            return Err(ExchangeError::DayNotAfter { date, last });
+        }
+        if !self.config.calendar.is_trading_day(date)? {
+            return Err(ExchangeError::ClosedDay { date });
+        }
+        self.registry.roll_day();
+        let rules = self.config.rules.clone();
+        for i in 0..self.listings.len() {
+            let band = rules.listed.band(self.listings[i].prev_close);
+            let cfg = self.book_config(band);
+            let l = &mut self.listings[i];
+            l.active = date >= l.from && l.until.is_none_or(|u| date <= u);
+            l.listed_band = band;
+            l.block_band = rules.block.band(l.prev_close);
+            l.book.reset_day(cfg)?;
+            l.bar = BarBuilder::new(date, l.code.clone(), l.prev_close);
+        }
+        self.day = Some(date);
+        self.last_day = Some(date);
+        self.time = TimeOfDay::hm(9, 0).unwrap_or(self.time);
+        Ok(())
+    }
+
+    /// Moves the exchange clock forward.
+    ///
+    /// # Errors
+    /// [`ExchangeError::ClockBackwards`].
+    pub fn set_time(&mut self, to: TimeOfDay) -> Result<(), ExchangeError> {
+        if to < self.time {
+            return Err(ExchangeError::ClockBackwards { now: self.time, to });
+        }
+        self.time = to;
+        Ok(())
+    }
+
+    /// Closes the day: expires every order and quote, releases what they froze, publishes each
+    /// active subject's bar and carries its close forward. Returns the day's bars.
+    ///
+    /// # Errors
+    /// No day open, or a registry inconsistency (a bug).
+    pub fn close_day(
+        &mut self,
+        events: &mut Vec<ExchangeEvent>,
+    ) -> Result<Vec<DailyBar>, ExchangeError> {
+        if self.day.is_none() {
+            return Err(ExchangeError::DayState { state: "not open" });
+        }
+        let mut book_events = Vec::new();
+        let mut bars = Vec::new();
+        for i in 0..self.listings.len() {
+            book_events.clear();
+            self.listings[i].book.end_of_day(&mut book_events);
+            self.process_book_events(i, &book_events, TradingMethod::ListedAgreement, events)?;
+            let expired = self.listings[i].block.end_of_day();
+            for (quote, q) in expired {
+                self.release_quote(i, quote.0 as usize, q.poster)?;
+                events.push(ExchangeEvent::QuoteClosed {
+                    subject: self.listings[i].subject,
+                    quote,
+                    open: q.open,
+                });
+            }
+            self.listings[i].quote_frozen.clear();
+            let l = &mut self.listings[i];
+            if l.active {
+                let bar = l.bar.bar();
+                l.prev_close = bar.close;
+                bars.push(bar);
+            }
+        }
+        self.bars.extend(bars.iter().cloned());
+        self.day = None;
+        Ok(bars)
+    }
+
+    /// The registry (read-only).
+    #[must_use]
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The registry, for issuance, deposits and compliance between trading days.
+    ///
+    /// Changing holdings that open orders have frozen is prevented by the registry itself (frozen
+    /// units and cash are not available).
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// The account that collects fees.
+    #[must_use]
+    pub fn fee_account(&self) -> AccountId {
+        self.fee_account
+    }
+
+    /// The open day, if any.
+    #[must_use]
+    pub fn day(&self) -> Option<NaiveDate> {
+        self.day
+    }
+
+    /// The exchange clock.
+    #[must_use]
+    pub fn time(&self) -> TimeOfDay {
+        self.time
+    }
+
+    /// Every trade so far.
+    #[must_use]
+    pub fn tape(&self) -> &[Trade] {
+        &self.tape
+    }
+
+    /// Every bar published so far.
+    #[must_use]
+    pub fn bars(&self) -> &[DailyBar] {
+        &self.bars
+    }
+
+    /// The bar being built today for `subject`.
+    #[must_use]
+    pub fn bar_so_far(&self, subject: SubjectId) -> Option<DailyBar> {
+        self.listing(subject).map(|l| l.bar.bar())
+    }
+
+    /// The previous close of `subject` (today's reference price).
+    #[must_use]
+    pub fn prev_close(&self, subject: SubjectId) -> Option<Price> {
+        self.listing(subject).map(|l| l.prev_close)
+    }
+
+    /// Today's band of a method for `subject`.
+    #[must_use]
+    pub fn band(&self, subject: SubjectId, method: TradingMethod) -> Option<Band> {
+        let l = self.listing(subject)?;
+        Some(match method {
+            TradingMethod::ListedAgreement => l.listed_band,
+            TradingMethod::BlockAgreement => l.block_band,
+            TradingMethod::SingleDirectionBidding => self.config.rules.auction.band(l.prev_close),
+        })
+    }
+
+    /// The best `n` listed levels of `side` for `subject` (the exchange shows five).
+    pub fn depth(&self, subject: SubjectId, side: Side, n: usize, out: &mut Vec<DepthLevel>) {
+        out.clear();
+        if let Some(l) = self.listing(subject) {
+            l.book.depth(side, n, out);
+        }
+    }
+
+    /// The listed order book of `subject`, for queries (status, queue position).
+    #[must_use]
+    pub fn book(&self, subject: SubjectId) -> Option<&OrderBook> {
+        self.listing(subject).map(|l| &l.book)
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &ExchangeConfig {
+        &self.config
+    }
+
+    pub(super) fn listing(&self, subject: SubjectId) -> Option<&Listing> {
+        self.by_subject.get(&subject).map(|&i| &self.listings[i])
+    }
+
+    /// Cash a buy of `quantity` up to `limit` must freeze: the value, the fee on it, and a
+    /// margin of one minimum fee plus one fen per unit (each fill may round its fee up and pay a
+    /// minimum), released when the order ends.
+    pub(super) fn buy_reserve(rate: FeeRate, limit: Price, quantity: Quantity) -> Money {
+        let value = limit * quantity;
+        if rate == FeeRate::ZERO {
+            return value;
+        }
+        let per_unit = rate.minimum + Money::from_fen(1);
+        value + rate.fee(value) + Money::from_fen(per_unit.fen() * i128::from(quantity.units()))
+    }
+
+    /// The buyer's and seller's fees on one trade; the seller's never exceeds the value.
+    pub(super) fn trade_fees(&self, method: TradingMethod, value: Money) -> (Money, Money) {
+        let side = match method {
+            TradingMethod::ListedAgreement => self.config.fees.listed,
+            TradingMethod::BlockAgreement => self.config.fees.block,
+            TradingMethod::SingleDirectionBidding => self.config.fees.auction,
+        };
+        (side.buyer.fee(value), side.seller.fee(value).min(value))
+    }
+
+    /// Settles one trade and records it on the tape and in the bar.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn settle_trade(
+        &mut self,
+        listing: usize,
+        method: TradingMethod,
+        buyer: AccountId,
+        seller: AccountId,
+        price: Price,
+        quantity: Quantity,
+        events: &mut Vec<ExchangeEvent>,
+    ) -> Result<Money, ExchangeError> {
+        let (buyer_fee, seller_fee) = self.trade_fees(method, price * quantity);
+        let subject = self.listings[listing].subject;
+        self.registry.settle(
+            buyer,
+            seller,
+            subject,
+            quantity,
+            price,
+            buyer_fee,
+            seller_fee,
+            self.fee_account,
+        )?;
+        self.listings[listing].bar.record(method, price, quantity);
+        let trade = Trade {
+            seq: self.tape.len() as u64 + 1,
+            date: self.day.unwrap_or_default(),
+            time: self.time,
+            subject,
+            method,
+            price,
+            quantity,
+            buyer,
+            seller,
+            buyer_fee,
+            seller_fee,
+        };
+        self.tape.push(trade);
+        events.push(ExchangeEvent::Trade(trade));
+        Ok(price * quantity + buyer_fee)
+    }
+}
