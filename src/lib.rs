@@ -9,6 +9,7 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`units`] | [`Price`](units::Price) (integer fen), [`Quantity`](units::Quantity) (whole units), [`Money`](units::Money) (exact fen totals) |
+//! | [`agents`] | the [`Agent`](agents::Agent) trait, its market and account views, order intents, and the built-in behaviours |
 //! | [`book`] | limit order book and matching engine (price-time, picks, STP), reference book, workloads |
 //! | [`calendar`] | trading days (embedded closures), sessions, times of day |
 //! | [`history`] | the published 2021–2023 series, embedded |
@@ -16,7 +17,7 @@
 //! | [`compliance`] | benchmark allocation, true-up, obligations, surrender, penalties, reports, synthetic fleets |
 //! | [`exchange`] | trading methods (auction, block board), fees; composes book, registry and rules |
 //! | [`registry`] | accounts, holdings, cash, freezes, `DvP` settlement, surrender, journal |
-//! | [`scenario`] | the 2021–2023 replay through the exchange, its plan and reports |
+//! | [`scenario`] | the 2021–2023 replay through the exchange, its plan and reports; scenario files, fleets, calibration statistics, the Monte Carlo driver with shards and merge |
 //! | [`report`] | whole-file output folders, SVG charts, terminal tables |
 //!
 //! Layers import one way: `units` ← `book` ← `exchange` ← `scenario`, with `registry` and
@@ -33,6 +34,7 @@
 //! The embedded 2021–2023 series is published by the exchange. Source: Shanghai Environment and
 //! Energy Exchange.
 
+pub mod agents;
 pub mod book;
 pub mod calendar;
 pub mod compliance;

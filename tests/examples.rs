@@ -1,6 +1,10 @@
 //! Every example runs, and returns what it claims.
 
 #[allow(dead_code)]
+#[path = "../examples/custom_agent.rs"]
+mod custom_agent;
+
+#[allow(dead_code)]
 #[path = "../examples/quickstart.rs"]
 mod quickstart;
 
@@ -54,4 +58,9 @@ fn first_compliance_period_settles_2162_entities() {
         with_relief > 0,
         "gas units were exempted from part of their shortfall"
     );
+}
+
+#[test]
+fn custom_agent_runs_over_the_published_series() {
+    custom_agent::main();
 }

@@ -1,0 +1,729 @@
+//! A covered entity that trades to meet its surrender obligation.
+//!
+//! Each day, on an allowance subject, the firm computes its gap: the obligation due by the next
+//! deadline minus its allowances and the offsets it may still use. It then
+//! - decides whether to act today: with probability `base_activity` far from the deadline, rising to
+//!   certainty as the deadline nears (urgency `u = exp(-trading_days_left / urgency_horizon_days)`),
+//!   which concentrates volume in deadline months as in Dec 2021 and Sep–Dec 2023;
+//! - trades a share of the gap that grows from `min_trade_fraction` to all of it with urgency;
+//! - prices from an adaptive expectation of the close, tilted by the recent trend: a short firm
+//!   bids above it by a premium growing with urgency, a long firm asks below it;
+//! - weighs the penalty: it never bids above the per-tonne cost of falling short (the fine spread
+//!   over the gap, a non-compliance cost, and the next allocation's deduction when that applies);
+//! - banks: a long firm keeps `banking_share` of its surplus and holds all of it while the expected
+//!   rise exceeds `hold_if_expected_rise`, unless its cash is below `liquidity_cash_target`;
+//! - buys CCER offsets up to the 5 % room when they are at least `ccer_min_discount` cheaper than the
+//!   expected allowance price;
+//! - spends at most its cash minus a `cash_buffer_share` reserve, and sells only what it holds.
+//!
+//! All thresholds are heuristics in `f64`; every emitted price and quantity is exact and inside the
+//! method's band and size rules. The defaults are assumptions to calibrate (see `docs/model.md`).
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AccountView, Agent, DayOutcome, Fill, MarketView, OrderIntent, OrderKind, Routing, Side,
+    affordable, budget_from_yuan, price_from_yuan, push_orders, quantity_ceil,
+};
+use crate::units::{Money, Price, Quantity};
+
+/// Parameters of [`ComplianceFirm`]; every default is an assumption to calibrate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ComplianceFirmParams {
+    /// Subjects whose units count towards the obligation. Default `["CEA", "CEA21", "CEA22"]`.
+    pub allowance_subjects: Vec<String>,
+    /// The offset subject. Default `"CCER"`.
+    pub offset_subject: String,
+    /// Weight of the latest close in the adaptive price expectation, in `[0, 1]`. Default 0.3.
+    pub expectation_adjustment: f64,
+    /// Weight of the recent relative trend in the expectation, `>= 0`. Default 0.5.
+    pub trend_weight: f64,
+    /// Bars over which the trend is measured, `>= 1`. Default 5.
+    pub trend_window_days: u32,
+    /// Trading days over which urgency decays, `> 0`. Default 15.
+    pub urgency_horizon_days: f64,
+    /// Probability of acting on a day far from any deadline, in `[0, 1]`. Default 0.05.
+    pub base_activity: f64,
+    /// Share of the gap traded on an active day far from the deadline, in `[0, 1]`. Default 0.1.
+    pub min_trade_fraction: f64,
+    /// Premium over the expectation a buyer bids at zero urgency. Default 0.0.
+    pub bid_markup: f64,
+    /// Extra premium at full urgency. Default 0.08.
+    pub urgency_markup: f64,
+    /// Discount under the expectation a seller asks at zero urgency. Default 0.0.
+    pub ask_discount: f64,
+    /// Extra discount at full urgency. Default 0.03.
+    pub urgency_discount: f64,
+    /// Share of a surplus kept (banked) rather than sold, in `[0, 1]`. Default 0.2.
+    pub banking_share: f64,
+    /// A long firm holds its surplus while the expected rise exceeds this. Default 0.02.
+    pub hold_if_expected_rise: f64,
+    /// Share of cash kept in reserve, in `[0, 1]`. Default 0.1.
+    pub cash_buffer_share: f64,
+    /// Below this cash a long firm sells its whole surplus regardless of expectations. Default 0.
+    pub liquidity_cash_target: Money,
+    /// Cost per tonne of falling short beyond the fine (legal, reputational), in yuan, `>= 0`.
+    /// Default 0.
+    pub noncompliance_cost_per_t: f64,
+    /// Probability that a trade of at least the block minimum goes through block trading, in
+    /// `[0, 1]`. Default 0.85 (block trades were 83–88 % of volume in 2021–2023).
+    pub block_probability: f64,
+    /// Most listed orders a day (larger needs are split). Default 5.
+    pub max_listed_orders: u32,
+    /// Above this urgency a buyer takes liquidity (market with protection). Default 0.7.
+    pub taker_urgency: f64,
+    /// Offsets are bought only when at least this much cheaper than the allowance expectation,
+    /// in `[0, 1)`. Default 0.1.
+    pub ccer_min_discount: f64,
+}
+
+impl Default for ComplianceFirmParams {
+    fn default() -> Self {
+        ComplianceFirmParams {
+            allowance_subjects: vec!["CEA".into(), "CEA21".into(), "CEA22".into()],
+            offset_subject: "CCER".into(),
+            expectation_adjustment: 0.3,
+            trend_weight: 0.5,
+            trend_window_days: 5,
+            urgency_horizon_days: 15.0,
+            base_activity: 0.05,
+            min_trade_fraction: 0.1,
+            bid_markup: 0.0,
+            urgency_markup: 0.08,
+            ask_discount: 0.0,
+            urgency_discount: 0.03,
+            banking_share: 0.2,
+            hold_if_expected_rise: 0.02,
+            cash_buffer_share: 0.1,
+            liquidity_cash_target: Money::ZERO,
+            noncompliance_cost_per_t: 0.0,
+            block_probability: 0.85,
+            max_listed_orders: 5,
+            taker_urgency: 0.7,
+            ccer_min_discount: 0.1,
+        }
+    }
+}
+
+/// Urgency in `[0, 1]`: `exp(-days_left / horizon)`, zero without a deadline.
+#[must_use]
+pub fn urgency(days_left: Option<u32>, horizon_days: f64) -> f64 {
+    match days_left {
+        Some(days) if horizon_days > 0.0 => (-f64::from(days) / horizon_days).exp(),
+        _ => 0.0,
+    }
+}
+
+/// Relative change of the close over the last `window` bars (0 without enough history).
+#[must_use]
+pub fn trend(market: &MarketView<'_>, window: u32) -> f64 {
+    let bars = market.bars;
+    let window = window.max(1) as usize;
+    if bars.len() <= window {
+        return 0.0;
+    }
+    let last = bars[bars.len() - 1].close.to_f64();
+    let first = bars[bars.len() - 1 - window].close.to_f64();
+    if first > 0.0 { last / first - 1.0 } else { 0.0 }
+}
+
+/// A covered entity; see the module documentation for its rules.
+#[derive(Debug, Clone)]
+pub struct ComplianceFirm {
+    params: ComplianceFirmParams,
+    /// Adaptive expectation of the allowance close, in yuan (None until the first view).
+    expectation: Option<f64>,
+    /// The last allowance gap seen (positive = short), used when deciding on offsets.
+    last_gap: i128,
+    bought: Quantity,
+    sold: Quantity,
+}
+
+impl ComplianceFirm {
+    /// A firm with `params`.
+    #[must_use]
+    pub fn new(params: ComplianceFirmParams) -> Self {
+        ComplianceFirm {
+            params,
+            expectation: None,
+            last_gap: 0,
+            bought: Quantity::ZERO,
+            sold: Quantity::ZERO,
+        }
+    }
+
+    /// The current expectation of the allowance close, in yuan.
+    #[must_use]
+    pub fn expectation(&self) -> Option<f64> {
+        self.expectation
+    }
+
+    /// Units bought and sold so far (all subjects), from fill notifications.
+    #[must_use]
+    pub fn traded(&self) -> (Quantity, Quantity) {
+        (self.bought, self.sold)
+    }
+
+    fn is_allowance(&self, subject: &str) -> bool {
+        self.params.allowance_subjects.iter().any(|s| s == subject)
+    }
+
+    fn allowances_held(&self, account: &AccountView<'_>) -> u128 {
+        account
+            .holdings
+            .iter()
+            .filter(|h| self.is_allowance(h.subject))
+            .map(|h| u128::from(h.available.units()) + u128::from(h.frozen.units()))
+            .sum()
+    }
+
+    /// The gap (positive = short) on the obligation due by the next deadline, after the offsets
+    /// the firm holds and may still use.
+    fn gap(&self, market: &MarketView<'_>, account: &AccountView<'_>) -> Option<i128> {
+        let pos = account.compliance?;
+        let share_bp = market
+            .next_deadline()
+            .map_or(10_000, |d| d.required_share_bp);
+        let due_total =
+            (u128::from(pos.expected_obligation.units()) * u128::from(share_bp)).div_ceil(10_000);
+        let due = due_total.saturating_sub(u128::from(pos.surrendered.units()));
+        let offsets = account
+            .total_held(&self.params.offset_subject)
+            .min(pos.offset_room());
+        let covered = self.allowances_held(account) + u128::from(offsets.units());
+        Some(due as i128 - covered as i128)
+    }
+
+    fn expected_price(&mut self, market: &MarketView<'_>) -> f64 {
+        let base = *self.expectation.get_or_insert(market.prev_close.to_f64());
+        base * (1.0 + self.params.trend_weight * trend(market, self.params.trend_window_days))
+    }
+
+    fn decide_allowance(
+        &mut self,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+        rng: &mut ChaCha8Rng,
+        out: &mut Vec<OrderIntent>,
+    ) {
+        let Some(gap) = self.gap(market, account) else {
+            return;
+        };
+        self.last_gap = gap;
+        let p = &self.params;
+        let u = urgency(
+            market.next_deadline().map(|d| d.trading_days_left),
+            p.urgency_horizon_days,
+        );
+        let activity = p.base_activity + (1.0 - p.base_activity) * u;
+        let expected = self.expected_price(market);
+        let p = &self.params;
+        // Draw both numbers every day so a firm's stream advances the same way whatever it decides.
+        let (act_draw, block_draw): (f64, f64) = (rng.random(), rng.random());
+        if gap == 0 || act_draw >= activity {
+            return;
+        }
+        let fraction = p.min_trade_fraction + (1.0 - p.min_trade_fraction) * u;
+        let routing = Routing {
+            block: block_draw < p.block_probability,
+            max_listed_orders: p.max_listed_orders,
+        };
+        let (side, kind, limit, want) = if gap > 0 {
+            let Some(pos) = account.compliance else {
+                return;
+            };
+            let gap_f = gap as f64;
+            let penalty_per_t = pos.penalty.fine.to_f64() / gap_f
+                + p.noncompliance_cost_per_t
+                + if pos.penalty.shortfall_deducted {
+                    expected
+                } else {
+                    0.0
+                };
+            let bid = (expected * (1.0 + p.bid_markup + p.urgency_markup * u)).min(penalty_per_t);
+            let limit = market.listed_band.clamp(price_from_yuan(bid));
+            let cash =
+                budget_from_yuan(account.total_cash().to_f64() * (1.0 - p.cash_buffer_share));
+            let want = quantity_ceil(gap_f * fraction).min(affordable(cash, limit));
+            let kind = if u >= p.taker_urgency && !market.asks.is_empty() {
+                OrderKind::MarketWithProtection
+            } else {
+                OrderKind::Limit
+            };
+            (Side::Buy, kind, limit, want)
+        } else {
+            let surplus = (-gap) as f64;
+            let needs_cash = account.total_cash() < p.liquidity_cash_target;
+            let expected_rise = expected / market.prev_close.to_f64().max(0.01) - 1.0;
+            if !needs_cash && expected_rise > p.hold_if_expected_rise {
+                return;
+            }
+            let keep = if needs_cash { 0.0 } else { p.banking_share };
+            let held_here = account.total_held(market.subject);
+            let want = quantity_ceil(surplus * (1.0 - keep) * fraction).min(held_here);
+            let ask = expected * (1.0 - p.ask_discount - p.urgency_discount * u);
+            let limit = market.listed_band.clamp(price_from_yuan(ask));
+            (Side::Sell, OrderKind::Limit, limit, want)
+        };
+        if want.is_zero() {
+            return;
+        }
+        out.push(OrderIntent::CancelMyOpenOrders);
+        push_orders(market, side, kind, limit, want, routing, out);
+    }
+
+    fn decide_offsets(
+        &mut self,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+        out: &mut Vec<OrderIntent>,
+    ) {
+        let (Some(pos), Some(expected)) = (account.compliance, self.expectation) else {
+            return;
+        };
+        let held = account.total_held(market.subject);
+        let room = pos.offset_room().saturating_sub(held);
+        let short = u64::try_from(self.last_gap.max(0)).unwrap_or(u64::MAX);
+        let want = room.min(Quantity::new(short));
+        let reference = market.asks.first().map_or(market.prev_close, |l| l.price);
+        let ceiling = expected * (1.0 - self.params.ccer_min_discount);
+        if want.is_zero() || reference.to_f64() > ceiling {
+            return;
+        }
+        let limit = market.listed_band.clamp(price_from_yuan(ceiling));
+        let cash =
+            budget_from_yuan(account.total_cash().to_f64() * (1.0 - self.params.cash_buffer_share));
+        let want = want.min(affordable(cash, limit));
+        if want.is_zero() {
+            return;
+        }
+        out.push(OrderIntent::CancelMyOpenOrders);
+        push_orders(
+            market,
+            Side::Buy,
+            OrderKind::Limit,
+            limit,
+            want,
+            Routing {
+                block: false,
+                max_listed_orders: self.params.max_listed_orders,
+            },
+            out,
+        );
+    }
+}
+
+impl Agent for ComplianceFirm {
+    fn kind(&self) -> &'static str {
+        "compliance_firm"
+    }
+
+    fn on_day(
+        &mut self,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+        rng: &mut ChaCha8Rng,
+        out: &mut Vec<OrderIntent>,
+    ) {
+        if self.is_allowance(market.subject) {
+            self.decide_allowance(market, account, rng, out);
+        } else if market.subject == self.params.offset_subject {
+            self.decide_offsets(market, account, out);
+        }
+    }
+
+    fn on_fill(&mut self, fill: &Fill<'_>) {
+        let total = match fill.side {
+            Side::Buy => &mut self.bought,
+            Side::Sell => &mut self.sold,
+        };
+        *total = total.checked_add(fill.quantity).unwrap_or(*total);
+    }
+
+    fn on_day_end(&mut self, outcome: &DayOutcome<'_>) {
+        if !self.is_allowance(outcome.subject) || outcome.bar.listed_volume.is_zero() {
+            return;
+        }
+        let close = outcome.bar.close.to_f64();
+        let lambda = self.params.expectation_adjustment;
+        let e = self.expectation.get_or_insert(close);
+        *e += lambda * (close - *e);
+    }
+}
+
+/// The price a firm would never bid above for a gap of `gap` units: exposed for reports.
+#[must_use]
+pub fn penalty_price_per_unit(
+    fine: Money,
+    gap: Quantity,
+    extra_per_t: f64,
+    deducted_at: Option<Price>,
+) -> f64 {
+    if gap.is_zero() {
+        return f64::INFINITY;
+    }
+    fine.to_f64() / gap.units() as f64 + extra_per_t + deducted_at.map_or(0.0, Price::to_f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::{Holding, Level, Method, OrderRequest, agent_rng};
+    use super::*;
+
+    fn always_active() -> ComplianceFirmParams {
+        ComplianceFirmParams {
+            base_activity: 1.0,
+            ..ComplianceFirmParams::default()
+        }
+    }
+
+    fn run(
+        firm: &mut ComplianceFirm,
+        days_left: u32,
+        holdings: &[Holding<'_>],
+        cash: Money,
+        obligation: u64,
+        seed: u64,
+    ) -> Vec<OrderRequest> {
+        let d = deadline(days_left);
+        let bars = flat_bars(10, 5000);
+        let asks = [Level {
+            price: Price::from_fen(5010),
+            quantity: Quantity::new(500),
+        }];
+        let m = market(&d, &bars, &[], &asks);
+        let account = account(holdings, cash, Some(position(obligation / 2, obligation)));
+        let mut out = Vec::new();
+        firm.on_day(&m, &account, &mut agent_rng(seed, 0), &mut out);
+        placed(&out)
+    }
+
+    fn cea(units: u64) -> [Holding<'static>; 1] {
+        [Holding {
+            subject: "CEA",
+            available: Quantity::new(units),
+            frozen: Quantity::ZERO,
+        }]
+    }
+
+    fn total(orders: &[OrderRequest]) -> u64 {
+        orders.iter().map(|o| o.quantity.units()).sum()
+    }
+
+    #[test]
+    fn short_firm_bids_higher_and_larger_near_the_deadline() {
+        let rich = Money::from_cny(1_000_000_000);
+        let far = run(
+            &mut ComplianceFirm::new(always_active()),
+            200,
+            &cea(10_000),
+            rich,
+            1_000_000,
+            1,
+        );
+        let near = run(
+            &mut ComplianceFirm::new(always_active()),
+            2,
+            &cea(10_000),
+            rich,
+            1_000_000,
+            1,
+        );
+        assert!(!far.is_empty() && !near.is_empty());
+        assert!(far.iter().chain(&near).all(|o| o.side == Side::Buy));
+        assert!(
+            total(&near) > 2 * total(&far),
+            "near {} far {}",
+            total(&near),
+            total(&far)
+        );
+        let max_far = far.iter().map(|o| o.limit).max();
+        let min_near = near.iter().map(|o| o.limit).min();
+        assert!(min_near > max_far, "near {min_near:?} far {max_far:?}");
+    }
+
+    #[test]
+    fn activity_rises_toward_the_deadline() {
+        let rich = Money::from_cny(1_000_000_000);
+        let active_days = |days_left| {
+            (0..400)
+                .filter(|&seed| {
+                    let mut firm = ComplianceFirm::new(ComplianceFirmParams::default());
+                    !run(&mut firm, days_left, &cea(0), rich, 50_000, seed).is_empty()
+                })
+                .count()
+        };
+        let (far, near) = (active_days(120), active_days(1));
+        assert!(far < 60 && near > 350, "far {far} near {near}");
+    }
+
+    #[test]
+    fn long_firm_with_no_need_sells_but_banks_part() {
+        let orders = run(
+            &mut ComplianceFirm::new(always_active()),
+            1,
+            &cea(200_000),
+            Money::ZERO,
+            100_000,
+            3,
+        );
+        assert!(!orders.is_empty());
+        assert!(orders.iter().all(|o| o.side == Side::Sell));
+        let sold = total(&orders);
+        // Surplus 100,000; 20 % banked; near the deadline almost all the rest is offered.
+        assert!(sold <= 80_000 && sold > 70_000, "sold {sold}");
+    }
+
+    #[test]
+    fn firm_holds_surplus_when_prices_are_expected_to_rise() {
+        let d = deadline(1);
+        let mut bars = flat_bars(10, 5000);
+        bars[9].close = Price::from_fen(5500);
+        let m = market(&d, &bars, &[], &[]);
+        let holdings = cea(200_000);
+        let account = account(
+            &holdings,
+            Money::from_cny(1_000_000),
+            Some(position(50_000, 100_000)),
+        );
+        let mut out = Vec::new();
+        ComplianceFirm::new(always_active()).on_day(&m, &account, &mut agent_rng(1, 0), &mut out);
+        assert!(out.is_empty());
+        // Short of cash, the same firm sells anyway.
+        let params = ComplianceFirmParams {
+            liquidity_cash_target: Money::from_cny(10_000_000),
+            ..always_active()
+        };
+        ComplianceFirm::new(params).on_day(&m, &account, &mut agent_rng(1, 0), &mut out);
+        assert!(placed(&out).iter().all(|o| o.side == Side::Sell) && !out.is_empty());
+    }
+
+    #[test]
+    fn buying_is_limited_by_cash() {
+        // 1,000 CNY buys at most 18 t at up to 55.00 after the 10 % reserve.
+        let orders = run(
+            &mut ComplianceFirm::new(always_active()),
+            1,
+            &cea(0),
+            Money::from_cny(1000),
+            1_000_000,
+            5,
+        );
+        assert!(total(&orders) <= 18 && !orders.is_empty(), "{orders:?}");
+    }
+
+    #[test]
+    fn a_small_fine_without_deduction_caps_the_bid() {
+        let d = deadline(1);
+        let bars = flat_bars(10, 5000);
+        let m = market(&d, &bars, &[], &[]);
+        let mut pos = position(0, 1_000_000);
+        pos.penalty.shortfall_deducted = false;
+        let account = account(&[], Money::from_cny(1_000_000_000), Some(pos));
+        let mut out = Vec::new();
+        ComplianceFirm::new(always_active()).on_day(&m, &account, &mut agent_rng(1, 0), &mut out);
+        // 30,000 CNY over 1 Mt is 0.03 CNY/t: the bid falls to the band's floor.
+        let orders = placed(&out);
+        assert!(!orders.is_empty());
+        assert!(orders.iter().all(|o| o.limit == m.listed_band.lower));
+    }
+
+    #[test]
+    fn large_needs_go_block_when_drawn_and_nothing_leaves_the_band() {
+        let rich = Money::from_cny(1_000_000_000);
+        let mut saw_block = false;
+        for seed in 0..50 {
+            for days in [0, 1, 5, 30, 300] {
+                for held in [0, 500_000, 3_000_000] {
+                    let mut firm = ComplianceFirm::new(always_active());
+                    let orders = run(&mut firm, days, &cea(held), rich, 2_000_000, seed);
+                    let d = deadline(days);
+                    let m = market(&d, &[], &[], &[]);
+                    for o in &orders {
+                        assert!(m.band(o.method).contains(o.limit), "{o:?}");
+                        match o.method {
+                            Method::Listed => assert!(o.quantity.units() < 100_000),
+                            Method::Block => {
+                                saw_block = true;
+                                assert!(o.quantity.units() >= 100_000);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(saw_block);
+    }
+
+    #[test]
+    fn same_seed_same_orders_and_different_seed_differs_somewhere() {
+        let rich = Money::from_cny(1_000_000_000);
+        let go = |seed| {
+            let mut firm = ComplianceFirm::new(ComplianceFirmParams::default());
+            (0..40u32)
+                .map(|d| run(&mut firm, 40 - d, &cea(10_000), rich, 1_000_000, seed))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(go(11), go(11));
+        assert_ne!(go(11), go(12));
+    }
+
+    #[test]
+    fn offsets_are_bought_when_cheap_and_within_the_cap() {
+        let d = deadline(5);
+        let bars = flat_bars(10, 5000);
+        let mut firm = ComplianceFirm::new(always_active());
+        let holdings = cea(0);
+        let account = account(
+            &holdings,
+            Money::from_cny(1_000_000_000),
+            Some(position(0, 1_000_000)),
+        );
+        let mut out = Vec::new();
+        firm.on_day(
+            &market(&d, &bars, &[], &[]),
+            &account,
+            &mut agent_rng(1, 0),
+            &mut out,
+        );
+        let cheap = [Level {
+            price: Price::from_fen(3000),
+            quantity: Quantity::new(1_000_000),
+        }];
+        let mut ccer = market(&d, &bars, &[], &cheap);
+        ccer.subject = "CCER";
+        out.clear();
+        firm.on_day(&ccer, &account, &mut agent_rng(1, 0), &mut out);
+        let orders = placed(&out);
+        assert_eq!(total(&orders), 50_000);
+        assert!(
+            orders
+                .iter()
+                .all(|o| o.side == Side::Buy && o.limit <= Price::from_fen(4500))
+        );
+        // Dear offsets are not bought.
+        let dear = [Level {
+            price: Price::from_fen(4800),
+            quantity: Quantity::new(1_000_000),
+        }];
+        ccer.asks = &dear;
+        out.clear();
+        firm.on_day(&ccer, &account, &mut agent_rng(1, 0), &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn expectation_adapts_to_closes() {
+        let mut firm = ComplianceFirm::new(ComplianceFirmParams::default());
+        let mut bar = flat_bars(1, 5000)[0];
+        firm.on_day_end(&DayOutcome {
+            subject: "CEA",
+            bar,
+            rejected_intents: 0,
+        });
+        bar.close = Price::from_fen(6000);
+        firm.on_day_end(&DayOutcome {
+            subject: "CEA",
+            bar,
+            rejected_intents: 0,
+        });
+        let e = firm.expectation().unwrap_or_default();
+        assert!((e - 53.0).abs() < 1e-9, "{e}");
+    }
+
+    #[test]
+    fn uncovered_accounts_do_nothing_and_penalty_price_is_reported() {
+        let d = deadline(1);
+        let m = market(&d, &[], &[], &[]);
+        let account = account(&[], Money::from_cny(1000), None);
+        let mut out = Vec::new();
+        ComplianceFirm::new(always_active()).on_day(&m, &account, &mut agent_rng(1, 0), &mut out);
+        assert!(out.is_empty());
+        let p = penalty_price_per_unit(
+            Money::from_cny(30_000),
+            Quantity::new(1000),
+            1.0,
+            Some(Price::from_fen(5000)),
+        );
+        assert!((p - 81.0).abs() < 1e-9);
+    }
+}
+
+#[cfg(test)]
+mod property_tests {
+    use super::super::test_support::{account, flat_bars, placed, position};
+    use super::super::{
+        Deadline, Holding, Level, Method, OrderRequest, PriceBand, SizeRules, agent_rng,
+    };
+    use super::*;
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the day, holdings, cash and prices, every order is inside its band and size
+        /// rules, a seller never offers more than it holds, and a buyer never commits more cash
+        /// than it has.
+        #[test]
+        fn orders_respect_band_size_holdings_and_cash(
+            seed in any::<u64>(),
+            close_fen in 100i64..20_000,
+            days_left in 0u32..300,
+            held in 0u64..5_000_000,
+            obligation in 0u64..5_000_000,
+            cash_cny in 0i64..500_000_000,
+            ask_fen in 50i64..30_000,
+        ) {
+            let close = Price::from_fen(close_fen);
+            let band = |bp_down: u32, bp_up: u32| PriceBand {
+                lower: close.scale_bp_round_half_up(bp_down).unwrap_or(close),
+                upper: close.scale_bp_round_half_up(bp_up).unwrap_or(close),
+            };
+            let deadlines = [Deadline {
+                date: NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default(),
+                trading_days_left: days_left,
+                required_share_bp: 10_000,
+            }];
+            let bars = flat_bars(8, close_fen);
+            let asks = [Level { price: Price::from_fen(ask_fen), quantity: Quantity::new(1000) }];
+            let m = MarketView {
+                subject: "CEA",
+                date: NaiveDate::from_ymd_opt(2023, 10, 9).unwrap_or_default(),
+                day_index: 500,
+                deadlines: &deadlines,
+                prev_close: close,
+                listed_band: band(9_000, 11_000),
+                block_band: band(7_000, 13_000),
+                sizes: SizeRules::default(),
+                bars: &bars,
+                bids: &[],
+                asks: &asks,
+            };
+            let holdings = [Holding { subject: "CEA", available: Quantity::new(held), frozen: Quantity::ZERO }];
+            let cash = Money::from_cny(cash_cny);
+            let account = account(&holdings, cash, Some(position(obligation / 2, obligation)));
+            let mut out = Vec::new();
+            let mut firm = ComplianceFirm::new(ComplianceFirmParams { base_activity: 0.5, ..ComplianceFirmParams::default() });
+            firm.on_day(&m, &account, &mut agent_rng(seed, 3), &mut out);
+            let orders: Vec<OrderRequest> = placed(&out);
+            let mut sold = 0u64;
+            let mut cost = Money::ZERO;
+            for o in &orders {
+                prop_assert!(m.band(o.method).contains(o.limit));
+                match o.method {
+                    Method::Listed => prop_assert!(o.quantity.units() < 100_000),
+                    Method::Block => prop_assert!(o.quantity.units() >= 100_000),
+                }
+                match o.side {
+                    Side::Sell => sold += o.quantity.units(),
+                    Side::Buy => cost += o.limit * o.quantity,
+                }
+            }
+            prop_assert!(sold <= held);
+            prop_assert!(cost <= cash);
+        }
+    }
+}

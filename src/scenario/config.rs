@@ -1,0 +1,652 @@
+//! Scenario files: what a run simulates, read from TOML or JSON (chosen by extension), validated,
+//! and identified by a stable content hash.
+//!
+//! Unknown fields are rejected at every level. Every validation error names the field and the
+//! offending value. The [`ScenarioConfig::content_hash`] is FNV-1a (64-bit) over the scenario's
+//! canonical JSON (fields in declaration order, numbers as `serde_json` prints them), so two files
+//! that parse to the same scenario have the same hash whatever their format or layout; Monte Carlo
+//! shards carry it so that shards of different scenarios are never merged.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::agents::compliance_firm::ComplianceFirmParams;
+use crate::agents::investor::InvestorParams;
+use crate::agents::market_maker::MarketMakerParams;
+use crate::units::{Money, Quantity};
+
+/// First trading day of the national market.
+pub const CALENDAR_START: NaiveDate = match NaiveDate::from_ymd_opt(2021, 7, 16) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// Last trading day of the embedded calendar.
+pub const CALENDAR_END: NaiveDate = match NaiveDate::from_ymd_opt(2023, 12, 29) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// A bad scenario file or value. Nothing is half-loaded: a failed load returns only the error.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read scenario file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The extension is neither `.toml` nor `.json`.
+    #[error("scenario file {path} must end in .toml or .json")]
+    UnknownFormat {
+        /// The file.
+        path: String,
+    },
+    /// The text does not parse into a scenario (malformed, unknown field, wrong type, negative
+    /// quantity); the message gives the location and the value.
+    #[error("cannot parse {format} scenario: {message}")]
+    Parse {
+        /// `toml` or `json`.
+        format: &'static str,
+        /// The parser's message.
+        message: String,
+    },
+    /// A field has an impossible value.
+    #[error("invalid scenario field {field} = {value}: {reason}")]
+    Invalid {
+        /// Dotted path of the field (e.g. `behaviour.compliance_firm.base_activity`).
+        field: String,
+        /// The offending value.
+        value: String,
+        /// What is required.
+        reason: String,
+    },
+}
+
+/// How many agents of each type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FleetConfig {
+    /// Covered entities. Default 2,257 (the second period's count; 2,162 in the first).
+    pub compliance_firms: u32,
+    /// Market makers, used only when `participants.market_makers` is on. Default 0.
+    pub market_makers: u32,
+    /// Investors, used only when `participants.investors` is on. Default 0.
+    pub investors: u32,
+    /// Opening cash of each firm. Default CNY 50,000,000 (an assumption).
+    pub firm_cash: Money,
+    /// Daily bars shown to agents. Default 20.
+    pub history_bars: u32,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        FleetConfig {
+            compliance_firms: 2257,
+            market_makers: 0,
+            investors: 0,
+            firm_cash: Money::from_cny(50_000_000),
+            history_bars: 20,
+        }
+    }
+}
+
+/// Which non-compliance traders are admitted (both off for 2021–2023, when only covered entities
+/// could trade).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Participants {
+    /// Admit market makers.
+    pub market_makers: bool,
+    /// Admit investors.
+    pub investors: bool,
+}
+
+/// The CCER and GEC sub-markets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubMarkets {
+    /// Simulate CCER issuance, trading and offset use. Default off.
+    pub ccer: bool,
+    /// Simulate GEC issuance, trading and claims. Default off.
+    pub gec: bool,
+    /// CCER issued per month when on. Default 0 (no new issuance before the 2024 relaunch).
+    pub ccer_issuance_per_month: Quantity,
+    /// GEC issued per month when on. Default 5,000,000 (an assumption to calibrate against the
+    /// 148 million issued by October 2023).
+    pub gec_issuance_per_month: Quantity,
+}
+
+impl Default for SubMarkets {
+    fn default() -> Self {
+        SubMarkets {
+            ccer: false,
+            gec: false,
+            ccer_issuance_per_month: Quantity::ZERO,
+            gec_issuance_per_month: Quantity::new(5_000_000),
+        }
+    }
+}
+
+/// Behaviour parameters per agent type.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Behaviour {
+    /// Covered entities.
+    pub compliance_firm: ComplianceFirmParams,
+    /// Market makers.
+    pub market_maker: MarketMakerParams,
+    /// Investors.
+    pub investor: InvestorParams,
+}
+
+/// Monte Carlo settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonteCarloConfig {
+    /// Number of seeds: `seed, seed + 1, …`. Default 100.
+    pub seeds: u32,
+}
+
+impl Default for MonteCarloConfig {
+    fn default() -> Self {
+        MonteCarloConfig { seeds: 100 }
+    }
+}
+
+/// What is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// Output folder. Default `out`.
+    pub dir: String,
+    /// Write the daily CSV. Default on.
+    pub daily_csv: bool,
+    /// Write the JSON summary. Default on.
+    pub summary_json: bool,
+    /// Write SVG charts. Default on.
+    pub charts: bool,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: "out".into(),
+            daily_csv: true,
+            summary_json: true,
+            charts: true,
+        }
+    }
+}
+
+/// One scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioConfig {
+    /// A short name for reports.
+    pub name: String,
+    /// Master seed.
+    pub seed: u64,
+    /// First simulated day.
+    pub start: NaiveDate,
+    /// Last simulated day.
+    pub end: NaiveDate,
+    /// Extends the calendar beyond 2023-12-29 (weekdays only past the embedded closures).
+    #[serde(default)]
+    pub calendar_end: Option<NaiveDate>,
+    /// Agents.
+    #[serde(default)]
+    pub fleet: FleetConfig,
+    /// Admission of non-compliance traders.
+    #[serde(default)]
+    pub participants: Participants,
+    /// CCER and GEC.
+    #[serde(default)]
+    pub submarkets: SubMarkets,
+    /// Behaviour parameters.
+    #[serde(default)]
+    pub behaviour: Behaviour,
+    /// Monte Carlo settings.
+    #[serde(default)]
+    pub montecarlo: MonteCarloConfig,
+    /// Outputs.
+    #[serde(default)]
+    pub output: OutputConfig,
+}
+
+fn invalid(field: &str, value: &dyn std::fmt::Display, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.into(),
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn check_share(field: &str, v: f64) -> Result<(), ConfigError> {
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(invalid(field, &v, "must be between 0 and 1"))
+    }
+}
+
+fn check_non_negative(field: &str, v: f64) -> Result<(), ConfigError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(field, &v, "must be a finite number >= 0"))
+    }
+}
+
+fn check_positive(field: &str, v: f64) -> Result<(), ConfigError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(field, &v, "must be a finite number > 0"))
+    }
+}
+
+fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
+    const F: &str = "behaviour.compliance_firm.";
+    let f = |name: &str| format!("{F}{name}");
+    if p.allowance_subjects.is_empty() {
+        return Err(invalid(
+            &f("allowance_subjects"),
+            &"[]",
+            "must name at least one subject",
+        ));
+    }
+    for (name, v) in [
+        ("expectation_adjustment", p.expectation_adjustment),
+        ("base_activity", p.base_activity),
+        ("min_trade_fraction", p.min_trade_fraction),
+        ("banking_share", p.banking_share),
+        ("cash_buffer_share", p.cash_buffer_share),
+        ("block_probability", p.block_probability),
+        ("taker_urgency", p.taker_urgency),
+    ] {
+        check_share(&f(name), v)?;
+    }
+    for (name, v) in [
+        ("trend_weight", p.trend_weight),
+        ("bid_markup", p.bid_markup),
+        ("urgency_markup", p.urgency_markup),
+        ("hold_if_expected_rise", p.hold_if_expected_rise),
+        ("noncompliance_cost_per_t", p.noncompliance_cost_per_t),
+    ] {
+        check_non_negative(&f(name), v)?;
+    }
+    check_positive(&f("urgency_horizon_days"), p.urgency_horizon_days)?;
+    for (name, v) in [
+        ("ask_discount", p.ask_discount),
+        ("urgency_discount", p.urgency_discount),
+    ] {
+        check_share(&f(name), v)?;
+    }
+    if !(p.ccer_min_discount.is_finite() && (0.0..1.0).contains(&p.ccer_min_discount)) {
+        return Err(invalid(
+            &f("ccer_min_discount"),
+            &p.ccer_min_discount,
+            "must be in [0, 1)",
+        ));
+    }
+    if p.trend_window_days == 0 {
+        return Err(invalid(&f("trend_window_days"), &0, "must be at least 1"));
+    }
+    if p.liquidity_cash_target.is_negative() {
+        return Err(invalid(
+            &f("liquidity_cash_target"),
+            &p.liquidity_cash_target,
+            "must be >= 0",
+        ));
+    }
+    Ok(())
+}
+
+fn check_maker(p: &MarketMakerParams) -> Result<(), ConfigError> {
+    check_positive("behaviour.market_maker.half_spread", p.half_spread)?;
+    if p.half_spread >= 1.0 {
+        return Err(invalid(
+            "behaviour.market_maker.half_spread",
+            &p.half_spread,
+            "must be < 1",
+        ));
+    }
+    if p.quote_size.is_zero() {
+        return Err(invalid(
+            "behaviour.market_maker.quote_size",
+            &0,
+            "must be at least 1",
+        ));
+    }
+    Ok(())
+}
+
+fn check_investor(p: &InvestorParams) -> Result<(), ConfigError> {
+    const F: &str = "behaviour.investor.";
+    check_non_negative(&format!("{F}entry_threshold"), p.entry_threshold)?;
+    check_non_negative(&format!("{F}aggression"), p.aggression)?;
+    check_share(&format!("{F}activity"), p.activity)?;
+    check_positive(&format!("{F}position_share"), p.position_share)?;
+    check_share(&format!("{F}position_share"), p.position_share)?;
+    if p.window_days == 0 {
+        return Err(invalid(
+            &format!("{F}window_days"),
+            &0,
+            "must be at least 1",
+        ));
+    }
+    Ok(())
+}
+
+impl ScenarioConfig {
+    /// Parses TOML text and validates it.
+    ///
+    /// # Errors
+    /// [`ConfigError::Parse`] or [`ConfigError::Invalid`].
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        let config: ScenarioConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            format: "toml",
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses JSON text and validates it.
+    ///
+    /// # Errors
+    /// [`ConfigError::Parse`] or [`ConfigError::Invalid`].
+    pub fn from_json_str(text: &str) -> Result<Self, ConfigError> {
+        let config: ScenarioConfig =
+            serde_json::from_str(text).map_err(|e| ConfigError::Parse {
+                format: "json",
+                message: e.to_string(),
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads a `.toml` or `.json` scenario file and validates it.
+    ///
+    /// # Errors
+    /// [`ConfigError::UnknownFormat`], [`ConfigError::Io`], [`ConfigError::Parse`] or
+    /// [`ConfigError::Invalid`].
+    pub fn from_path(path: &Path) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let parse: fn(&str) -> Result<Self, ConfigError> = match ext.as_deref() {
+            Some("toml") => Self::from_toml_str,
+            Some("json") => Self::from_json_str,
+            _ => return Err(ConfigError::UnknownFormat { path: shown }),
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: shown,
+            source,
+        })?;
+        parse(&text)
+    }
+
+    /// The last day the calendar covers: `calendar_end` or 2023-12-29.
+    #[must_use]
+    pub fn calendar_end(&self) -> NaiveDate {
+        self.calendar_end.unwrap_or(CALENDAR_END)
+    }
+
+    /// Checks every value, naming the first bad field and its value.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`].
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.name.trim().is_empty() {
+            return Err(invalid(
+                "name",
+                &format!("{:?}", self.name),
+                "must not be empty",
+            ));
+        }
+        if let Some(extended) = self.calendar_end {
+            if extended < CALENDAR_END {
+                return Err(invalid(
+                    "calendar_end",
+                    &extended,
+                    "must not end before 2023-12-29",
+                ));
+            }
+        }
+        let last = self.calendar_end();
+        for (field, date) in [("start", self.start), ("end", self.end)] {
+            if date < CALENDAR_START || date > last {
+                return Err(invalid(
+                    field,
+                    &date,
+                    &format!(
+                        "must lie in the calendar {CALENDAR_START}..{last} (extend it with calendar_end)"
+                    ),
+                ));
+            }
+        }
+        if self.end < self.start {
+            return Err(invalid(
+                "end",
+                &self.end,
+                &format!("must not be before start {}", self.start),
+            ));
+        }
+        let fleet = &self.fleet;
+        if fleet.market_makers > 0 && !self.participants.market_makers {
+            return Err(invalid(
+                "fleet.market_makers",
+                &fleet.market_makers,
+                "market makers are not admitted: set participants.market_makers = true",
+            ));
+        }
+        if fleet.investors > 0 && !self.participants.investors {
+            return Err(invalid(
+                "fleet.investors",
+                &fleet.investors,
+                "investors are not admitted: set participants.investors = true",
+            ));
+        }
+        if fleet.compliance_firms == 0 && fleet.market_makers == 0 && fleet.investors == 0 {
+            return Err(invalid(
+                "fleet.compliance_firms",
+                &0,
+                "the fleet has no agent",
+            ));
+        }
+        if fleet.firm_cash.is_negative() {
+            return Err(invalid("fleet.firm_cash", &fleet.firm_cash, "must be >= 0"));
+        }
+        if self.montecarlo.seeds == 0 {
+            return Err(invalid("montecarlo.seeds", &0, "must be at least 1"));
+        }
+        if self.output.dir.trim().is_empty() {
+            return Err(invalid(
+                "output.dir",
+                &format!("{:?}", self.output.dir),
+                "must not be empty",
+            ));
+        }
+        check_firm(&self.behaviour.compliance_firm)?;
+        check_maker(&self.behaviour.market_maker)?;
+        check_investor(&self.behaviour.investor)
+    }
+
+    /// The scenario's canonical JSON: fields in declaration order, compact.
+    #[must_use]
+    pub fn canonical_json(&self) -> String {
+        // Serialising plain structs of strings, numbers, booleans and dates cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Stable content hash: FNV-1a 64 of [`canonical_json`](Self::canonical_json), as 16 lowercase
+    /// hex digits.
+    #[must_use]
+    pub fn content_hash(&self) -> String {
+        format!("{:016x}", fnv1a64(self.canonical_json().as_bytes()))
+    }
+}
+
+/// FNV-1a, 64-bit (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
+#[must_use]
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+name = "t"
+seed = 7
+start = "2021-07-16"
+end = "2021-12-31"
+"#;
+
+    fn invalid_field(text: &str) -> Option<(String, String)> {
+        match ScenarioConfig::from_toml_str(text) {
+            Err(ConfigError::Invalid { field, value, .. }) => Some((field, value)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn fnv1a_matches_published_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn minimal_file_gets_documented_defaults() {
+        let c = ScenarioConfig::from_toml_str(MINIMAL).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.fleet.compliance_firms, 2257);
+        assert!(!c.participants.market_makers && !c.participants.investors);
+        assert!(!c.submarkets.ccer && !c.submarkets.gec);
+        assert_eq!(c.behaviour.compliance_firm, ComplianceFirmParams::default());
+        assert_eq!(c.montecarlo.seeds, 100);
+    }
+
+    #[test]
+    fn hash_is_format_independent_and_sensitive_to_content() {
+        let a = ScenarioConfig::from_toml_str(MINIMAL).unwrap_or_else(|e| panic!("{e}"));
+        let b =
+            ScenarioConfig::from_json_str(&a.canonical_json()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.content_hash(), b.content_hash());
+        assert_eq!(a.content_hash().len(), 16);
+        let mut c = a.clone();
+        c.behaviour.compliance_firm.base_activity = 0.06;
+        assert_ne!(a.content_hash(), c.content_hash());
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_with_their_name() {
+        let text = format!("{MINIMAL}\n[fleet]\ncompliance_firm = 3\n");
+        let err = ScenarioConfig::from_toml_str(&text)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("compliance_firm")),
+            "{err:?}"
+        );
+        let err = ScenarioConfig::from_json_str(
+            r#"{"name":"t","seed":1,"start":"2021-07-16","end":"2021-07-16","colour":1}"#,
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("colour")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn negative_volume_names_the_value() {
+        let text = format!("{MINIMAL}\n[submarkets]\ngec_issuance_per_month = \"-5\"\n");
+        let err = ScenarioConfig::from_toml_str(&text)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(
+                |e| e.contains("\"-5\" is negative") && e.contains("gec_issuance_per_month")
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn dates_outside_the_calendar_name_field_and_value() {
+        let early = MINIMAL.replace("2021-07-16", "2021-07-15");
+        assert_eq!(
+            invalid_field(&early),
+            Some(("start".into(), "2021-07-15".into()))
+        );
+        let late = MINIMAL.replace("2021-12-31", "2024-01-02");
+        assert_eq!(
+            invalid_field(&late),
+            Some(("end".into(), "2024-01-02".into()))
+        );
+        let extended = format!("calendar_end = \"2024-12-31\"\n{late}");
+        assert!(ScenarioConfig::from_toml_str(&extended).is_ok());
+        let backwards = MINIMAL
+            .replace("2021-12-31", "2021-07-16")
+            .replace("start = \"2021-07-16\"", "start = \"2021-08-02\"");
+        assert_eq!(
+            invalid_field(&backwards),
+            Some(("end".into(), "2021-07-16".into()))
+        );
+    }
+
+    #[test]
+    fn impossible_values_name_field_and_value() {
+        let cases = [
+            (
+                "[behaviour.compliance_firm]\nbase_activity = 1.5",
+                "behaviour.compliance_firm.base_activity",
+                "1.5",
+            ),
+            (
+                "[behaviour.compliance_firm]\nurgency_horizon_days = 0.0",
+                "behaviour.compliance_firm.urgency_horizon_days",
+                "0",
+            ),
+            (
+                "[behaviour.market_maker]\nhalf_spread = -0.1",
+                "behaviour.market_maker.half_spread",
+                "-0.1",
+            ),
+            ("[fleet]\nmarket_makers = 3", "fleet.market_makers", "3"),
+            ("[montecarlo]\nseeds = 0", "montecarlo.seeds", "0"),
+            ("[fleet]\nfirm_cash = \"-1.00\"", "fleet.firm_cash", "-1.00"),
+        ];
+        for (extra, field, value) in cases {
+            let got = invalid_field(&format!("{MINIMAL}\n{extra}\n"));
+            assert_eq!(got, Some((field.to_string(), value.to_string())), "{extra}");
+        }
+    }
+
+    #[test]
+    fn file_extension_chooses_the_format() {
+        let err = ScenarioConfig::from_path(Path::new("scenario.yaml")).err();
+        assert!(matches!(err, Some(ConfigError::UnknownFormat { .. })));
+        let err = ScenarioConfig::from_path(Path::new("no/such/file.toml")).err();
+        assert!(err.is_some_and(|e| e.to_string().contains("no/such/file.toml")));
+    }
+}
