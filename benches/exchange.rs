@@ -11,7 +11,7 @@ use std::time::Duration;
 use carbonsim::book::workload::{self, Op};
 use carbonsim::book::{OrderBook, OrderId, OrderKind, SelfTradePrevention};
 use carbonsim::exchange::{Exchange, ExchangeConfig, ExchangeEvent, OrderRequest};
-use carbonsim::registry::{AccountId, AccountKind, Registry, SubjectId, SubjectKind};
+use carbonsim::registry::{AccountId, AccountKind, CeaVintage, Registry, Subject, SubjectId};
 use carbonsim::units::{Money, Price, Quantity};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -19,21 +19,21 @@ const OPS: usize = 1_000_000;
 
 fn exchange() -> (Exchange, SubjectId, Vec<AccountId>) {
     let mut reg = Registry::default();
-    let cea = reg
-        .register_subject("CEA", SubjectKind::Cea { vintage: 2019 })
-        .unwrap();
+    let cea = reg.register_subject(Subject::Cea {
+        vintage: CeaVintage::Y2019_2020,
+    });
     let accounts: Vec<AccountId> = (0..1_100)
         .map(|i| {
-            let a = reg.open_account(format!("firm {i}"), AccountKind::CoveredEntity);
+            let a = reg.open_account(AccountKind::CoveredEntity, format!("firm {i}"));
             reg.issue(a, cea, Quantity::new(10_000_000)).unwrap();
-            reg.deposit(a, Money::from_cny(1_000_000_000)).unwrap();
+            reg.deposit_cash(a, Money::from_cny(1_000_000_000)).unwrap();
             a
         })
         .collect();
     let mut ex = Exchange::new(ExchangeConfig::national_2021_2023().unwrap(), reg);
     // A previous close of 100.00 gives the stream's band of 90.00–110.00 (9,000–11,000 fen).
     let day = "2021-07-16".parse().unwrap();
-    ex.list(cea, Price::from_fen(workload::MID), day, None)
+    ex.list(cea, "CEA", Price::from_fen(workload::MID), day, None)
         .unwrap();
     ex.open_day(day).unwrap();
     ex.set_time("09:30".parse().unwrap()).unwrap();

@@ -8,7 +8,9 @@
 use carbonsim::compliance::allocation::{self, Benchmarks, CorrectionFactors};
 use carbonsim::compliance::cycle::{self, ComplianceReport, CycleRules, Eligible, Position};
 use carbonsim::compliance::fleet::{Fleet, FleetConfig};
-use carbonsim::registry::{AccountKind, Registry, SubjectKind};
+use carbonsim::registry::{
+    AccountKind, CancelReason, CcerRules, CeaVintage, ProjectId, Registry, Subject,
+};
 use carbonsim::units::Quantity;
 
 /// Allocates, trues up and settles the cycle; returns the report.
@@ -17,18 +19,18 @@ pub fn run() -> Result<ComplianceReport, Box<dyn std::error::Error>> {
     let corrections = CorrectionFactors::default();
     let fleet = Fleet::synthetic(&FleetConfig::first_period(2021), &benchmarks);
     let mut registry = Registry::default();
-    let cea = registry.register_subject("CEA", SubjectKind::Cea { vintage: 2019 })?;
-    let ccer = registry.register_subject(
-        "CCER-legacy-2016",
-        SubjectKind::Ccer {
-            project: "legacy".into(),
-            vintage: 2016,
-        },
-    )?;
+    let cea = registry.register_subject(Subject::Cea {
+        vintage: CeaVintage::Y2019_2020,
+    });
+    let ccer = registry.register_subject(Subject::Ccer {
+        project: ProjectId(0),
+        vintage: 2016,
+        rules: CcerRules::Legacy2012,
+    });
     let mut positions = Vec::with_capacity(fleet.entities.len());
     let (mut pre_total, mut top_up, mut claw_back) = (0u64, 0i128, 0i128);
     for (i, entity) in fleet.entities.iter().enumerate() {
-        let account = registry.open_account(entity.name.clone(), AccountKind::CoveredEntity);
+        let account = registry.open_account(AccountKind::CoveredEntity, entity.name.clone());
         let (mut pre, mut fin, mut gas_alloc, mut gas_em) = (
             Quantity::ZERO,
             Quantity::ZERO,
@@ -57,7 +59,12 @@ pub fn run() -> Result<ComplianceReport, Box<dyn std::error::Error>> {
             registry.issue(account, cea, Quantity::new(delta as u64))?;
             top_up += delta;
         } else if delta < 0 {
-            registry.cancel(account, cea, Quantity::new(delta.unsigned_abs() as u64))?;
+            registry.cancel(
+                account,
+                cea,
+                Quantity::new(delta.unsigned_abs() as u64),
+                CancelReason::ClawBack,
+            )?;
             claw_back -= delta;
         }
         pre_total += pre.units();

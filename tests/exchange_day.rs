@@ -4,7 +4,7 @@
 use carbonsim::book::{OrderKind, SelfTradePrevention, Side};
 use carbonsim::calendar::TimeOfDay;
 use carbonsim::exchange::{Exchange, ExchangeConfig, ExchangeEvent, ExchangeReject, OrderRequest};
-use carbonsim::registry::{AccountId, AccountKind, Registry, SubjectId, SubjectKind};
+use carbonsim::registry::{AccountId, AccountKind, CeaVintage, Registry, Subject, SubjectId};
 use carbonsim::units::{Money, Price, Quantity};
 use chrono::NaiveDate;
 
@@ -26,17 +26,19 @@ struct Market {
 
 fn market() -> Market {
     let mut reg = Registry::default();
-    let cea = reg
-        .register_subject("CEA", SubjectKind::Cea { vintage: 2019 })
-        .unwrap();
-    let seller = reg.open_account("long firm", AccountKind::CoveredEntity);
-    let buyer = reg.open_account("short firm", AccountKind::CoveredEntity);
-    let investor = reg.open_account("fund", AccountKind::Investor);
+    let cea = reg.register_subject(Subject::Cea {
+        vintage: CeaVintage::Y2019_2020,
+    });
+    let seller = reg.open_account(AccountKind::CoveredEntity, "long firm");
+    let buyer = reg.open_account(AccountKind::CoveredEntity, "short firm");
+    let investor = reg.open_account(AccountKind::Institution, "fund");
     reg.issue(seller, cea, Quantity::new(1_000_000)).unwrap();
-    reg.deposit(buyer, Money::from_cny(100_000_000)).unwrap();
-    reg.deposit(investor, Money::from_cny(1_000_000)).unwrap();
+    reg.deposit_cash(buyer, Money::from_cny(100_000_000))
+        .unwrap();
+    reg.deposit_cash(investor, Money::from_cny(1_000_000))
+        .unwrap();
     let mut ex = Exchange::new(ExchangeConfig::national_2021_2023().unwrap(), reg);
-    ex.list(cea, Price::from_fen(4_800), day("2021-07-16"), None)
+    ex.list(cea, "CEA", Price::from_fen(4_800), day("2021-07-16"), None)
         .unwrap();
     Market {
         ex,
@@ -153,7 +155,7 @@ fn a_trading_day_reproduces_hand_computed_bars_and_balances() {
     );
     // Balances: the buyer paid 3,695.40 + 4,500,000.00 and holds 100,070 t (pending until tomorrow).
     let reg = m.ex.registry();
-    let bh = reg.holding(m.buyer, m.cea);
+    let bh = reg.holding(m.buyer, m.cea).unwrap();
     assert_eq!(
         (bh.available, bh.pending, bh.frozen),
         (Quantity::ZERO, Quantity::new(100_070), Quantity::ZERO)
@@ -164,7 +166,7 @@ fn a_trading_day_reproduces_hand_computed_bars_and_balances() {
         Money::from_cny(100_000_000) - "4503695.40".parse().unwrap()
     );
     assert_eq!(bc.frozen, Money::ZERO, "every freeze released at the close");
-    let sh = reg.holding(m.seller, m.cea);
+    let sh = reg.holding(m.seller, m.cea).unwrap();
     assert_eq!(
         (sh.available, sh.frozen),
         (Quantity::new(1_000_000 - 100_070), Quantity::ZERO)
@@ -182,7 +184,7 @@ fn a_trading_day_reproduces_hand_computed_bars_and_balances() {
             .unwrap();
     assert_eq!((band.lower.fen(), band.upper.fen()), (4_751, 5_807));
     assert_eq!(
-        m.ex.registry().holding(m.buyer, m.cea).available,
+        m.ex.registry().holding(m.buyer, m.cea).unwrap().available,
         Quantity::new(100_070)
     );
 }

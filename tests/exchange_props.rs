@@ -4,7 +4,7 @@
 use carbonsim::book::{OrderKind, SelfTradePrevention, Side};
 use carbonsim::calendar::TimeOfDay;
 use carbonsim::exchange::{Exchange, ExchangeConfig, ExchangeEvent, OrderRequest};
-use carbonsim::registry::{AccountId, AccountKind, Registry, SubjectKind};
+use carbonsim::registry::{AccountId, AccountKind, CeaVintage, Registry, Subject};
 use carbonsim::units::{Money, Price, Quantity};
 use proptest::prelude::*;
 
@@ -34,14 +34,14 @@ proptest! {
     #[test]
     fn random_days_conserve_and_release(days in proptest::collection::vec(proptest::collection::vec(op(), 1..60), 1..4)) {
         let mut reg = Registry::default();
-        let cea = reg.register_subject("CEA", SubjectKind::Cea { vintage: 2019 }).unwrap();
-        let firms: Vec<AccountId> = (0..4).map(|i| reg.open_account(format!("f{i}"), AccountKind::CoveredEntity)).collect();
+        let cea = reg.register_subject(Subject::Cea { vintage: CeaVintage::Y2019_2020 });
+        let firms: Vec<AccountId> = (0..4).map(|i| reg.open_account(AccountKind::CoveredEntity, format!("f{i}"))).collect();
         for &f in &firms {
             reg.issue(f, cea, Quantity::new(300_000)).unwrap();
-            reg.deposit(f, Money::from_cny(20_000_000)).unwrap();
+            reg.deposit_cash(f, Money::from_cny(20_000_000)).unwrap();
         }
         let mut ex = Exchange::new(ExchangeConfig::national_2021_2023().unwrap(), reg);
-        ex.list(cea, Price::from_fen(4_800), "2021-07-16".parse().unwrap(), None).unwrap();
+        ex.list(cea, "CEA", Price::from_fen(4_800), "2021-07-16".parse().unwrap(), None).unwrap();
         let cash = ex.registry().total_cash();
         let dates = ex.config().calendar.trading_days("2021-07-16".parse().unwrap(), "2021-08-31".parse().unwrap()).unwrap();
         let mut ev = Vec::new();
@@ -86,10 +86,10 @@ proptest! {
             ev.clear();
             ex.close_day(&mut ev).unwrap();
             for &f in &firms {
-                prop_assert_eq!(ex.registry().holding(f, cea).frozen, Quantity::ZERO);
+                prop_assert_eq!(ex.registry().holding(f, cea).unwrap().frozen, Quantity::ZERO);
                 prop_assert_eq!(ex.registry().cash(f).unwrap().frozen, Money::ZERO);
             }
-            let t = ex.registry().totals(cea).unwrap();
+            let t = ex.registry().subject_balance(cea).unwrap();
             prop_assert_eq!(t.issued, Quantity::new(1_200_000));
         }
     }

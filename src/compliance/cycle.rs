@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::registry::{AccountId, Registry, RegistryError, SubjectId};
+use crate::registry::{AccountId, CancelReason, Registry, RegistryError, SubjectId};
 use crate::units::{Money, Quantity};
 
 /// The borrowing rule of 2021–2022.
@@ -397,9 +397,16 @@ pub fn settle(
         let mut need = due.saturating_sub(surrendered + offsets + borrowed);
         for &s in eligible.offsets {
             let room = ob.offset_limit.saturating_sub(offsets).min(need);
-            let take = registry.holding(pos.account, s).available.min(room);
+            let take = registry.holding(pos.account, s)?.available.min(room);
             if !take.is_zero() {
-                registry.cancel(pos.account, s, take)?;
+                registry.cancel(
+                    pos.account,
+                    s,
+                    take,
+                    CancelReason::Offset {
+                        entity: pos.account,
+                    },
+                )?;
                 offsets += take;
                 need = need.saturating_sub(take);
             }
@@ -407,8 +414,8 @@ pub fn settle(
         let held: Vec<Quantity> = eligible
             .allowances
             .iter()
-            .map(|&s| registry.holding(pos.account, s).available)
-            .collect();
+            .map(|&s| registry.holding(pos.account, s).map(|h| h.available))
+            .collect::<Result<_, _>>()?;
         for (&s, take) in eligible
             .allowances
             .iter()
@@ -456,7 +463,7 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{AccountKind, SubjectKind};
+    use crate::registry::{AccountKind, CcerRules, CeaVintage, ProjectId, Subject};
 
     fn pos(
         account: AccountId,
@@ -511,20 +518,16 @@ mod tests {
     #[test]
     fn settlement_uses_offsets_then_allowances_then_borrowing_and_fines_the_rest() {
         let mut reg = Registry::default();
-        let cea = reg
-            .register_subject("CEA", SubjectKind::Cea { vintage: 2019 })
-            .unwrap();
-        let ccer = reg
-            .register_subject(
-                "CCER-P1-2016",
-                SubjectKind::Ccer {
-                    project: "P1".into(),
-                    vintage: 2016,
-                },
-            )
-            .unwrap();
-        let ok = reg.open_account("full", AccountKind::CoveredEntity);
-        let short = reg.open_account("short", AccountKind::CoveredEntity);
+        let cea = reg.register_subject(Subject::Cea {
+            vintage: CeaVintage::Y2019_2020,
+        });
+        let ccer = reg.register_subject(Subject::Ccer {
+            project: ProjectId(0),
+            vintage: 2016,
+            rules: CcerRules::Legacy2012,
+        });
+        let ok = reg.open_account(AccountKind::CoveredEntity, "full");
+        let short = reg.open_account(AccountKind::CoveredEntity, "short");
         reg.issue(ok, cea, Quantity::new(1_000)).unwrap();
         reg.issue(ok, ccer, Quantity::new(500)).unwrap();
         reg.issue(short, cea, Quantity::new(300)).unwrap();
@@ -584,7 +587,7 @@ mod tests {
         assert_eq!(fin.entities_complying(), 1);
         assert_eq!(fin.rate_by_entities_bp(), 5_000);
         reg.check_conservation().unwrap();
-        let t = reg.totals(cea).unwrap();
+        let t = reg.subject_balance(cea).unwrap();
         assert_eq!(t.surrendered.units(), 1_250);
     }
 

@@ -16,7 +16,7 @@ use super::fees::{FeeRate, FeeSchedule};
 use crate::book::{Band, BookConfig, BookError, DepthLevel, OrderBook, OrderId, Side};
 use crate::calendar::{CalendarError, TimeOfDay, TradingCalendar};
 use crate::instrument::{MarketRules, TradingMethod};
-use crate::registry::{AccountId, AccountKind, Registry, RegistryError, SubjectId};
+use crate::registry::{AccountId, AccountKind, Registry, RegistryError, Settlement, SubjectId};
 use crate::units::{Money, Price, Quantity};
 
 /// Misuse of the exchange (market outcomes are [`ExchangeEvent`]s, not errors).
@@ -149,7 +149,7 @@ impl Exchange {
     /// An exchange over `registry`; it opens its own fee account there.
     #[must_use]
     pub fn new(config: ExchangeConfig, mut registry: Registry) -> Self {
-        let fee_account = registry.open_account("exchange fees", AccountKind::Exchange);
+        let fee_account = registry.open_account(AccountKind::Operator, "exchange fees");
         Exchange {
             config,
             registry,
@@ -165,19 +165,22 @@ impl Exchange {
         }
     }
 
-    /// Lists a registry subject for trading from `from` (inclusive) until `until` (inclusive,
-    /// if given), with `reference_price` as the previous close of its first day.
+    /// Lists a registry subject for trading under the exchange's `code` (e.g. `CEA21`) from
+    /// `from` (inclusive) until `until` (inclusive, if given), with `reference_price` as the
+    /// previous close of its first day.
     ///
     /// # Errors
     /// Unknown subject, or already listed.
     pub fn list(
         &mut self,
         subject: SubjectId,
+        code: impl Into<String>,
         reference_price: Price,
         from: NaiveDate,
         until: Option<NaiveDate>,
     ) -> Result<(), ExchangeError> {
-        let code = self.registry.subject_code(subject)?.to_owned();
+        self.registry.subject(subject)?;
+        let code = code.into();
         if self.by_subject.contains_key(&subject) {
             return Err(ExchangeError::AlreadyListed { subject });
         }
@@ -435,16 +438,16 @@ impl Exchange {
     ) -> Result<Money, ExchangeError> {
         let (buyer_fee, seller_fee) = self.trade_fees(method, price * quantity);
         let subject = self.listings[listing].subject;
-        self.registry.settle(
-            buyer,
-            seller,
+        self.registry.settle(&Settlement {
             subject,
+            seller,
+            buyer,
             quantity,
             price,
             buyer_fee,
             seller_fee,
-            self.fee_account,
-        )?;
+            fee_account: self.fee_account,
+        })?;
         self.listings[listing].bar.record(method, price, quantity);
         let trade = Trade {
             seq: self.tape.len() as u64 + 1,

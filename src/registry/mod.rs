@@ -1,19 +1,64 @@
-//! The registry: accounts, subjects, holdings and cash, with an append-only journal.
+//! The registry: who holds which units and how much cash, and every way units come into being,
+//! move and leave — one conserved, journaled ledger for CEA allowances, CCER credits and green
+//! electricity certificates.
 //!
-//! Every unit is in exactly one place: available, frozen (reserved for an open sell order or
-//! quote), pending (bought today, usable tomorrow), surrendered, cancelled or expired. Cash is
-//! available, frozen (reserved for open buy orders) or pending (proceeds usable tomorrow).
-//! Operations are atomic: each checks everything first and then applies one journal event, so
-//! a refused operation changes nothing and replaying the journal rebuilds an identical state.
-//! The registry knows nothing of trading; the exchange drives it.
+//! | file | concept |
+//! |---|---|
+//! | `ids` | dense [`AccountId`], [`SubjectId`], [`ProjectId`], [`GeneratorId`] |
+//! | `subject` | [`Subject`]: CEA by vintage, CCER by project and vintage, GEC by generator and month |
+//! | `account` | [`AccountKind`], [`AdmissionRules`] |
+//! | `serial` | [`SerialRange`], [`SerialQueue`]: certificates as ranges, FIFO by serial |
+//! | `journal` | [`Event`], [`Journal`], [`Settlement`], [`CancelReason`] |
+//! | `ledger` | [`Registry`]: holdings, cash, hot-path operations, conservation queries |
+//! | `ccer` | the CCER project lifecycle |
+//! | `gec` | GEC issuance, claims, expiry and green-power deals |
+//! | `error` | [`RegistryError`] |
+//!
+//! This layer sits below the exchange: it knows nothing of order books or scenarios.
+//!
+//! ```
+//! use carbonsim::registry::{AccountKind, CeaVintage, Registry, Settlement, Subject};
+//! use carbonsim::units::{Money, Price, Quantity};
+//!
+//! let mut reg = Registry::default();
+//! let seller = reg.open_account(AccountKind::CoveredEntity, "seller");
+//! let buyer = reg.open_account(AccountKind::CoveredEntity, "buyer");
+//! let fees = reg.open_account(AccountKind::Operator, "exchange");
+//! let cea = reg.register_subject(Subject::Cea { vintage: CeaVintage::Year(2021) });
+//! reg.issue(seller, cea, Quantity::new(1_000))?;
+//! reg.deposit_cash(buyer, Money::from_cny(60_000))?;
+//! reg.freeze_units(seller, cea, Quantity::new(1_000))?;
+//! reg.freeze_cash(buyer, Money::from_cny(60_000))?;
+//! reg.settle(&Settlement {
+//!     subject: cea, seller, buyer, quantity: Quantity::new(1_000),
+//!     price: "54.22".parse()?, buyer_fee: Money::ZERO, seller_fee: Money::ZERO, fee_account: fees,
+//! })?;
+//! // Bought allowances are sellable from the next trading day.
+//! assert_eq!(reg.holding(buyer, cea)?.pending, Quantity::new(1_000));
+//! reg.roll_day();
+//! assert_eq!(reg.holding(buyer, cea)?.available, Quantity::new(1_000));
+//! assert!(reg.subject_balance(cea)?.is_conserved());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+mod account;
+mod ccer;
+mod error;
+mod gec;
+mod ids;
 mod journal;
 mod ledger;
-mod types;
+mod serial;
+mod subject;
 
-pub use journal::RegistryEvent;
-pub use ledger::{Registry, RegistryError};
-pub use types::{
-    AccountId, AccountKind, AdmissionRules, Availability, CashBalance, Holding, SubjectId,
-    SubjectKind, SubjectTotals,
+pub use account::{Account, AccountKind, AdmissionRules};
+pub use ccer::{CcerBook, Methodology, PeriodState, Project, ProjectState, ProjectStep};
+pub use error::RegistryError;
+pub use gec::{GecBook, Generator, KWH_PER_CERTIFICATE};
+pub use ids::{AccountId, GeneratorId, ProjectId, SubjectId};
+pub use journal::{CancelReason, Event, Journal, Settlement};
+pub use ledger::{
+    Availability, CashTotals, CashView, HoldingView, Registry, RegistryConfig, SubjectBalance,
 };
+pub use serial::{SerialQueue, SerialRange};
+pub use subject::{CcerRules, CeaVintage, Market, Subject, Technology, YearMonth};

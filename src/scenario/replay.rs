@@ -34,7 +34,9 @@ use crate::exchange::bars::DailyBar;
 use crate::exchange::{Exchange, ExchangeConfig, ExchangeError, ExchangeEvent, OrderRequest};
 use crate::history::{self, HistoryError};
 use crate::instrument::TradingMethod;
-use crate::registry::{AccountId, AccountKind, Registry, RegistryError, SubjectId, SubjectKind};
+use crate::registry::{
+    AccountId, AccountKind, CeaVintage, Registry, RegistryError, Subject, SubjectId,
+};
 use crate::units::{Money, Price, Quantity};
 
 /// What to replay.
@@ -374,7 +376,9 @@ impl Replay {
         };
         let seller = self
             .draw(true, &|ex, a| {
-                ex.registry().holding(a, subject).available >= quantity
+                ex.registry()
+                    .holding(a, subject)
+                    .is_ok_and(|h| h.available >= quantity)
             })
             .ok_or_else(|| no("seller"))?;
         let cost = price * quantity;
@@ -529,13 +533,19 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
     let fleet1 = Fleet::synthetic(&FleetConfig::first_period(config.seed), &b1920);
     let fleet2 = Fleet::synthetic(&FleetConfig::second_period(config.seed ^ 0x2021_2022), &b21);
     let mut reg = Registry::default();
-    let cea = reg.register_subject("CEA", SubjectKind::Cea { vintage: 2019 })?;
-    let cea21 = reg.register_subject("CEA21", SubjectKind::Cea { vintage: 2021 })?;
-    let cea22 = reg.register_subject("CEA22", SubjectKind::Cea { vintage: 2022 })?;
+    let cea = reg.register_subject(Subject::Cea {
+        vintage: CeaVintage::Y2019_2020,
+    });
+    let cea21 = reg.register_subject(Subject::Cea {
+        vintage: CeaVintage::Year(2021),
+    });
+    let cea22 = reg.register_subject(Subject::Cea {
+        vintage: CeaVintage::Year(2022),
+    });
     let accounts: Vec<AccountId> = fleet2
         .entities
         .iter()
-        .map(|e| reg.open_account(e.name.clone(), AccountKind::CoveredEntity))
+        .map(|e| reg.open_account(AccountKind::CoveredEntity, e.name.clone()))
         .collect();
     let (p1, alloc1) = period(
         &fleet1,
@@ -553,16 +563,16 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
     // Cash: enough for each entity to buy a third of its two-year emissions at 100 CNY/t.
     for (i, pos) in p2.positions.iter().enumerate() {
         let cash = Price::from_fen(10_000) * Quantity::new(pos.emissions.units() / 3 + 1);
-        reg.deposit(accounts[i], cash)?;
+        reg.deposit_cash(accounts[i], cash)?;
     }
     let mut ex = Exchange::new(ExchangeConfig::national_2021_2023()?, reg);
-    ex.list(cea, Price::from_fen(4_800), first_day(), None)?;
+    ex.list(cea, "CEA", Price::from_fen(4_800), first_day(), None)?;
     let reference = vintage_rows
         .iter()
         .find(|r| r.date == split_day() && r.subject_code == "CEA21")
         .map_or(Price::from_fen(7_306), |r| r.open);
-    ex.list(cea21, reference, split_day(), None)?;
-    ex.list(cea22, reference, split_day(), None)?;
+    ex.list(cea21, "CEA21", reference, split_day(), None)?;
+    ex.list(cea22, "CEA22", reference, split_day(), None)?;
 
     let mut replay = Replay {
         ex,
