@@ -460,6 +460,35 @@ pub fn settle(
     })
 }
 
+/// The next cycle's allocation after the deductions of this cycle's report (borrowed
+/// allowances and, at the final deadline, an unpaid shortfall), floored at zero.
+#[must_use]
+pub fn next_allocation(allocation: Quantity, result: &EntityResult) -> Quantity {
+    allocation.saturating_sub(result.deduction)
+}
+
+/// Collects the fines of a report: each fined entity pays what its available cash allows, as a
+/// withdrawal from the registry. Returns the amount collected and the amount left unpaid.
+///
+/// # Errors
+/// [`ComplianceError::Registry`] if an account is unknown; earlier withdrawals stand.
+pub fn collect_fines(
+    registry: &mut Registry,
+    report: &ComplianceReport,
+) -> Result<(Money, Money), ComplianceError> {
+    let (mut paid, mut unpaid) = (Money::ZERO, Money::ZERO);
+    for e in report.entities.iter().filter(|e| e.fine > Money::ZERO) {
+        let available = registry.cash(e.account)?.available;
+        let pay = e.fine.min(available);
+        if pay > Money::ZERO {
+            registry.withdraw_cash(e.account, pay)?;
+        }
+        paid += pay;
+        unpaid += e.fine - pay;
+    }
+    Ok((paid, unpaid))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,6 +614,19 @@ mod tests {
         );
         assert_eq!(s.cause, Some(ShortfallCause::InsufficientHoldings));
         assert_eq!(fin.entities_complying(), 1);
+        assert_eq!(
+            next_allocation(Quantity::new(1_000), &s).units(),
+            150,
+            "850 deducted next cycle"
+        );
+        assert_eq!(next_allocation(Quantity::new(500), &s), Quantity::ZERO);
+        reg.deposit_cash(short, Money::from_cny(5_000)).unwrap();
+        let (paid, unpaid) = collect_fines(&mut reg, &fin).unwrap();
+        assert_eq!(
+            (paid, unpaid),
+            (Money::from_cny(5_000), Money::from_cny(15_000))
+        );
+        assert_eq!(reg.cash(short).unwrap().available, Money::ZERO);
         assert_eq!(fin.rate_by_entities_bp(), 5_000);
         reg.check_conservation().unwrap();
         let t = reg.subject_balance(cea).unwrap();

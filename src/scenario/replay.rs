@@ -610,6 +610,8 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
     let deadline1 = CycleRules::first_period();
     let deadline2 = CycleRules::second_period();
     let mut period2_issued = false;
+    // Deductions from the 2019–2020 cycle (unpaid shortfalls), applied to the next allocation.
+    let mut deductions: Vec<Quantity> = Vec::new();
 
     for day in composite_rows
         .iter()
@@ -622,6 +624,11 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
             // entities take over.
             for (i, a) in alloc2.iter().enumerate() {
                 let acct = replay.entities.accounts[i];
+                // An unpaid 2019–2020 shortfall comes off the 2021 allocation first, then 2022.
+                let owed = deductions.get(i).copied().unwrap_or(Quantity::ZERO);
+                let from21 = owed.min(a[0]);
+                let from22 = owed.saturating_sub(from21).min(a[1]);
+                let a = [a[0].saturating_sub(from21), a[1].saturating_sub(from22)];
                 for (subject, q) in [(cea21, a[0]), (cea22, a[1])] {
                     if !q.is_zero() {
                         replay.ex.registry_mut().issue(acct, subject, q)?;
@@ -776,6 +783,8 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
                 date,
                 None,
             )?;
+            cycle::collect_fines(replay.ex.registry_mut(), &r)?;
+            deductions = r.entities.iter().map(|e| e.deduction).collect();
             compliance.push(ComplianceSummary::of(&r));
         }
         if let Some(i) = deadline2.interim
@@ -790,6 +799,7 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
                 date,
                 None,
             )?;
+            cycle::collect_fines(replay.ex.registry_mut(), &r)?;
             compliance.push(ComplianceSummary::of(&r));
             interim = Some(r);
         }
@@ -804,6 +814,7 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
                 deadline2.deadline,
                 interim.as_ref(),
             )?;
+            cycle::collect_fines(replay.ex.registry_mut(), &r)?;
             compliance.push(ComplianceSummary::of(&r));
         }
     }
