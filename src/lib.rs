@@ -16,7 +16,7 @@
 //! | [`instrument`] | trading methods, bands, size rules |
 //! | [`compliance`] | benchmark allocation, true-up, obligations, surrender, penalties, reports, synthetic fleets |
 //! | [`exchange`] | trading methods (auction, block board), fees; composes book, registry and rules |
-//! | [`registry`] | accounts, holdings, cash, freezes, `DvP` settlement, surrender, journal |
+//! | [`registry`] | accounts, holdings, cash, freezes, `DvP` settlement, surrender; CCER projects and GEC issuance in serial ranges; the journal |
 //! | [`scenario`] | the 2021–2023 replay through the exchange, its plan and reports; scenario files, fleets, calibration statistics, the Monte Carlo driver with shards and merge |
 //! | [`report`] | whole-file output folders, SVG charts, terminal tables |
 //!
