@@ -75,6 +75,24 @@ impl Exchange {
         Ok(i)
     }
 
+    /// [`Exchange::check_common`], with a refusal pushed as a rejection event.
+    pub(super) fn admit(
+        &self,
+        account: AccountId,
+        subject: SubjectId,
+        method: TradingMethod,
+        quantity: Quantity,
+        events: &mut Vec<ExchangeEvent>,
+    ) -> Option<usize> {
+        match self.check_common(account, subject, method, quantity) {
+            Ok(i) => Some(i),
+            Err(reason) => {
+                Self::reject(events, account, subject, reason);
+                None
+            }
+        }
+    }
+
     /// Freezes what an order needs, or says why it cannot.
     pub(super) fn freeze_for(
         &mut self,
@@ -140,17 +158,14 @@ impl Exchange {
         req: &OrderRequest,
         events: &mut Vec<ExchangeEvent>,
     ) -> Result<Option<OrderId>, ExchangeError> {
-        let i = match self.check_common(
+        let Some(i) = self.admit(
             req.account,
             req.subject,
             TradingMethod::ListedAgreement,
             req.quantity,
-        ) {
-            Ok(i) => i,
-            Err(reason) => {
-                Self::reject(events, req.account, req.subject, reason);
-                return Ok(None);
-            }
+            events,
+        ) else {
+            return Ok(None);
         };
         let band = self.listings[i].listed_band;
         let limit = if req.kind == OrderKind::MarketWithProtection {
@@ -222,13 +237,14 @@ impl Exchange {
         quantity: Quantity,
         events: &mut Vec<ExchangeEvent>,
     ) -> Result<(), ExchangeError> {
-        let i = match self.check_common(account, subject, TradingMethod::ListedAgreement, quantity)
-        {
-            Ok(i) => i,
-            Err(reason) => {
-                Self::reject(events, account, subject, reason);
-                return Ok(());
-            }
+        let Some(i) = self.admit(
+            account,
+            subject,
+            TradingMethod::ListedAgreement,
+            quantity,
+            events,
+        ) else {
+            return Ok(());
         };
         let OrderStatus::Resting {
             side: maker_side,

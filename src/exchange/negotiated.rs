@@ -35,12 +35,14 @@ impl Exchange {
                 reason,
             });
         };
-        let i = match self.check_common(account, subject, TradingMethod::BlockAgreement, quantity) {
-            Ok(i) => i,
-            Err(reason) => {
-                reject(events, reason);
-                return Ok(None);
-            }
+        let Some(i) = self.admit(
+            account,
+            subject,
+            TradingMethod::BlockAgreement,
+            quantity,
+            events,
+        ) else {
+            return Ok(None);
         };
         let band = self.listings[i].block_band;
         if !band.contains(price) {
@@ -94,12 +96,14 @@ impl Exchange {
                 reason,
             });
         };
-        let i = match self.check_common(account, subject, TradingMethod::BlockAgreement, quantity) {
-            Ok(i) => i,
-            Err(reason) => {
-                reject(events, reason);
-                return Ok(());
-            }
+        let Some(i) = self.admit(
+            account,
+            subject,
+            TradingMethod::BlockAgreement,
+            quantity,
+            events,
+        ) else {
+            return Ok(());
         };
         let q = match self.listings[i]
             .block
@@ -221,16 +225,8 @@ impl Exchange {
         events: &mut Vec<ExchangeEvent>,
     ) -> Result<Option<AuctionResult<AccountId>>, ExchangeError> {
         let method = TradingMethod::SingleDirectionBidding;
-        let i = match self.check_common(seller, subject, method, spec.quantity) {
-            Ok(i) => i,
-            Err(reason) => {
-                events.push(ExchangeEvent::Rejected {
-                    account: seller,
-                    subject,
-                    reason,
-                });
-                return Ok(None);
-            }
+        let Some(i) = self.admit(seller, subject, method, spec.quantity, events) else {
+            return Ok(None);
         };
         if let Err(reason) =
             self.freeze_for(seller, subject, Side::Sell, spec.quantity, Money::ZERO)
