@@ -71,6 +71,9 @@ pub enum ExchangeReject {
     Book(RejectReason),
     /// The block board refused the operation.
     Block(String),
+    /// The registry refused the freeze for another reason (e.g. certificates that may change
+    /// hands only once, or non-tradable certificates); the message names the values.
+    Registry(String),
 }
 
 /// One settled trade.

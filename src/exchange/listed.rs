@@ -113,7 +113,7 @@ impl Exchange {
             RegistryError::InsufficientCash {
                 needed, available, ..
             } => ExchangeReject::InsufficientCash { needed, available },
-            _ => ExchangeReject::NotAdmitted { account },
+            other => ExchangeReject::Registry(other.to_string()),
         })
     }
 
