@@ -33,7 +33,7 @@ pub struct OrderRequest {
 
 /// What a new order freezes, before the book gives it an id.
 #[derive(Debug, Clone, Copy)]
-struct Incoming {
+pub(super) struct Incoming {
     account: AccountId,
     side: Side,
     units: Quantity,
@@ -134,7 +134,7 @@ impl Exchange {
         Ok(())
     }
 
-    fn reject(
+    pub(super) fn reject(
         events: &mut Vec<ExchangeEvent>,
         account: AccountId,
         subject: SubjectId,
@@ -208,21 +208,19 @@ impl Exchange {
             quantity: req.quantity,
             stp: req.stp,
         };
-        let mut book_events = std::mem::take(&mut self.scratch);
-        book_events.clear();
-        let id = self.listings[i].book.submit(&order, &mut book_events);
-        if id.is_none() {
-            self.release(req.account, req.subject, units, cash)?;
-        }
         let incoming = Incoming {
             account: req.account,
             side: req.side,
             units,
             cash,
         };
-        let result = self.process_with_incoming(i, &book_events, Some(incoming), events);
-        self.scratch = book_events;
-        result.map(|()| id)
+        let id = self.run_book(i, Some(incoming), events, |book, out| {
+            book.submit(&order, out)
+        })?;
+        if id.is_none() {
+            self.release(req.account, req.subject, units, cash)?;
+        }
+        Ok(id)
     }
 
     /// The listed-agreement pick: takes `quantity` of the resting order `target` at its price.
@@ -274,25 +272,19 @@ impl Exchange {
             Self::reject(events, account, subject, reason);
             return Ok(());
         }
-        let mut book_events = Vec::new();
-        if self.listings[i]
-            .book
-            .pick(OwnerId(account.0), side, target, quantity, &mut book_events)
-            .is_none()
-        {
+        let incoming = Incoming {
+            account,
+            side,
+            units,
+            cash,
+        };
+        let picked = self.run_book(i, Some(incoming), events, |book, out| {
+            book.pick(OwnerId(account.0), side, target, quantity, out)
+        })?;
+        if picked.is_none() {
             self.release(account, subject, units, cash)?;
         }
-        self.process_with_incoming(
-            i,
-            &book_events,
-            Some(Incoming {
-                account,
-                side,
-                units,
-                cash,
-            }),
-            events,
-        )
+        Ok(())
     }
 
     /// Cancels the account's resting order.
@@ -324,11 +316,26 @@ impl Exchange {
             );
             return Ok(());
         }
-        let mut book_events = Vec::new();
-        self.listings[i]
-            .book
-            .cancel(id, OwnerId(account.0), &mut book_events);
-        self.process_book_events(i, &book_events, TradingMethod::ListedAgreement, events)
+        self.run_book(i, None, events, |book, out| {
+            book.cancel(id, OwnerId(account.0), out);
+        })
+    }
+
+    /// Runs one book operation into the reused event buffer (no allocation once warm), then
+    /// settles and records what it produced.
+    pub(super) fn run_book<R>(
+        &mut self,
+        listing: usize,
+        incoming: Option<Incoming>,
+        events: &mut Vec<ExchangeEvent>,
+        op: impl FnOnce(&mut crate::book::OrderBook, &mut Vec<BookEvent>) -> R,
+    ) -> Result<R, ExchangeError> {
+        let mut book_events = std::mem::take(&mut self.scratch);
+        book_events.clear();
+        let r = op(&mut self.listings[listing].book, &mut book_events);
+        let result = self.process_with_incoming(listing, &book_events, incoming, events);
+        self.scratch = book_events;
+        result.map(|()| r)
     }
 
     fn record(&self, listing: usize, id: OrderId) -> Option<OrderRecord> {
@@ -356,16 +363,6 @@ impl Exchange {
         self.listings[listing].orders[id.slot() as usize] = None;
         let subject = self.listings[listing].subject;
         self.release(r.account, subject, r.units, r.cash)
-    }
-
-    pub(super) fn process_book_events(
-        &mut self,
-        listing: usize,
-        book_events: &[BookEvent],
-        _method: TradingMethod,
-        events: &mut Vec<ExchangeEvent>,
-    ) -> Result<(), ExchangeError> {
-        self.process_with_incoming(listing, book_events, None, events)
     }
 
     fn process_with_incoming(

@@ -28,13 +28,6 @@ impl Exchange {
         counterparty: Option<AccountId>,
         events: &mut Vec<ExchangeEvent>,
     ) -> Result<Option<QuoteId>, ExchangeError> {
-        let reject = |events: &mut Vec<ExchangeEvent>, reason| {
-            events.push(ExchangeEvent::Rejected {
-                account,
-                subject,
-                reason,
-            });
-        };
         let Some(i) = self.admit(
             account,
             subject,
@@ -46,7 +39,12 @@ impl Exchange {
         };
         let band = self.listings[i].block_band;
         if !band.contains(price) {
-            reject(events, ExchangeReject::OutsideBand { price, band });
+            Self::reject(
+                events,
+                account,
+                subject,
+                ExchangeReject::OutsideBand { price, band },
+            );
             return Ok(None);
         }
         let (units, cash) = match side {
@@ -57,7 +55,7 @@ impl Exchange {
             ),
         };
         if let Err(reason) = self.freeze_for(account, subject, side, units, cash) {
-            reject(events, reason);
+            Self::reject(events, account, subject, reason);
             return Ok(None);
         }
         let l = &mut self.listings[i];
@@ -89,13 +87,6 @@ impl Exchange {
         quantity: Quantity,
         events: &mut Vec<ExchangeEvent>,
     ) -> Result<(), ExchangeError> {
-        let reject = |events: &mut Vec<ExchangeEvent>, reason| {
-            events.push(ExchangeEvent::Rejected {
-                account,
-                subject,
-                reason,
-            });
-        };
         let Some(i) = self.admit(
             account,
             subject,
@@ -111,7 +102,12 @@ impl Exchange {
         {
             Ok(q) => *q,
             Err(e) => {
-                reject(events, ExchangeReject::Block(e.to_string()));
+                Self::reject(
+                    events,
+                    account,
+                    subject,
+                    ExchangeReject::Block(e.to_string()),
+                );
                 return Ok(());
             }
         };
@@ -127,14 +123,19 @@ impl Exchange {
             }
         };
         if let Err(reason) = self.freeze_for(account, subject, acceptor_side, units, cash) {
-            reject(events, reason);
+            Self::reject(events, account, subject, reason);
             return Ok(());
         }
         let m = match self.listings[i].block.accept(quote, account, quantity) {
             Ok(m) => m,
             Err(e) => {
                 self.release(account, subject, units, cash)?;
-                reject(events, ExchangeReject::Block(e.to_string()));
+                Self::reject(
+                    events,
+                    account,
+                    subject,
+                    ExchangeReject::Block(e.to_string()),
+                );
                 return Ok(());
             }
         };

@@ -283,12 +283,9 @@ impl Exchange {
         if self.day.is_none() {
             return Err(ExchangeError::DayState { state: "not open" });
         }
-        let mut book_events = Vec::new();
         let mut bars = Vec::new();
         for i in 0..self.listings.len() {
-            book_events.clear();
-            self.listings[i].book.end_of_day(&mut book_events);
-            self.process_book_events(i, &book_events, TradingMethod::ListedAgreement, events)?;
+            self.run_book(i, None, events, crate::book::OrderBook::end_of_day)?;
             let expired = self.listings[i].block.end_of_day();
             for (quote, q) in expired {
                 self.release_quote(i, quote.0 as usize, q.poster)?;
