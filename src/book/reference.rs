@@ -291,6 +291,24 @@ impl ReferenceBook {
         None
     }
 
+    /// Where a resting order is, or a rejection event naming the unknown id.
+    fn find_or_reject(
+        &self,
+        id: OrderId,
+        owner: OwnerId,
+        events: &mut Vec<BookEvent>,
+    ) -> Option<(Side, Price, usize)> {
+        let found = self.find(id);
+        if found.is_none() {
+            events.push(BookEvent::Rejected {
+                order: Some(id),
+                owner,
+                reason: RejectReason::UnknownOrder,
+            });
+        }
+        found
+    }
+
     fn take(&mut self, side: Side, p: Price, i: usize) -> Option<RefOrder> {
         let map = self.side_map(side);
         let queue = map.get_mut(&p)?;
@@ -303,17 +321,15 @@ impl ReferenceBook {
 
     /// Same contract as [`OrderBook::cancel`](super::OrderBook::cancel).
     pub fn cancel(&mut self, id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
-        match self.find(id).and_then(|(s, p, i)| self.take(s, p, i)) {
-            Some(o) => events.push(BookEvent::Cancelled {
+        let Some((side, p, i)) = self.find_or_reject(id, owner, events) else {
+            return;
+        };
+        if let Some(o) = self.take(side, p, i) {
+            events.push(BookEvent::Cancelled {
                 order: id,
                 remaining: Quantity::new(o.qty),
                 reason: CancelReason::User,
-            }),
-            None => events.push(BookEvent::Rejected {
-                order: Some(id),
-                owner,
-                reason: RejectReason::UnknownOrder,
-            }),
+            });
         }
     }
 
@@ -325,12 +341,7 @@ impl ReferenceBook {
         to: Quantity,
         events: &mut Vec<BookEvent>,
     ) {
-        let Some((side, p, i)) = self.find(id) else {
-            events.push(BookEvent::Rejected {
-                order: Some(id),
-                owner,
-                reason: RejectReason::UnknownOrder,
-            });
+        let Some((side, p, i)) = self.find_or_reject(id, owner, events) else {
             return;
         };
         let lot = self.config.lot.units();
@@ -362,12 +373,7 @@ impl ReferenceBook {
         to: Price,
         events: &mut Vec<BookEvent>,
     ) {
-        let Some((side, p, i)) = self.find(id) else {
-            events.push(BookEvent::Rejected {
-                order: Some(id),
-                owner,
-                reason: RejectReason::UnknownOrder,
-            });
+        let Some((side, p, i)) = self.find_or_reject(id, owner, events) else {
             return;
         };
         if let Some(reason) = self.check_price(to) {
