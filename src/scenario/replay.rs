@@ -418,12 +418,9 @@ impl Replay {
         minimum: Quantity,
     ) -> Result<(), ScenarioError> {
         match self.carriers(date, subject, code, price, quantity) {
-            Ok((seller, buyer)) => match method {
-                TradingMethod::BlockAgreement => {
-                    self.block_trade(date, subject, seller, buyer, price, quantity)
-                }
-                _ => self.listed_trade(date, subject, seller, buyer, price, quantity),
-            },
+            Ok((seller, buyer)) => {
+                self.trade(date, method, subject, seller, buyer, price, quantity)
+            }
             Err(e) => {
                 let q = quantity.units();
                 let (a, b) = (q / 2 + q % 2, q / 2);
@@ -450,9 +447,13 @@ impl Replay {
         }
     }
 
-    fn listed_trade(
+    /// Sends one planned trade through the exchange as real orders: a resting limit sell taken
+    /// by an immediate-or-cancel buy, or a block quote to the buyer accepted in full.
+    #[allow(clippy::too_many_arguments)]
+    fn trade(
         &mut self,
         date: NaiveDate,
+        method: TradingMethod,
         subject: SubjectId,
         seller: AccountId,
         buyer: AccountId,
@@ -460,49 +461,38 @@ impl Replay {
         quantity: Quantity,
     ) -> Result<(), ScenarioError> {
         self.advance()?;
-        let order = |account, side, kind| OrderRequest {
-            account,
-            subject,
-            side,
-            kind,
-            price,
-            quantity,
-            stp: SelfTradePrevention::CancelTaker,
-        };
-        self.ex.submit(
-            &order(seller, Side::Sell, OrderKind::Limit),
-            &mut self.events,
-        )?;
-        self.ex.submit(
-            &order(buyer, Side::Buy, OrderKind::ImmediateOrCancel),
-            &mut self.events,
-        )?;
-        self.orders += 2;
-        self.check_events(date)
-    }
-
-    fn block_trade(
-        &mut self,
-        date: NaiveDate,
-        subject: SubjectId,
-        seller: AccountId,
-        buyer: AccountId,
-        price: Price,
-        quantity: Quantity,
-    ) -> Result<(), ScenarioError> {
-        self.advance()?;
-        let quote = self.ex.post_block_quote(
-            seller,
-            subject,
-            Side::Sell,
-            price,
-            quantity,
-            Some(buyer),
-            &mut self.events,
-        )?;
-        if let Some(q) = quote {
-            self.ex
-                .accept_block_quote(buyer, subject, q, quantity, &mut self.events)?;
+        if method == TradingMethod::BlockAgreement {
+            let quote = self.ex.post_block_quote(
+                seller,
+                subject,
+                Side::Sell,
+                price,
+                quantity,
+                Some(buyer),
+                &mut self.events,
+            )?;
+            if let Some(q) = quote {
+                self.ex
+                    .accept_block_quote(buyer, subject, q, quantity, &mut self.events)?;
+            }
+        } else {
+            let order = |account, side, kind| OrderRequest {
+                account,
+                subject,
+                side,
+                kind,
+                price,
+                quantity,
+                stp: SelfTradePrevention::CancelTaker,
+            };
+            self.ex.submit(
+                &order(seller, Side::Sell, OrderKind::Limit),
+                &mut self.events,
+            )?;
+            self.ex.submit(
+                &order(buyer, Side::Buy, OrderKind::ImmediateOrCancel),
+                &mut self.events,
+            )?;
         }
         self.orders += 2;
         self.check_events(date)
