@@ -176,6 +176,9 @@ impl TradingCalendar {
 pub struct TimeOfDay(u32);
 
 impl TimeOfDay {
+    /// 00:00.
+    pub const MIDNIGHT: TimeOfDay = TimeOfDay(0);
+
     /// `hours:minutes`, if a valid time.
     #[must_use]
     pub const fn hm(hours: u32, minutes: u32) -> Option<Self> {
@@ -258,6 +261,15 @@ impl Sessions {
     pub fn is_open(&self, time: TimeOfDay) -> bool {
         self.0.iter().any(|(s, e)| *s <= time && time < *e)
     }
+
+    /// `time` itself if a window is open then, otherwise the start of the next window that day.
+    #[must_use]
+    pub fn open_at_or_after(&self, time: TimeOfDay) -> Option<TimeOfDay> {
+        if self.is_open(time) {
+            return Some(time);
+        }
+        self.0.iter().map(|(s, _)| *s).filter(|s| *s > time).min()
+    }
 }
 
 const fn t(h: u32, m: u32) -> TimeOfDay {
@@ -312,6 +324,10 @@ mod tests {
         assert!(!listed.is_open("12:00".parse().unwrap()));
         assert!(Sessions::block().is_open("14:59:59".parse().unwrap()));
         assert!(!Sessions::block().is_open("10:00".parse().unwrap()));
+        let at = |s: &str| s.parse::<TimeOfDay>().unwrap();
+        assert_eq!(listed.open_at_or_after(at("11:30")), Some(at("13:00")));
+        assert_eq!(listed.open_at_or_after(at("10:15")), Some(at("10:15")));
+        assert_eq!(listed.open_at_or_after(at("15:00")), None);
         for bad in ["9:30", "25:00", "10:61", "x", "10:00:60"] {
             assert!(bad.parse::<TimeOfDay>().is_err(), "{bad}");
         }

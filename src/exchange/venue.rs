@@ -158,7 +158,7 @@ impl Exchange {
             by_subject: HashMap::new(),
             day: None,
             last_day: None,
-            time: TimeOfDay::hm(0, 0).unwrap_or_else(|| unreachable!()),
+            time: TimeOfDay::MIDNIGHT,
             tape: Vec::new(),
             bars: Vec::new(),
             scratch: Vec::with_capacity(64),

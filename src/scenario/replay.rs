@@ -320,14 +320,12 @@ struct Replay {
 }
 
 impl Replay {
-    fn advance(&mut self) -> Result<(), ScenarioError> {
-        let next = self.clock.plus_seconds(1).unwrap_or(self.clock);
-        let lunch = TimeOfDay::hm(11, 30).unwrap_or(next);
-        self.clock = if next >= lunch && next < TimeOfDay::hm(13, 0).unwrap_or(next) {
-            TimeOfDay::hm(13, 0).unwrap_or(next)
-        } else {
-            next
-        };
+    /// Moves the clock one second on, skipping to the next session of `method` when the
+    /// current one has closed (the exchange's own sessions, so the replay follows its rules).
+    fn advance_to(&mut self, method: TradingMethod, seconds: u32) -> Result<(), ScenarioError> {
+        let next = self.clock.plus_seconds(seconds).unwrap_or(self.clock);
+        let sessions = &self.ex.config().rules.method(method).sessions;
+        self.clock = sessions.open_at_or_after(next).unwrap_or(next);
         self.ex.set_time(self.clock)?;
         Ok(())
     }
@@ -460,7 +458,7 @@ impl Replay {
         price: Price,
         quantity: Quantity,
     ) -> Result<(), ScenarioError> {
-        self.advance()?;
+        self.advance_to(method, 1)?;
         if method == TradingMethod::BlockAgreement {
             let quote = self.ex.post_block_quote(
                 seller,
@@ -575,7 +573,7 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
         events: Vec::new(),
         orders: 0,
         trades: 0,
-        clock: TimeOfDay::hm(9, 30).unwrap_or_else(|| unreachable!()),
+        clock: TimeOfDay::MIDNIGHT,
     };
     let subjects = [("CEA", cea), ("CEA21", cea21), ("CEA22", cea22)];
     let listed_max = replay
@@ -630,8 +628,8 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
             period2_issued = true;
         }
         replay.ex.open_day(date)?;
-        replay.clock = TimeOfDay::hm(9, 30).unwrap_or(replay.clock);
-        replay.ex.set_time(replay.clock)?;
+        replay.clock = TimeOfDay::MIDNIGHT;
+        replay.advance_to(TradingMethod::ListedAgreement, 0)?;
         let today: Vec<(&str, SubjectId, DayFigures)> = if date < split_day() {
             vec![("CEA", cea, published_composite(day))]
         } else {
@@ -647,6 +645,16 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
         };
         let mut blocks = Vec::new();
         for (code, subject, published) in &today {
+            // The replay lists every subject itself, so a missing band is a bug, named here.
+            let band = |method| {
+                replay
+                    .ex
+                    .band(*subject, method)
+                    .ok_or_else(|| ScenarioError::Rejected {
+                        date,
+                        reason: format!("{code} is not listed"),
+                    })
+            };
             let target = DayTarget {
                 date,
                 open_high_low: match (published.open, published.high, published.low) {
@@ -657,20 +665,8 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
                 listed_turnover: published.listed_turnover,
                 block_volume: published.block_volume,
                 block_turnover: published.block_turnover,
-                listed_band: replay
-                    .ex
-                    .band(*subject, TradingMethod::ListedAgreement)
-                    .unwrap_or(crate::book::Band {
-                        lower: Price::ZERO,
-                        upper: Price::ZERO,
-                    }),
-                block_band: replay
-                    .ex
-                    .band(*subject, TradingMethod::BlockAgreement)
-                    .unwrap_or(crate::book::Band {
-                        lower: Price::ZERO,
-                        upper: Price::ZERO,
-                    }),
+                listed_band: band(TradingMethod::ListedAgreement)?,
+                block_band: band(TradingMethod::BlockAgreement)?,
             };
             let day_plan = plan::plan_day(&target, listed_max, block_min)?;
             for t in &day_plan.listed {
@@ -685,10 +681,7 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
             }
             blocks.push((*code, *subject, day_plan.block));
         }
-        if replay.clock < TimeOfDay::hm(13, 0).unwrap_or(replay.clock) {
-            replay.clock = TimeOfDay::hm(13, 0).unwrap_or(replay.clock);
-            replay.ex.set_time(replay.clock)?;
-        }
+        replay.advance_to(TradingMethod::BlockAgreement, 0)?;
         for (code, subject, trades) in blocks {
             for t in trades {
                 // A block trade larger than one entity would carry is split among several
