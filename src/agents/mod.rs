@@ -3,9 +3,10 @@
 //!
 //! An agent sees only public market data ([`MarketView`]) and its own account ([`AccountView`]),
 //! never another agent's. It answers with [`OrderIntent`]s pushed into a caller-provided `Vec`, and
-//! learns from [`Fill`] and [`DayOutcome`] notifications. This module knows nothing of the order
-//! book, the registry or the exchange: the scenario runner builds the views from them and turns the
-//! intents into exchange orders, so a rejected intent is an exchange event, not an agent error.
+//! learns from [`Fill`] and [`DayOutcome`] notifications. Beyond the book's [`Side`], this module
+//! knows nothing of the order book, the registry or the exchange: the scenario runner builds the
+//! views from them and turns the intents into exchange orders, so a rejected intent is an exchange
+//! event, not an agent error.
 //!
 //! # Call order (the contract the scenario runner follows)
 //! 1. Each trading day, for each agent in fleet order and for each subject it may trade, in the
@@ -46,15 +47,8 @@ pub fn agent_rng(master_seed: u64, agent_index: u64) -> ChaCha8Rng {
     rng
 }
 
-/// Buy or sell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    /// Buy.
-    Buy,
-    /// Sell.
-    Sell,
-}
+/// Buy or sell: the book's own side, so agent intents map onto orders without translation.
+pub use crate::book::Side;
 
 /// The trading method of an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
