@@ -193,7 +193,9 @@ impl ComplianceFirm {
         let offsets = account
             .total_held(&self.params.offset_subject)
             .min(pos.offset_room());
-        let covered = self.allowances_held(account) + u128::from(offsets.units());
+        let covered = self.allowances_held(account)
+            + u128::from(pos.allocation_pending.units())
+            + u128::from(offsets.units());
         Some(due as i128 - covered as i128)
     }
 
@@ -319,6 +321,10 @@ impl ComplianceFirm {
 impl Agent for ComplianceFirm {
     fn kind(&self) -> &'static str {
         "compliance_firm"
+    }
+
+    fn trades(&self, subject: &str) -> bool {
+        self.is_allowance(subject) || subject == self.params.offset_subject
     }
 
     fn on_day(

@@ -27,6 +27,8 @@
 //! emit is an exact [`Price`]/[`Quantity`] produced by [`OrderRequest::within_rules`], which clamps
 //! the price into the method's band and the quantity into its size rules.
 
+pub mod certificate_buyer;
+pub mod certificate_seller;
 pub mod compliance_firm;
 pub mod investor;
 pub mod market_maker;
@@ -230,6 +232,9 @@ pub struct PenaltyTerms {
 pub struct CompliancePosition {
     /// Free allocation received for the period (after true-up when known).
     pub allocation: Quantity,
+    /// Free allocation announced or expected for the period but not yet credited to the account
+    /// (it counts towards the obligation once credited, so firms plan with it).
+    pub allocation_pending: Quantity,
     /// Verified emissions to date.
     pub verified_emissions: Quantity,
     /// Expected emissions for the whole period.
@@ -416,6 +421,14 @@ pub struct DayOutcome<'a> {
 pub trait Agent {
     /// A short label of the behaviour, used in reports (e.g. `"compliance_firm"`).
     fn kind(&self) -> &'static str;
+
+    /// Whether the agent wants a view of `subject` (an exchange code such as `"CEA"`, `"CCER"`
+    /// or `"GEC-WIND-2023-09"`) each day. The default is every subject; narrowing it saves the
+    /// runner building views the agent would ignore.
+    fn trades(&self, subject: &str) -> bool {
+        let _ = subject;
+        true
+    }
 
     /// Decides the day's intents on the subject of `market`, pushing them into `out` (which the
     /// caller empties beforehand).
@@ -611,6 +624,7 @@ pub(crate) mod test_support {
     pub fn position(allocation: u64, obligation: u64) -> CompliancePosition {
         CompliancePosition {
             allocation: Quantity::new(allocation),
+            allocation_pending: Quantity::ZERO,
             verified_emissions: Quantity::new(obligation / 2),
             expected_emissions: Quantity::new(obligation),
             expected_obligation: Quantity::new(obligation),

@@ -728,6 +728,22 @@ impl OrderBook {
         );
     }
 
+    /// The order at the head of the `level`-th best price level of `side` (0 = the touch), with
+    /// its remaining quantity: the order a listed-agreement pick of that level takes first.
+    #[must_use]
+    pub fn head_of_level(&self, side: Side, level: usize) -> Option<(OrderId, DepthLevel)> {
+        let tick = self.ladder(side).iter_from_best().nth(level)?;
+        let head = self.ladder(side).levels[tick as usize].head;
+        let s = self.slab.slots.get(head as usize)?;
+        Some((
+            OrderId::new(head, s.generation),
+            DepthLevel {
+                price: self.price_of(tick),
+                quantity: Quantity::new(s.qty),
+            },
+        ))
+    }
+
     /// What the book knows of an order, including its queue position.
     #[must_use]
     pub fn status(&self, id: OrderId) -> OrderStatus {

@@ -1,0 +1,150 @@
+//! A holder that sells an inventory of certificates: a CCER project owner selling issued credits,
+//! or a renewable generator selling its green certificates.
+//!
+//! On an active day (probability `activity`) it offers `daily_share` of what it holds of the
+//! view's subject, asking around the previous close: `prev_close × (1 − ask_discount + ε)`, with
+//! `ε` uniform in `±price_noise`. Large offers go to block trading when the rules allow, the rest
+//! is split into listed orders. It never sells more than it holds. The defaults are assumptions
+//! (no CCER or GEC price series for 2021–2023 was found; see `docs/model.md`).
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AccountView, Agent, MarketView, OrderIntent, OrderKind, Routing, Side, price_from_yuan,
+    push_orders, quantity_ceil,
+};
+
+/// Parameters of [`CertificateSeller`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CertificateSellerParams {
+    /// Subjects whose code starts with this prefix are sold (`"CCER"`, `"GEC"`). Default `"CCER"`.
+    pub subject_prefix: String,
+    /// Probability of offering on a given day, in `[0, 1]`. Default 0.5.
+    pub activity: f64,
+    /// Share of the holding offered on an active day, in `[0, 1]`. Default 0.05.
+    pub daily_share: f64,
+    /// Discount of the ask under the previous close, in `[0, 1]`. Default 0.01.
+    pub ask_discount: f64,
+    /// Half-width of the uniform noise on the ask, relative, in `[0, 1]`. Default 0.02.
+    pub price_noise: f64,
+    /// Probability that an offer of at least the block minimum goes to block trading, in
+    /// `[0, 1]`. Default 0.5.
+    pub block_probability: f64,
+    /// Most listed orders a day. Default 10.
+    pub max_listed_orders: u32,
+}
+
+impl Default for CertificateSellerParams {
+    fn default() -> Self {
+        CertificateSellerParams {
+            subject_prefix: "CCER".into(),
+            activity: 0.5,
+            daily_share: 0.05,
+            ask_discount: 0.01,
+            price_noise: 0.02,
+            block_probability: 0.5,
+            max_listed_orders: 10,
+        }
+    }
+}
+
+/// A seller of a certificate inventory; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct CertificateSeller {
+    params: CertificateSellerParams,
+}
+
+impl CertificateSeller {
+    /// A seller with `params`.
+    #[must_use]
+    pub fn new(params: CertificateSellerParams) -> Self {
+        CertificateSeller { params }
+    }
+}
+
+impl Agent for CertificateSeller {
+    fn kind(&self) -> &'static str {
+        "certificate_seller"
+    }
+
+    fn trades(&self, subject: &str) -> bool {
+        subject.starts_with(self.params.subject_prefix.as_str())
+    }
+
+    fn on_day(
+        &mut self,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+        rng: &mut ChaCha8Rng,
+        out: &mut Vec<OrderIntent>,
+    ) {
+        let p = &self.params;
+        // Three draws every day, so the stream advances the same way whatever is decided.
+        let (act, noise, route): (f64, f64, f64) = (rng.random(), rng.random(), rng.random());
+        let (available, _) = account.holding(market.subject);
+        if available.is_zero() || act >= p.activity {
+            return;
+        }
+        let want = quantity_ceil(available.units() as f64 * p.daily_share).min(available);
+        let ask = market.prev_close.to_f64()
+            * (1.0 - p.ask_discount + p.price_noise * (2.0 * noise - 1.0));
+        let routing = Routing {
+            block: route < p.block_probability,
+            max_listed_orders: p.max_listed_orders,
+        };
+        push_orders(
+            market,
+            Side::Sell,
+            OrderKind::Limit,
+            price_from_yuan(ask),
+            want,
+            routing,
+            out,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::{Holding, agent_rng};
+    use super::*;
+    use crate::units::{Money, Quantity};
+
+    #[test]
+    fn sells_a_share_of_what_it_holds_near_the_close_and_never_more() {
+        let mut seller = CertificateSeller::new(CertificateSellerParams {
+            subject_prefix: "CEA".into(),
+            activity: 1.0,
+            daily_share: 0.5,
+            ..CertificateSellerParams::default()
+        });
+        assert!(seller.trades("CEA") && !seller.trades("GEC-X"));
+        let d = deadline(50);
+        let bars = flat_bars(3, 5000);
+        let m = market(&d, &bars, &[], &[]);
+        let holdings = [Holding {
+            subject: "CEA",
+            available: Quantity::new(1_001),
+            frozen: Quantity::ZERO,
+        }];
+        let acct = account(&holdings, Money::ZERO, None);
+        let mut out = Vec::new();
+        seller.on_day(&m, &acct, &mut agent_rng(1, 0), &mut out);
+        let orders = placed(&out);
+        let total: u64 = orders.iter().map(|o| o.quantity.units()).sum();
+        assert_eq!(total, 501);
+        for o in &orders {
+            assert_eq!(o.side, Side::Sell);
+            // Within 1 % + 2 % of the 50.00 close.
+            assert!((4_850..=5_100).contains(&o.limit.fen()), "{:?}", o.limit);
+        }
+        let empty = account(&[], Money::ZERO, None);
+        out.clear();
+        seller.on_day(&m, &empty, &mut agent_rng(1, 0), &mut out);
+        assert!(out.is_empty());
+    }
+}
