@@ -207,6 +207,12 @@ impl Quantity {
         Quantity(self.0.saturating_sub(rhs.0))
     }
 
+    /// Sum, capped at the largest quantity.
+    #[must_use]
+    pub fn saturating_add(self, rhs: Quantity) -> Quantity {
+        Quantity(self.0.saturating_add(rhs.0))
+    }
+
     /// The quantity as an exact decimal.
     #[must_use]
     pub fn to_decimal(self) -> Decimal {

@@ -152,7 +152,8 @@ impl Agent for CertificateBuyer {
             _ => (price_from_yuan(close * (1.0 + p.bid_markup)), need),
         };
         let limit = market.listed_band.clamp(limit);
-        let want = Quantity::new(need.min(available)).min(affordable(account.cash_available, limit));
+        let want =
+            Quantity::new(need.min(available)).min(affordable(account.cash_available, limit));
         if want.is_zero() {
             return;
         }

@@ -2,8 +2,9 @@
 //! or a renewable generator selling its green certificates.
 //!
 //! On an active day (probability `activity`) it offers `daily_share` of what it holds of the
-//! view's subject, asking around the previous close: `prev_close × (1 − ask_discount + ε)`, with
-//! `ε` uniform in `±price_noise`. Large offers go to block trading when the rules allow, the rest
+//! view's subject, asking around a base price: `base × (1 − ask_discount + ε)`, with `ε` uniform
+//! in `±price_noise`, where the base is the previous close pulled towards the seller's `anchor`
+//! (its reservation value) by `anchor_weight`. Large offers go to block trading when the rules allow, the rest
 //! is split into listed orders. It never sells more than it holds. The defaults are assumptions
 //! (no CCER or GEC price series for 2021–2023 was found; see `docs/model.md`).
 
@@ -15,6 +16,7 @@ use super::{
     AccountView, Agent, MarketView, OrderIntent, OrderKind, Routing, Side, price_from_yuan,
     push_orders, quantity_ceil,
 };
+use crate::units::Price;
 
 /// Parameters of [`CertificateSeller`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +37,11 @@ pub struct CertificateSellerParams {
     pub block_probability: f64,
     /// Most listed orders a day. Default 10.
     pub max_listed_orders: u32,
+    /// The seller's reservation value; zero for none. Default 0 (the runner sets the scenario's
+    /// reference price).
+    pub anchor: Price,
+    /// Pull of the ask base towards the anchor, in `[0, 1]`. Default 0.1.
+    pub anchor_weight: f64,
 }
 
 impl Default for CertificateSellerParams {
@@ -47,6 +54,8 @@ impl Default for CertificateSellerParams {
             price_noise: 0.02,
             block_probability: 0.5,
             max_listed_orders: 10,
+            anchor: Price::ZERO,
+            anchor_weight: 0.1,
         }
     }
 }
@@ -89,8 +98,13 @@ impl Agent for CertificateSeller {
             return;
         }
         let want = quantity_ceil(available.units() as f64 * p.daily_share).min(available);
-        let ask = market.prev_close.to_f64()
-            * (1.0 - p.ask_discount + p.price_noise * (2.0 * noise - 1.0));
+        let close = market.prev_close.to_f64();
+        let base = if p.anchor.fen() > 0 {
+            close + p.anchor_weight * (p.anchor.to_f64() - close)
+        } else {
+            close
+        };
+        let ask = base * (1.0 - p.ask_discount + p.price_noise * (2.0 * noise - 1.0));
         let routing = Routing {
             block: route < p.block_probability,
             max_listed_orders: p.max_listed_orders,

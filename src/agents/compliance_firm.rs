@@ -35,7 +35,8 @@ use crate::units::{Money, Price, Quantity};
 pub struct ComplianceFirmParams {
     /// Subjects whose units count towards the obligation. Default `["CEA", "CEA21", "CEA22"]`.
     pub allowance_subjects: Vec<String>,
-    /// The offset subject. Default `"CCER"`.
+    /// Offset subjects: every subject whose code starts with this (one book per CCER project,
+    /// e.g. `"CCER-P01"`). Default `"CCER"`.
     pub offset_subject: String,
     /// Weight of the latest close in the adaptive price expectation, in `[0, 1]`. Default 0.3.
     pub expectation_adjustment: f64,
@@ -140,6 +141,8 @@ pub struct ComplianceFirm {
     last_gap: i128,
     bought: Quantity,
     sold: Quantity,
+    /// Offsets bid for today and not yet filled (bids expire at the close), with the day.
+    offsets_committed: (Option<chrono::NaiveDate>, Quantity),
 }
 
 impl ComplianceFirm {
@@ -152,6 +155,7 @@ impl ComplianceFirm {
             last_gap: 0,
             bought: Quantity::ZERO,
             sold: Quantity::ZERO,
+            offsets_committed: (None, Quantity::ZERO),
         }
     }
 
@@ -169,6 +173,20 @@ impl ComplianceFirm {
 
     fn is_allowance(&self, subject: &str) -> bool {
         self.params.allowance_subjects.iter().any(|s| s == subject)
+    }
+
+    fn is_offset(&self, subject: &str) -> bool {
+        subject.starts_with(self.params.offset_subject.as_str())
+    }
+
+    fn offsets_held(&self, account: &AccountView<'_>) -> Quantity {
+        account
+            .holdings
+            .iter()
+            .filter(|h| self.is_offset(h.subject))
+            .fold(Quantity::ZERO, |sum, h| {
+                sum.saturating_add(h.available).saturating_add(h.frozen)
+            })
     }
 
     fn allowances_held(&self, account: &AccountView<'_>) -> u128 {
@@ -190,9 +208,7 @@ impl ComplianceFirm {
         let due_total =
             (u128::from(pos.expected_obligation.units()) * u128::from(share_bp)).div_ceil(10_000);
         let due = due_total.saturating_sub(u128::from(pos.surrendered.units()));
-        let offsets = account
-            .total_held(&self.params.offset_subject)
-            .min(pos.offset_room());
+        let offsets = self.offsets_held(account).min(pos.offset_room());
         let covered = self.allowances_held(account)
             + u128::from(pos.allocation_pending.units())
             + u128::from(offsets.units());
@@ -286,7 +302,12 @@ impl ComplianceFirm {
         let (Some(pos), Some(expected)) = (account.compliance, self.expectation) else {
             return;
         };
-        let held = account.total_held(market.subject);
+        if self.offsets_committed.0 != Some(market.date) {
+            self.offsets_committed = (Some(market.date), Quantity::ZERO);
+        }
+        let held = self
+            .offsets_held(account)
+            .saturating_add(self.offsets_committed.1);
         let room = pos.offset_room().saturating_sub(held);
         let short = u64::try_from(self.last_gap.max(0)).unwrap_or(u64::MAX);
         let want = room.min(Quantity::new(short));
@@ -302,6 +323,7 @@ impl ComplianceFirm {
         if want.is_zero() {
             return;
         }
+        self.offsets_committed.1 = self.offsets_committed.1.saturating_add(want);
         out.push(OrderIntent::CancelMyOpenOrders);
         push_orders(
             market,
@@ -324,7 +346,7 @@ impl Agent for ComplianceFirm {
     }
 
     fn trades(&self, subject: &str) -> bool {
-        self.is_allowance(subject) || subject == self.params.offset_subject
+        self.is_allowance(subject) || self.is_offset(subject)
     }
 
     fn on_day(
@@ -336,12 +358,15 @@ impl Agent for ComplianceFirm {
     ) {
         if self.is_allowance(market.subject) {
             self.decide_allowance(market, account, rng, out);
-        } else if market.subject == self.params.offset_subject {
+        } else if self.is_offset(market.subject) {
             self.decide_offsets(market, account, out);
         }
     }
 
     fn on_fill(&mut self, fill: &Fill<'_>) {
+        if fill.side == Side::Buy && self.is_offset(fill.subject) {
+            self.offsets_committed.1 = self.offsets_committed.1.saturating_sub(fill.quantity);
+        }
         let total = match fill.side {
             Side::Buy => &mut self.bought,
             Side::Sell => &mut self.sold,

@@ -13,10 +13,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::agents::certificate_buyer::CertificateBuyerParams;
+use crate::agents::certificate_seller::CertificateSellerParams;
 use crate::agents::compliance_firm::ComplianceFirmParams;
 use crate::agents::investor::InvestorParams;
 use crate::agents::market_maker::MarketMakerParams;
-use crate::units::{Money, Quantity};
+use crate::units::{Money, Price, Quantity};
 
 /// First trading day of the national market.
 pub const CALENDAR_START: NaiveDate = match NaiveDate::from_ymd_opt(2021, 7, 16) {
@@ -81,8 +83,14 @@ pub struct FleetConfig {
     pub investors: u32,
     /// Opening cash of each firm. Default CNY 50,000,000 (an assumption).
     pub firm_cash: Money,
+    /// Extra opening cash of each firm per tonne of its annual emissions. Default CNY 10.00 (an
+    /// assumption: enough working capital for a large emitter's shortfall).
+    pub cash_per_tonne: Money,
     /// Daily bars shown to agents. Default 20.
     pub history_bars: u32,
+    /// Intraday rounds after the opening one in which agents may act again
+    /// ([`Agent::on_step`](crate::agents::Agent::on_step)). Default 0.
+    pub intraday_steps: u32,
 }
 
 impl Default for FleetConfig {
@@ -92,7 +100,9 @@ impl Default for FleetConfig {
             market_makers: 0,
             investors: 0,
             firm_cash: Money::from_cny(50_000_000),
+            cash_per_tonne: Money::from_cny(10),
             history_bars: 20,
+            intraday_steps: 0,
         }
     }
 }
@@ -108,19 +118,79 @@ pub struct Participants {
     pub investors: bool,
 }
 
-/// The CCER and GEC sub-markets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// From `from` on (until the next step), `per_month` units a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonthlyStep {
+    /// First day the step applies.
+    pub from: NaiveDate,
+    /// Units per month.
+    pub per_month: Quantity,
+}
+
+fn step(y: i32, m: u32, d: u32, per_month: u64) -> MonthlyStep {
+    MonthlyStep {
+        from: NaiveDate::from_ymd_opt(y, m, d).unwrap_or(CALENDAR_START),
+        per_month: Quantity::new(per_month),
+    }
+}
+
+/// The quantity a month of `schedule` gives on `date` (zero before its first step).
+#[must_use]
+pub fn per_month_on(schedule: &[MonthlyStep], date: NaiveDate) -> Quantity {
+    schedule
+        .iter()
+        .rev()
+        .find(|s| s.from <= date)
+        .map_or(Quantity::ZERO, |s| s.per_month)
+}
+
+/// The CCER and GEC sub-markets. Every default is derived in `docs/model.md` from the published
+/// figures it names; values the public record lacks are marked there as assumptions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SubMarkets {
     /// Simulate CCER issuance, trading and offset use. Default off.
     pub ccer: bool,
     /// Simulate GEC issuance, trading and claims. Default off.
     pub gec: bool,
-    /// CCER issued per month when on. Default 0 (no new issuance before the 2024 relaunch).
+    /// Legacy CCER project owners (each owns one project). Default 40 (an assumption).
+    pub ccer_projects: u32,
+    /// Legacy CCERs held by the project owners when the run starts. Default 20,000,000 (an
+    /// assumption: the legacy stock is not published; ~17 Mt had been issued by May 2015).
+    pub ccer_legacy_stock: Quantity,
+    /// New CCER issuance per month, spread over the projects. Default 0 (issuance was suspended
+    /// from March 2017 to the January 2024 relaunch).
     pub ccer_issuance_per_month: Quantity,
-    /// GEC issued per month when on. Default 5,000,000 (an assumption to calibrate against the
-    /// 148 million issued by October 2023).
-    pub gec_issuance_per_month: Quantity,
+    /// The CCER book's reference price on its first day. Default CNY 40.00 (an assumption: no
+    /// 2021–2022 CCER price series was found).
+    pub ccer_reference_price: Price,
+    /// Renewable generators issuing GECs (each sells its own certificates). Default 8.
+    pub gec_generators: u32,
+    /// GECs held by the generators when the run starts. Default 36,360,000 (derived: 120 M issued
+    /// by end-July 2023, less 53.04 M in Jan–Jul 2023, 20.4 M in 2022 and 6 × 1.7 M in 2021 H2).
+    pub gec_opening_stock: Quantity,
+    /// GEC issuance per month. Default: 1.7 M from July 2021 (the 2022 rate, assumed for 2021
+    /// H2), 7.577 M from January 2023 (53.04 M in Jan–Jul), 9.333 M from August 2023 (148 M by
+    /// end-October), 11.91 M from November 2023 (the first full-coverage batch).
+    pub gec_issuance: Vec<MonthlyStep>,
+    /// GEC buyers (companies claiming green consumption). Default 50.
+    pub gec_buyers: u32,
+    /// GEC bought per month by all buyers together. Default: 1.2 M from July 2021 (2022 trading
+    /// was below 26.17 M; an assumption), 3.738 M from January 2023 (26.17 M in Jan–Jul 2023),
+    /// 10.76 M from August 2023 (an assumption reaching the ~100 M cumulative at end-2023).
+    pub gec_demand: Vec<MonthlyStep>,
+    /// The GEC books' reference price. Default CNY 19.00 (the one 2023 data point: 5.68 M GECs
+    /// for over CNY 110 M on the Beijing platform's busiest day).
+    pub gec_reference_price: Price,
+    /// Green-power (bundled) trading from this day. Default 2021-09-07 (the pilot's launch).
+    pub green_power_from: NaiveDate,
+    /// Green power traded per month, MWh. Default 3,377,000 (87.8 TWh by end-October 2023 over
+    /// the 26 months from September 2021).
+    pub green_power_mwh_per_month: u64,
+    /// Share of green power traded with its certificates bundled, in basis points. Default 1,000
+    /// (an assumption: the bundled share is not published).
+    pub green_power_bundled_bp: u32,
 }
 
 impl Default for SubMarkets {
@@ -128,14 +198,34 @@ impl Default for SubMarkets {
         SubMarkets {
             ccer: false,
             gec: false,
+            ccer_projects: 40,
+            ccer_legacy_stock: Quantity::new(20_000_000),
             ccer_issuance_per_month: Quantity::ZERO,
-            gec_issuance_per_month: Quantity::new(5_000_000),
+            ccer_reference_price: Price::from_fen(4_000),
+            gec_generators: 8,
+            gec_opening_stock: Quantity::new(36_360_000),
+            gec_issuance: vec![
+                step(2021, 7, 1, 1_700_000),
+                step(2023, 1, 1, 7_577_000),
+                step(2023, 8, 1, 9_333_000),
+                step(2023, 11, 1, 11_910_000),
+            ],
+            gec_buyers: 50,
+            gec_demand: vec![
+                step(2021, 7, 1, 1_200_000),
+                step(2023, 1, 1, 3_738_000),
+                step(2023, 8, 1, 10_760_000),
+            ],
+            gec_reference_price: Price::from_fen(1_900),
+            green_power_from: NaiveDate::from_ymd_opt(2021, 9, 7).unwrap_or(CALENDAR_START),
+            green_power_mwh_per_month: 3_377_000,
+            green_power_bundled_bp: 1_000,
         }
     }
 }
 
 /// Behaviour parameters per agent type.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Behaviour {
     /// Covered entities.
@@ -144,6 +234,28 @@ pub struct Behaviour {
     pub market_maker: MarketMakerParams,
     /// Investors.
     pub investor: InvestorParams,
+    /// CCER project owners (the subject prefix is set by the runner).
+    pub ccer_seller: CertificateSellerParams,
+    /// GEC generators (each sells its own certificates; the prefix is set by the runner).
+    pub gec_seller: CertificateSellerParams,
+    /// GEC buyers (the demand schedule is set by the runner from `submarkets.gec_demand`).
+    pub gec_buyer: CertificateBuyerParams,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            compliance_firm: ComplianceFirmParams::default(),
+            market_maker: MarketMakerParams::default(),
+            investor: InvestorParams::default(),
+            ccer_seller: CertificateSellerParams::default(),
+            gec_seller: CertificateSellerParams {
+                subject_prefix: "GEC".into(),
+                ..CertificateSellerParams::default()
+            },
+            gec_buyer: CertificateBuyerParams::default(),
+        }
+    }
 }
 
 /// Monte Carlo settings.
@@ -345,6 +457,78 @@ fn check_investor(p: &InvestorParams) -> Result<(), ConfigError> {
     Ok(())
 }
 
+fn check_schedule(field: &str, schedule: &[MonthlyStep]) -> Result<(), ConfigError> {
+    for pair in schedule.windows(2) {
+        if pair[1].from <= pair[0].from {
+            return Err(invalid(
+                &format!("{field}.from"),
+                &pair[1].from,
+                &format!(
+                    "steps must be in increasing date order (after {})",
+                    pair[0].from
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_seller(prefix: &str, p: &CertificateSellerParams) -> Result<(), ConfigError> {
+    for (name, v) in [
+        ("activity", p.activity),
+        ("daily_share", p.daily_share),
+        ("ask_discount", p.ask_discount),
+        ("price_noise", p.price_noise),
+        ("block_probability", p.block_probability),
+        ("anchor_weight", p.anchor_weight),
+    ] {
+        check_share(&format!("{prefix}{name}"), v)?;
+    }
+    Ok(())
+}
+
+fn check_submarkets(m: &SubMarkets) -> Result<(), ConfigError> {
+    const F: &str = "submarkets.";
+    if m.ccer && m.ccer_projects == 0 {
+        return Err(invalid(
+            &format!("{F}ccer_projects"),
+            &0,
+            "must be at least 1 when ccer is on",
+        ));
+    }
+    if m.gec && m.gec_generators == 0 {
+        return Err(invalid(
+            &format!("{F}gec_generators"),
+            &0,
+            "must be at least 1 when gec is on",
+        ));
+    }
+    if m.gec && m.gec_buyers == 0 {
+        return Err(invalid(
+            &format!("{F}gec_buyers"),
+            &0,
+            "must be at least 1 when gec is on",
+        ));
+    }
+    for (name, price) in [
+        ("ccer_reference_price", m.ccer_reference_price),
+        ("gec_reference_price", m.gec_reference_price),
+    ] {
+        if price.fen() <= 0 {
+            return Err(invalid(&format!("{F}{name}"), &price, "must be > 0"));
+        }
+    }
+    if m.green_power_bundled_bp > 10_000 {
+        return Err(invalid(
+            &format!("{F}green_power_bundled_bp"),
+            &m.green_power_bundled_bp,
+            "must be at most 10000 (100 %)",
+        ));
+    }
+    check_schedule(&format!("{F}gec_issuance"), &m.gec_issuance)?;
+    check_schedule(&format!("{F}gec_demand"), &m.gec_demand)
+}
+
 impl ScenarioConfig {
     /// Parses TOML text and validates it.
     ///
@@ -477,6 +661,17 @@ impl ScenarioConfig {
                 "must not be empty",
             ));
         }
+        check_submarkets(&self.submarkets)?;
+        check_seller("behaviour.ccer_seller.", &self.behaviour.ccer_seller)?;
+        check_seller("behaviour.gec_seller.", &self.behaviour.gec_seller)?;
+        check_non_negative(
+            "behaviour.gec_buyer.max_premium",
+            self.behaviour.gec_buyer.max_premium,
+        )?;
+        check_non_negative(
+            "behaviour.gec_buyer.bid_markup",
+            self.behaviour.gec_buyer.bid_markup,
+        )?;
         check_firm(&self.behaviour.compliance_firm)?;
         check_maker(&self.behaviour.market_maker)?;
         check_investor(&self.behaviour.investor)
@@ -579,13 +774,13 @@ end = "2021-12-31"
 
     #[test]
     fn negative_volume_names_the_value() {
-        let text = format!("{MINIMAL}\n[submarkets]\ngec_issuance_per_month = \"-5\"\n");
+        let text = format!("{MINIMAL}\n[submarkets]\nccer_issuance_per_month = \"-5\"\n");
         let err = ScenarioConfig::from_toml_str(&text)
             .err()
             .map(|e| e.to_string());
         assert!(
             err.as_deref().is_some_and(
-                |e| e.contains("\"-5\" is negative") && e.contains("gec_issuance_per_month")
+                |e| e.contains("\"-5\" is negative") && e.contains("ccer_issuance_per_month")
             ),
             "{err:?}"
         );

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod fleet;
 pub mod montecarlo;
+mod periods;
 pub mod plan;
 pub mod replay;
 pub mod replay_report;

@@ -22,13 +22,12 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::periods::period;
 use super::plan::{self, DayTarget, PlanError};
 use crate::book::{OrderKind, SelfTradePrevention, Side};
 use crate::calendar::TimeOfDay;
-use crate::compliance::allocation::{self, Benchmarks, CorrectionFactors};
-use crate::compliance::cycle::{
-    self, ComplianceError, ComplianceReport, CycleRules, Eligible, Position,
-};
+use crate::compliance::allocation::{Benchmarks, CorrectionFactors};
+use crate::compliance::cycle::{self, ComplianceError, ComplianceReport, CycleRules, Eligible};
 use crate::compliance::fleet::{Fleet, FleetConfig};
 use crate::exchange::bars::DailyBar;
 use crate::exchange::{Exchange, ExchangeConfig, ExchangeError, ExchangeEvent, OrderRequest};
@@ -204,7 +203,7 @@ pub struct ComplianceSummary {
 }
 
 impl ComplianceSummary {
-    fn of(r: &ComplianceReport) -> Self {
+    pub(crate) fn of(r: &ComplianceReport) -> Self {
         ComplianceSummary {
             cycle: r.cycle.clone(),
             date: r.date,
@@ -245,68 +244,6 @@ struct Entities {
     long: Vec<usize>,
     /// Indices of the rest.
     short: Vec<usize>,
-}
-
-struct Period {
-    positions: Vec<Position>,
-    long: Vec<usize>,
-    short: Vec<usize>,
-}
-
-/// Allocations, emissions and positions of a fleet over a two-year cycle.
-fn period(
-    fleet: &Fleet,
-    accounts: &[AccountId],
-    years: [&Benchmarks; 2],
-    corrections: &CorrectionFactors,
-) -> (Period, Vec<[Quantity; 2]>) {
-    let mut positions = Vec::with_capacity(fleet.entities.len());
-    let mut per_year = Vec::with_capacity(fleet.entities.len());
-    let (mut long, mut short) = (Vec::new(), Vec::new());
-    for (i, e) in fleet.entities.iter().enumerate() {
-        let mut alloc = [Quantity::ZERO; 2];
-        let mut gas_alloc = Quantity::ZERO;
-        for u in &e.units {
-            for (y, b) in years.iter().enumerate() {
-                let a = allocation::allocate(u, b, corrections);
-                alloc[y] += a;
-                if u.class.is_gas() {
-                    gas_alloc += a;
-                }
-            }
-        }
-        let emissions = Quantity::new(2 * e.emissions_t());
-        let gas_emissions = Quantity::new(
-            2 * e
-                .units
-                .iter()
-                .filter(|u| u.class.is_gas())
-                .map(|u| u.emissions_t)
-                .sum::<u64>(),
-        );
-        let allocation = alloc[0] + alloc[1];
-        if allocation > emissions {
-            long.push(i);
-        } else {
-            short.push(i);
-        }
-        positions.push(Position {
-            account: accounts[i],
-            allocation,
-            emissions,
-            gas_allocation: gas_alloc,
-            gas_emissions,
-        });
-        per_year.push(alloc);
-    }
-    (
-        Period {
-            positions,
-            long,
-            short,
-        },
-        per_year,
-    )
 }
 
 struct Replay {

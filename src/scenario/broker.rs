@@ -1,0 +1,518 @@
+//! The broker between agents and the exchange: it builds what an agent may see (public market
+//! data and its own account, never another agent's), turns the agent's intents into exchange
+//! orders, picks and block quotes, and reports each fill and rejection back to the agents
+//! concerned.
+//!
+//! Block intents are not sent at once: block trading is negotiated in the afternoon session, so
+//! the broker queues them and [`Broker::negotiate_blocks`] runs the day's negotiation: every
+//! block offer is posted as a quote to all, and every block bid, in arrival order, accepts the
+//! cheapest quotes at or below its limit, each acceptance within the block size rules.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rand_chacha::ChaCha8Rng;
+
+use crate::agents::{
+    self, AccountView, Agent, CompliancePosition, Deadline, Fill, Holding, Level, MarketView,
+    Method, OrderIntent, PriceBand, SizeRules,
+};
+use crate::book::{self, DepthLevel, OrderId, OrderStatus, SelfTradePrevention, Side};
+use crate::exchange::{Exchange, ExchangeError, ExchangeEvent, OrderRequest, QuoteId};
+use crate::instrument::TradingMethod;
+use crate::registry::{AccountId, SubjectId};
+use crate::units::{Money, Quantity};
+
+/// One agent of a run with its account and its own random stream.
+pub struct Participant {
+    /// The agent's registry account.
+    pub account: AccountId,
+    /// The behaviour.
+    pub agent: Box<dyn Agent + Send>,
+    /// Its generator (see [`agents::agent_rng`]).
+    pub rng: ChaCha8Rng,
+    /// Its compliance position, for covered entities.
+    pub compliance: Option<CompliancePosition>,
+}
+
+/// A subject the run lists, with the bars its agents are shown.
+#[derive(Debug, Clone)]
+pub struct RunListing {
+    /// Exchange code (`CEA`, `CEA21`, `CCER-P01`, `GEC-G03-2023-09`, …).
+    pub code: String,
+    /// Registry subject.
+    pub subject: SubjectId,
+    /// First trading day.
+    pub from: NaiveDate,
+    /// Past daily bars, oldest first.
+    pub bars: Vec<agents::DailyBar>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BlockIntent {
+    agent: usize,
+    listing: usize,
+    side: Side,
+    limit: crate::units::Price,
+    quantity: Quantity,
+}
+
+/// Counters of a run's order flow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Flow {
+    /// Orders, picks, quotes and acceptances sent to the exchange.
+    pub orders: u64,
+    /// Trades.
+    pub trades: u64,
+    /// Rejections.
+    pub rejections: u64,
+}
+
+/// Routes intents and reports; see the module documentation.
+pub struct Broker {
+    agent_of_account: Vec<Option<u32>>,
+    /// Each agent's listed orders placed today: (listing, order).
+    open: Vec<Vec<(u32, OrderId)>>,
+    blocks: Vec<BlockIntent>,
+    /// Rejections today per (agent, listing).
+    rejected: HashMap<(u32, u32), u32>,
+    events: Vec<ExchangeEvent>,
+    intents: Vec<OrderIntent>,
+    holdings: Vec<(SubjectId, usize)>,
+    bids: Vec<Level>,
+    asks: Vec<Level>,
+    depth: Vec<DepthLevel>,
+    /// Order-flow counters.
+    pub flow: Flow,
+}
+
+impl Broker {
+    /// A broker for `participants`.
+    #[must_use]
+    pub fn new(participants: &[Participant]) -> Self {
+        let mut agent_of_account = Vec::new();
+        for (i, p) in participants.iter().enumerate() {
+            let a = p.account.0 as usize;
+            if agent_of_account.len() <= a {
+                agent_of_account.resize(a + 1, None);
+            }
+            agent_of_account[a] = Some(i as u32);
+        }
+        Broker {
+            agent_of_account,
+            open: vec![Vec::new(); participants.len()],
+            blocks: Vec::new(),
+            rejected: HashMap::new(),
+            events: Vec::with_capacity(64),
+            intents: Vec::with_capacity(16),
+            holdings: Vec::new(),
+            bids: Vec::with_capacity(5),
+            asks: Vec::with_capacity(5),
+            depth: Vec::with_capacity(5),
+            flow: Flow::default(),
+        }
+    }
+
+    fn agent_of(&self, account: AccountId) -> Option<usize> {
+        self.agent_of_account
+            .get(account.0 as usize)
+            .copied()
+            .flatten()
+            .map(|i| i as usize)
+    }
+
+    /// Refreshes the five visible levels of `subject` from the book.
+    pub fn refresh_depth(&mut self, ex: &Exchange, subject: SubjectId) {
+        let mut fill = |side, out: &mut Vec<Level>, depth: &mut Vec<DepthLevel>| {
+            ex.depth(subject, side, 5, depth);
+            out.clear();
+            out.extend(depth.iter().map(|d| Level {
+                price: d.price,
+                quantity: d.quantity,
+            }));
+        };
+        fill(Side::Buy, &mut self.bids, &mut self.depth);
+        fill(Side::Sell, &mut self.asks, &mut self.depth);
+    }
+
+    /// Asks `participants[agent]` for its intents on `listings[listing]` and sends them (block
+    /// intents are queued for the afternoon). `step` is `None` for the opening round.
+    ///
+    /// # Errors
+    /// Only on an internal inconsistency of the exchange (a bug); refusals are events.
+    #[allow(clippy::too_many_arguments)]
+    pub fn consult(
+        &mut self,
+        ex: &mut Exchange,
+        participants: &mut [Participant],
+        listings: &[RunListing],
+        account_subjects: &[(SubjectId, usize)],
+        (agent, listing, step): (usize, usize, Option<u32>),
+        (day_index, date, deadlines): (u32, NaiveDate, &[Deadline]),
+        history_bars: usize,
+    ) -> Result<(), ExchangeError> {
+        let l = &listings[listing];
+        let (Some(listed), Some(block), Some(prev_close)) = (
+            ex.band(l.subject, TradingMethod::ListedAgreement),
+            ex.band(l.subject, TradingMethod::BlockAgreement),
+            ex.prev_close(l.subject),
+        ) else {
+            return Ok(());
+        };
+        let rules = &ex.config().rules;
+        let sizes = SizeRules {
+            listed_max: rules
+                .listed
+                .max_quantity_exclusive
+                .map_or(Quantity::new(u64::MAX), |m| Quantity::new(m.units() - 1)),
+            block_min: rules.block.min_quantity.unwrap_or(Quantity::new(1)),
+        };
+        let bars = &l.bars[l.bars.len().saturating_sub(history_bars)..];
+        let market = MarketView {
+            subject: &l.code,
+            date,
+            day_index,
+            deadlines,
+            prev_close,
+            listed_band: PriceBand {
+                lower: listed.lower,
+                upper: listed.upper,
+            },
+            block_band: PriceBand {
+                lower: block.lower,
+                upper: block.upper,
+            },
+            sizes,
+            bars,
+            bids: &self.bids,
+            asks: &self.asks,
+        };
+        let p = &mut participants[agent];
+        let registry = ex.registry();
+        self.holdings.clear();
+        self.holdings.extend_from_slice(account_subjects);
+        if !account_subjects.iter().any(|(s, _)| *s == l.subject) {
+            self.holdings.push((l.subject, listing));
+        }
+        let holdings: Vec<Holding<'_>> = self
+            .holdings
+            .iter()
+            .map(|&(s, li)| {
+                let h = registry.holding(p.account, s).unwrap_or_default();
+                Holding {
+                    subject: &listings[li].code,
+                    available: h.available,
+                    frozen: h.frozen + h.pending,
+                }
+            })
+            .collect();
+        let cash = registry.cash(p.account).unwrap_or_default();
+        let account = AccountView {
+            holdings: &holdings,
+            cash_available: cash.available,
+            cash_frozen: cash.frozen.checked_add(cash.pending).unwrap_or(cash.frozen),
+            compliance: p.compliance,
+        };
+        self.intents.clear();
+        match step {
+            None => p
+                .agent
+                .on_day(&market, &account, &mut p.rng, &mut self.intents),
+            Some(s) => p
+                .agent
+                .on_step(s, &market, &account, &mut p.rng, &mut self.intents),
+        }
+        drop(holdings);
+        if self.intents.is_empty() {
+            return Ok(());
+        }
+        let intents = std::mem::take(&mut self.intents);
+        let account_id = participants[agent].account;
+        for intent in &intents {
+            match *intent {
+                OrderIntent::CancelMyOpenOrders => {
+                    self.cancel_open(ex, agent, listing, l.subject, account_id)?;
+                }
+                OrderIntent::Place(o) if o.method == Method::Block => {
+                    self.blocks.push(BlockIntent {
+                        agent,
+                        listing,
+                        side: o.side,
+                        limit: o.limit,
+                        quantity: o.quantity,
+                    });
+                }
+                OrderIntent::Place(o) => {
+                    self.flow.orders += 1;
+                    let picked = o.level.and_then(|k| {
+                        ex.book(l.subject)
+                            .and_then(|b| b.head_of_level(o.side.opposite(), usize::from(k)))
+                    });
+                    if let Some((target, level)) = picked {
+                        let q = o.quantity.min(level.quantity);
+                        ex.pick(account_id, l.subject, target, q, &mut self.events)?;
+                    } else {
+                        let req = OrderRequest {
+                            account: account_id,
+                            subject: l.subject,
+                            side: o.side,
+                            kind: book_kind(o.kind),
+                            price: o.limit,
+                            quantity: o.quantity,
+                            stp: SelfTradePrevention::CancelTaker,
+                        };
+                        if let Some(id) = ex.submit(&req, &mut self.events)? {
+                            self.open[agent].push((listing as u32, id));
+                        }
+                    }
+                }
+            }
+        }
+        self.intents = intents;
+        self.dispatch(participants, listings, date);
+        self.refresh_depth(ex, l.subject);
+        Ok(())
+    }
+
+    fn cancel_open(
+        &mut self,
+        ex: &mut Exchange,
+        agent: usize,
+        listing: usize,
+        subject: SubjectId,
+        account: AccountId,
+    ) -> Result<(), ExchangeError> {
+        let mut k = 0;
+        while k < self.open[agent].len() {
+            let (li, id) = self.open[agent][k];
+            if li as usize != listing {
+                k += 1;
+                continue;
+            }
+            self.open[agent].swap_remove(k);
+            let resting = ex
+                .book(subject)
+                .is_some_and(|b| matches!(b.status(id), OrderStatus::Resting { .. }));
+            if resting {
+                ex.cancel(account, subject, id, &mut self.events)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the afternoon's block negotiation over the queued block intents (see the module
+    /// documentation), then forgets them.
+    ///
+    /// # Errors
+    /// Only on an internal inconsistency of the exchange (a bug).
+    pub fn negotiate_blocks(
+        &mut self,
+        ex: &mut Exchange,
+        participants: &mut [Participant],
+        listings: &[RunListing],
+        date: NaiveDate,
+    ) -> Result<(), ExchangeError> {
+        let blocks = std::mem::take(&mut self.blocks);
+        let minimum = ex
+            .config()
+            .rules
+            .block
+            .min_quantity
+            .unwrap_or(Quantity::new(1));
+        // Offers become quotes to all: (listing, price, arrival, quote, poster, open).
+        let mut quotes: Vec<(usize, crate::units::Price, usize, QuoteId, usize, Quantity)> =
+            Vec::new();
+        for (n, b) in blocks.iter().enumerate().filter(|(_, b)| b.side == Side::Sell) {
+            let l = &listings[b.listing];
+            self.flow.orders += 1;
+            let account = participants[b.agent].account;
+            if let Some(q) = ex.post_block_quote(
+                account,
+                l.subject,
+                Side::Sell,
+                b.limit,
+                b.quantity,
+                None,
+                &mut self.events,
+            )? {
+                quotes.push((b.listing, b.limit, n, q, b.agent, b.quantity));
+            }
+        }
+        self.dispatch(participants, listings, date);
+        quotes.sort_by_key(|q| (q.0, q.1, q.2));
+        for b in blocks.iter().filter(|b| b.side == Side::Buy) {
+            let mut left = b.quantity;
+            let account = participants[b.agent].account;
+            for q in quotes.iter_mut() {
+                if q.0 != b.listing || q.1 > b.limit || q.4 == b.agent || q.5.is_zero() {
+                    continue;
+                }
+                let Some(take) = acceptable(left, q.5, minimum) else {
+                    continue;
+                };
+                self.flow.orders += 1;
+                ex.accept_block_quote(
+                    account,
+                    listings[b.listing].subject,
+                    q.3,
+                    take,
+                    &mut self.events,
+                )?;
+                let traded = self.dispatch(participants, listings, date);
+                q.5 = q.5.saturating_sub(traded);
+                left = left.saturating_sub(traded);
+                if left < minimum {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports the pending events to the agents concerned; returns the quantity traded.
+    fn dispatch(
+        &mut self,
+        participants: &mut [Participant],
+        listings: &[RunListing],
+        date: NaiveDate,
+    ) -> Quantity {
+        let mut traded = Quantity::ZERO;
+        for e in self.events.drain(..) {
+            match e {
+                ExchangeEvent::Trade(t) => {
+                    self.flow.trades += 1;
+                    traded += t.quantity;
+                    let Some(code) = listings.iter().find(|l| l.subject == t.subject) else {
+                        continue;
+                    };
+                    let method = match t.method {
+                        TradingMethod::BlockAgreement => Method::Block,
+                        _ => Method::Listed,
+                    };
+                    for (account, side) in [(t.buyer, Side::Buy), (t.seller, Side::Sell)] {
+                        let Some(i) = self
+                            .agent_of_account
+                            .get(account.0 as usize)
+                            .copied()
+                            .flatten()
+                        else {
+                            continue;
+                        };
+                        participants[i as usize].agent.on_fill(&Fill {
+                            subject: &code.code,
+                            date,
+                            side,
+                            method,
+                            price: t.price,
+                            quantity: t.quantity,
+                        });
+                    }
+                }
+                ExchangeEvent::Rejected {
+                    account, subject, ..
+                } => {
+                    self.flow.rejections += 1;
+                    let (Some(i), Some(li)) = (
+                        self.agent_of_account
+                            .get(account.0 as usize)
+                            .copied()
+                            .flatten(),
+                        listings.iter().position(|l| l.subject == subject),
+                    ) else {
+                        continue;
+                    };
+                    *self.rejected.entry((i, li as u32)).or_insert(0) += 1;
+                }
+                _ => {}
+            }
+        }
+        traded
+    }
+
+    /// Reports the close's events (expiries, released quotes) and ends the day's bookkeeping.
+    pub fn end_day(
+        &mut self,
+        events: &mut Vec<ExchangeEvent>,
+        participants: &mut [Participant],
+        listings: &[RunListing],
+        date: NaiveDate,
+    ) {
+        self.events.append(events);
+        self.dispatch(participants, listings, date);
+        for open in &mut self.open {
+            open.clear();
+        }
+    }
+
+    /// Rejections of `agent`'s intents on `listing` today, and forgets them.
+    pub fn take_rejections(&mut self, agent: usize, listing: usize) -> u32 {
+        self.rejected
+            .remove(&(agent as u32, listing as u32))
+            .unwrap_or(0)
+    }
+
+    /// Forgets the day's rejection counts.
+    pub fn clear_rejections(&mut self) {
+        self.rejected.clear();
+    }
+
+    /// The participant index of `account`, if an agent holds it.
+    #[must_use]
+    pub fn participant(&self, account: AccountId) -> Option<usize> {
+        self.agent_of(account)
+    }
+}
+
+/// The largest acceptance of a block quote with `open` units for a bid still wanting `left`:
+/// at least `minimum`, and leaving the quote either empty or with at least `minimum`.
+fn acceptable(left: Quantity, open: Quantity, minimum: Quantity) -> Option<Quantity> {
+    let take = left.min(open);
+    if take < minimum {
+        return None;
+    }
+    let rest = open.saturating_sub(take);
+    if rest.is_zero() || rest >= minimum {
+        return Some(take);
+    }
+    // Leave the minimum on the quote.
+    let reduced = open.saturating_sub(minimum);
+    (reduced >= minimum).then_some(reduced)
+}
+
+fn book_kind(kind: agents::OrderKind) -> book::OrderKind {
+    match kind {
+        agents::OrderKind::Limit => book::OrderKind::Limit,
+        agents::OrderKind::ImmediateOrCancel => book::OrderKind::ImmediateOrCancel,
+        agents::OrderKind::FillOrKill => book::OrderKind::FillOrKill,
+        agents::OrderKind::MarketWithProtection => book::OrderKind::MarketWithProtection,
+        agents::OrderKind::PostOnly => book::OrderKind::PostOnly,
+    }
+}
+
+/// Cash an account holds in every state (for reports).
+#[must_use]
+pub fn total_cash(ex: &Exchange, account: AccountId) -> Money {
+    ex.registry().cash(account).map_or(Money::ZERO, |c| {
+        c.available
+            .checked_add(c.frozen)
+            .and_then(|m| m.checked_add(c.pending))
+            .unwrap_or(c.available)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_acceptances_respect_the_minimum_on_both_sides() {
+        let q = Quantity::new;
+        let min = q(100_000);
+        assert_eq!(acceptable(q(250_000), q(200_000), min), Some(q(200_000)));
+        assert_eq!(acceptable(q(150_000), q(200_000), min), Some(q(100_000)));
+        assert_eq!(acceptable(q(120_000), q(300_000), min), Some(q(120_000)));
+        assert_eq!(acceptable(q(90_000), q(300_000), min), None);
+        assert_eq!(acceptable(q(150_000), q(150_000), min), Some(q(150_000)));
+        assert_eq!(acceptable(q(140_000), q(150_000), min), None);
+    }
+}
