@@ -6,10 +6,16 @@
 //!   certainty as the deadline nears (urgency `u = exp(-trading_days_left / urgency_horizon_days)`),
 //!   which concentrates volume in deadline months as in Dec 2021 and Sep–Dec 2023;
 //! - trades a share of the gap that grows from `min_trade_fraction` to all of it with urgency;
+//!   when it routes to block trading (probability `block_probability`) it deals at least the
+//!   block minimum, if its whole gap or surplus is that large;
 //! - prices from an adaptive expectation of the close, tilted by the recent trend: a short firm
 //!   bids above it by a premium growing with urgency, a long firm asks below it;
 //! - weighs the penalty: it never bids above the per-tonne cost of falling short (the fine spread
 //!   over the gap, a non-compliance cost, and the next allocation's deduction when that applies);
+//! - values its bank: a long firm never asks below an allowance's banking value less
+//!   `max_bank_discount`, since allowances stay valid for later periods; the banking value starts
+//!   at `bank_value_2021` and grows by `bank_value_growth` a year (a Hotelling-style path);
+//! - disagrees: each limit carries a daily uniform noise of `±price_noise`;
 //! - banks: a long firm keeps `banking_share` of its surplus and holds all of it while the expected
 //!   rise exceeds `hold_if_expected_rise`, unless its cash is below `liquidity_cash_target`;
 //! - buys CCER offsets up to the 5 % room when they are at least `ccer_min_discount` cheaper than the
@@ -79,6 +85,20 @@ pub struct ComplianceFirmParams {
     /// Offsets are bought only when at least this much cheaper than the allowance expectation,
     /// in `[0, 1)`. Default 0.1.
     pub ccer_min_discount: f64,
+    /// Half-width of the firm's daily uniform noise on its limit, relative, in `[0, 1]`: firms
+    /// disagree on the price by about this much. Default 0.06 (a calibration value).
+    pub price_noise: f64,
+    /// The banking value of an allowance on the market's first day (2021-07-16), in yuan, `>= 0`:
+    /// what a firm expects to save by holding a unit for a later period rather than abating.
+    /// Default 42.0 (a calibration value, see `docs/model.md`).
+    pub bank_value_2021: f64,
+    /// Yearly growth of the banking value (a Hotelling-style path: a banked allowance must earn
+    /// its holding cost), `>= 0`. Default 0.2 (a calibration value).
+    pub bank_value_growth: f64,
+    /// A long firm never asks less than the banking value times `1 − max_bank_discount`, in
+    /// `[0, 1]`: allowances stay valid for later periods, so surplus is not dumped. Default 0.1 (a
+    /// calibration value).
+    pub max_bank_discount: f64,
 }
 
 impl Default for ComplianceFirmParams {
@@ -105,6 +125,10 @@ impl Default for ComplianceFirmParams {
             max_listed_orders: 5,
             taker_urgency: 0.7,
             ccer_min_discount: 0.1,
+            price_noise: 0.06,
+            bank_value_2021: 42.0,
+            bank_value_growth: 0.2,
+            max_bank_discount: 0.1,
         }
     }
 }
@@ -143,6 +167,9 @@ pub struct ComplianceFirm {
     sold: Quantity,
     /// Offsets bid for today and not yet filled (bids expire at the close), with the day.
     offsets_committed: (Option<chrono::NaiveDate>, Quantity),
+    /// Allowances bid for and offered today on any vintage and not yet filled, with the day:
+    /// the firm trades its gap once a day, not once per vintage.
+    allowances_committed: (Option<chrono::NaiveDate>, Quantity, Quantity),
 }
 
 impl ComplianceFirm {
@@ -156,6 +183,7 @@ impl ComplianceFirm {
             bought: Quantity::ZERO,
             sold: Quantity::ZERO,
             offsets_committed: (None, Quantity::ZERO),
+            allowances_committed: (None, Quantity::ZERO, Quantity::ZERO),
         }
     }
 
@@ -198,16 +226,14 @@ impl ComplianceFirm {
             .sum()
     }
 
-    /// The gap (positive = short) on the obligation due by the next deadline, after the offsets
-    /// the firm holds and may still use.
-    fn gap(&self, market: &MarketView<'_>, account: &AccountView<'_>) -> Option<i128> {
+    /// The gap (positive = short) on the period's whole obligation, after the allocation held or
+    /// pending and the offsets the firm holds and may still use. An interim deadline (95 % due on
+    /// 2023-11-15) sets the urgency, not the position: a firm long on the interim share but short
+    /// on the whole obligation is short.
+    fn gap(&self, account: &AccountView<'_>) -> Option<i128> {
         let pos = account.compliance?;
-        let share_bp = market
-            .next_deadline()
-            .map_or(10_000, |d| d.required_share_bp);
-        let due_total =
-            (u128::from(pos.expected_obligation.units()) * u128::from(share_bp)).div_ceil(10_000);
-        let due = due_total.saturating_sub(u128::from(pos.surrendered.units()));
+        let due = u128::from(pos.expected_obligation.units())
+            .saturating_sub(u128::from(pos.surrendered.units()));
         let offsets = self.offsets_held(account).min(pos.offset_room());
         let covered = self.allowances_held(account)
             + u128::from(pos.allocation_pending.units())
@@ -227,9 +253,13 @@ impl ComplianceFirm {
         rng: &mut ChaCha8Rng,
         out: &mut Vec<OrderIntent>,
     ) {
-        let Some(gap) = self.gap(market, account) else {
+        let Some(gap) = self.gap(account) else {
             return;
         };
+        if self.allowances_committed.0 != Some(market.date) {
+            self.allowances_committed = (Some(market.date), Quantity::ZERO, Quantity::ZERO);
+        }
+        let (_, bid_today, offered_today) = self.allowances_committed;
         self.last_gap = gap;
         let p = &self.params;
         let u = urgency(
@@ -240,7 +270,10 @@ impl ComplianceFirm {
         let expected = self.expected_price(market);
         let p = &self.params;
         // Draw both numbers every day so a firm's stream advances the same way whatever it decides.
-        let (act_draw, block_draw): (f64, f64) = (rng.random(), rng.random());
+        let (act_draw, block_draw, noise_draw): (f64, f64, f64) =
+            (rng.random(), rng.random(), rng.random());
+        let noise = 1.0 + p.price_noise * (2.0 * noise_draw - 1.0);
+        let bank_value = bank_value(p, market.date);
         if gap == 0 || act_draw >= activity {
             return;
         }
@@ -261,11 +294,14 @@ impl ComplianceFirm {
                 } else {
                     0.0
                 };
-            let bid = (expected * (1.0 + p.bid_markup + p.urgency_markup * u)).min(penalty_per_t);
+            let bid =
+                (expected * noise * (1.0 + p.bid_markup + p.urgency_markup * u)).min(penalty_per_t);
             let limit = market.listed_band.clamp(price_from_yuan(bid));
             let cash =
                 budget_from_yuan(account.total_cash().to_f64() * (1.0 - p.cash_buffer_share));
-            let want = quantity_ceil(gap_f * fraction).min(affordable(cash, limit));
+            let want = block_sized(quantity_ceil(gap_f * fraction), gap_f, market, routing)
+                .saturating_sub(bid_today)
+                .min(affordable(cash, limit));
             let kind = if u >= p.taker_urgency && !market.asks.is_empty() {
                 OrderKind::MarketWithProtection
             } else {
@@ -281,13 +317,25 @@ impl ComplianceFirm {
             }
             let keep = if needs_cash { 0.0 } else { p.banking_share };
             let held_here = account.total_held(market.subject);
-            let want = quantity_ceil(surplus * (1.0 - keep) * fraction).min(held_here);
-            let ask = expected * (1.0 - p.ask_discount - p.urgency_discount * u);
+            let want = block_sized(
+                quantity_ceil(surplus * (1.0 - keep) * fraction),
+                surplus * (1.0 - keep),
+                market,
+                routing,
+            )
+            .saturating_sub(offered_today)
+            .min(held_here);
+            let ask = (expected * noise * (1.0 - p.ask_discount - p.urgency_discount * u))
+                .max(bank_value * (1.0 - p.max_bank_discount));
             let limit = market.listed_band.clamp(price_from_yuan(ask));
             (Side::Sell, OrderKind::Limit, limit, want)
         };
         if want.is_zero() {
             return;
+        }
+        match side {
+            Side::Buy => self.allowances_committed.1 = bid_today.saturating_add(want),
+            Side::Sell => self.allowances_committed.2 = offered_today.saturating_add(want),
         }
         out.push(OrderIntent::CancelMyOpenOrders);
         push_orders(market, side, kind, limit, want, routing, out);
@@ -367,6 +415,13 @@ impl Agent for ComplianceFirm {
         if fill.side == Side::Buy && self.is_offset(fill.subject) {
             self.offsets_committed.1 = self.offsets_committed.1.saturating_sub(fill.quantity);
         }
+        if self.is_allowance(fill.subject) {
+            let c = &mut self.allowances_committed;
+            match fill.side {
+                Side::Buy => c.1 = c.1.saturating_sub(fill.quantity),
+                Side::Sell => c.2 = c.2.saturating_sub(fill.quantity),
+            }
+        }
         let total = match fill.side {
             Side::Buy => &mut self.bought,
             Side::Sell => &mut self.sold,
@@ -375,14 +430,45 @@ impl Agent for ComplianceFirm {
     }
 
     fn on_day_end(&mut self, outcome: &DayOutcome<'_>) {
-        if !self.is_allowance(outcome.subject) || outcome.bar.listed_volume.is_zero() {
+        if !self.is_allowance(outcome.subject) {
             return;
         }
-        let close = outcome.bar.close.to_f64();
+        // Without listed trades the close carries no news: the expectation drifts towards the
+        // banking value instead, so a quiet market does not freeze beliefs.
+        let close = if outcome.bar.listed_volume.is_zero() {
+            bank_value(&self.params, outcome.bar.date)
+        } else {
+            outcome.bar.close.to_f64()
+        };
         let lambda = self.params.expectation_adjustment;
         let e = self.expectation.get_or_insert(close);
         *e += lambda * (close - *e);
     }
+}
+
+/// A firm routing to block trading deals in blocks: a smaller want is raised to the block
+/// minimum when its whole position (`position` units) is at least that large.
+fn block_sized(
+    want: Quantity,
+    position: f64,
+    market: &MarketView<'_>,
+    routing: Routing,
+) -> Quantity {
+    let minimum = market.sizes.block_min;
+    if routing.block && want < minimum && position >= minimum.units() as f64 {
+        minimum
+    } else {
+        want
+    }
+}
+
+/// The banking value of an allowance on `date`: `bank_value_2021 × (1 + growth)^years`, years
+/// counted from 2021-07-16.
+#[must_use]
+pub fn bank_value(p: &ComplianceFirmParams, date: chrono::NaiveDate) -> f64 {
+    let start = chrono::NaiveDate::from_ymd_opt(2021, 7, 16).unwrap_or(date);
+    let years = (date - start).num_days() as f64 / 365.0;
+    p.bank_value_2021 * (1.0 + p.bank_value_growth).powf(years)
 }
 
 /// The price a firm would never bid above for a gap of `gap` units: exposed for reports.
@@ -408,6 +494,7 @@ mod tests {
     fn always_active() -> ComplianceFirmParams {
         ComplianceFirmParams {
             base_activity: 1.0,
+            price_noise: 0.0,
             ..ComplianceFirmParams::default()
         }
     }

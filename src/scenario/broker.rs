@@ -4,9 +4,11 @@
 //! concerned.
 //!
 //! Block intents are not sent at once: block trading is negotiated in the afternoon session, so
-//! the broker queues them and [`Broker::negotiate_blocks`] runs the day's negotiation: every
-//! block offer is posted as a quote to all, and every block bid, in arrival order, accepts the
-//! cheapest quotes at or below its limit, each acceptance within the block size rules.
+//! the broker queues them and [`Broker::negotiate_blocks`] runs the day's negotiation. In arrival
+//! order, each block intent first accepts the open quotes of the other side that meet its limit,
+//! best price first (the cheapest offers for a bid, the highest bids for an offer), each
+//! acceptance within the block size rules; what is left, if still a block, is posted as a quote
+//! to all at its limit. Quotes left open expire at the close.
 
 use std::collections::HashMap;
 
@@ -18,7 +20,8 @@ use crate::agents::{
     Method, OrderIntent, PriceBand, SizeRules,
 };
 use crate::book::{self, DepthLevel, OrderId, OrderStatus, SelfTradePrevention, Side};
-use crate::exchange::{Exchange, ExchangeError, ExchangeEvent, OrderRequest, QuoteId};
+use crate::exchange::block::QuoteId;
+use crate::exchange::{Exchange, ExchangeError, ExchangeEvent, OrderRequest};
 use crate::instrument::TradingMethod;
 use crate::registry::{AccountId, SubjectId};
 use crate::units::{Money, Quantity};
@@ -57,6 +60,18 @@ struct BlockIntent {
     quantity: Quantity,
 }
 
+/// A block quote posted during the day's negotiation.
+#[derive(Debug, Clone, Copy)]
+struct OpenQuote {
+    listing: usize,
+    side: Side,
+    price: crate::units::Price,
+    arrival: usize,
+    id: QuoteId,
+    agent: usize,
+    open: Quantity,
+}
+
 /// Counters of a run's order flow.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Flow {
@@ -78,7 +93,6 @@ pub struct Broker {
     rejected: HashMap<(u32, u32), u32>,
     events: Vec<ExchangeEvent>,
     intents: Vec<OrderIntent>,
-    holdings: Vec<(SubjectId, usize)>,
     bids: Vec<Level>,
     asks: Vec<Level>,
     depth: Vec<DepthLevel>,
@@ -105,7 +119,6 @@ impl Broker {
             rejected: HashMap::new(),
             events: Vec::with_capacity(64),
             intents: Vec::with_capacity(16),
-            holdings: Vec::new(),
             bids: Vec::with_capacity(5),
             asks: Vec::with_capacity(5),
             depth: Vec::with_capacity(5),
@@ -123,7 +136,7 @@ impl Broker {
 
     /// Refreshes the five visible levels of `subject` from the book.
     pub fn refresh_depth(&mut self, ex: &Exchange, subject: SubjectId) {
-        let mut fill = |side, out: &mut Vec<Level>, depth: &mut Vec<DepthLevel>| {
+        let fill = |side, out: &mut Vec<Level>, depth: &mut Vec<DepthLevel>| {
             ex.depth(subject, side, 5, depth);
             out.clear();
             out.extend(depth.iter().map(|d| Level {
@@ -146,7 +159,7 @@ impl Broker {
         ex: &mut Exchange,
         participants: &mut [Participant],
         listings: &[RunListing],
-        account_subjects: &[(SubjectId, usize)],
+        account_subjects: &[(SubjectId, String)],
         (agent, listing, step): (usize, usize, Option<u32>),
         (day_index, date, deadlines): (u32, NaiveDate, &[Deadline]),
         history_bars: usize,
@@ -189,18 +202,16 @@ impl Broker {
         };
         let p = &mut participants[agent];
         let registry = ex.registry();
-        self.holdings.clear();
-        self.holdings.extend_from_slice(account_subjects);
-        if !account_subjects.iter().any(|(s, _)| *s == l.subject) {
-            self.holdings.push((l.subject, listing));
-        }
-        let holdings: Vec<Holding<'_>> = self
-            .holdings
+        let own = (!account_subjects.iter().any(|(s, _)| *s == l.subject))
+            .then_some((l.subject, l.code.as_str()));
+        let holdings: Vec<Holding<'_>> = account_subjects
             .iter()
-            .map(|&(s, li)| {
+            .map(|(s, code)| (*s, code.as_str()))
+            .chain(own)
+            .map(|(s, code)| {
                 let h = registry.holding(p.account, s).unwrap_or_default();
                 Holding {
-                    subject: &listings[li].code,
+                    subject: code,
                     available: h.available,
                     frozen: h.frozen + h.pending,
                 }
@@ -319,51 +330,69 @@ impl Broker {
             .block
             .min_quantity
             .unwrap_or(Quantity::new(1));
-        // Offers become quotes to all: (listing, price, arrival, quote, poster, open).
-        let mut quotes: Vec<(usize, crate::units::Price, usize, QuoteId, usize, Quantity)> =
-            Vec::new();
-        for (n, b) in blocks.iter().enumerate().filter(|(_, b)| b.side == Side::Sell) {
-            let l = &listings[b.listing];
-            self.flow.orders += 1;
+        let mut quotes: Vec<OpenQuote> = Vec::new();
+        for (arrival, b) in blocks.iter().enumerate() {
+            let subject = listings[b.listing].subject;
             let account = participants[b.agent].account;
-            if let Some(q) = ex.post_block_quote(
-                account,
-                l.subject,
-                Side::Sell,
-                b.limit,
-                b.quantity,
-                None,
-                &mut self.events,
-            )? {
-                quotes.push((b.listing, b.limit, n, q, b.agent, b.quantity));
-            }
-        }
-        self.dispatch(participants, listings, date);
-        quotes.sort_by_key(|q| (q.0, q.1, q.2));
-        for b in blocks.iter().filter(|b| b.side == Side::Buy) {
             let mut left = b.quantity;
-            let account = participants[b.agent].account;
-            for q in quotes.iter_mut() {
-                if q.0 != b.listing || q.1 > b.limit || q.4 == b.agent || q.5.is_zero() {
-                    continue;
-                }
-                let Some(take) = acceptable(left, q.5, minimum) else {
+            // Best counterpart first: the cheapest offers for a bid, the highest bids for an
+            // offer; earlier quotes first at equal prices.
+            let mut order: Vec<usize> = (0..quotes.len())
+                .filter(|&k| {
+                    let q = &quotes[k];
+                    q.listing == b.listing
+                        && q.side != b.side
+                        && q.agent != b.agent
+                        && !q.open.is_zero()
+                        && match b.side {
+                            Side::Buy => q.price <= b.limit,
+                            Side::Sell => q.price >= b.limit,
+                        }
+                })
+                .collect();
+            order.sort_by_key(|&k| {
+                let q = &quotes[k];
+                let key = match b.side {
+                    Side::Buy => q.price.fen(),
+                    Side::Sell => -q.price.fen(),
+                };
+                (key, q.arrival)
+            });
+            for k in order {
+                let Some(take) = acceptable(left, quotes[k].open, minimum) else {
                     continue;
                 };
                 self.flow.orders += 1;
-                ex.accept_block_quote(
-                    account,
-                    listings[b.listing].subject,
-                    q.3,
-                    take,
-                    &mut self.events,
-                )?;
+                ex.accept_block_quote(account, subject, quotes[k].id, take, &mut self.events)?;
                 let traded = self.dispatch(participants, listings, date);
-                q.5 = q.5.saturating_sub(traded);
+                quotes[k].open = quotes[k].open.saturating_sub(traded);
                 left = left.saturating_sub(traded);
                 if left < minimum {
                     break;
                 }
+            }
+            if left >= minimum {
+                self.flow.orders += 1;
+                if let Some(id) = ex.post_block_quote(
+                    account,
+                    subject,
+                    b.side,
+                    b.limit,
+                    left,
+                    None,
+                    &mut self.events,
+                )? {
+                    quotes.push(OpenQuote {
+                        listing: b.listing,
+                        side: b.side,
+                        price: b.limit,
+                        arrival,
+                        id,
+                        agent: b.agent,
+                        open: left,
+                    });
+                }
+                self.dispatch(participants, listings, date);
             }
         }
         Ok(())

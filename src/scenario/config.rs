@@ -86,6 +86,12 @@ pub struct FleetConfig {
     /// Extra opening cash of each firm per tonne of its annual emissions. Default CNY 10.00 (an
     /// assumption: enough working capital for a large emitter's shortfall).
     pub cash_per_tonne: Money,
+    /// How long the fleet ends the 2019–2020 period, in basis points of its verified emissions
+    /// (negative: short). Default 300 (a calibration value, see `docs/model.md`: no published
+    /// figure gives the first period's surplus).
+    pub period1_balance_bp: i32,
+    /// The same for 2021–2022. Default -200 (a calibration value).
+    pub period2_balance_bp: i32,
     /// Daily bars shown to agents. Default 20.
     pub history_bars: u32,
     /// Intraday rounds after the opening one in which agents may act again
@@ -101,6 +107,8 @@ impl Default for FleetConfig {
             investors: 0,
             firm_cash: Money::from_cny(50_000_000),
             cash_per_tonne: Money::from_cny(10),
+            period1_balance_bp: 300,
+            period2_balance_bp: -200,
             history_bars: 20,
             intraday_steps: 0,
         }
@@ -382,6 +390,8 @@ fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
         ("cash_buffer_share", p.cash_buffer_share),
         ("block_probability", p.block_probability),
         ("taker_urgency", p.taker_urgency),
+        ("price_noise", p.price_noise),
+        ("max_bank_discount", p.max_bank_discount),
     ] {
         check_share(&f(name), v)?;
     }
@@ -391,6 +401,8 @@ fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
         ("urgency_markup", p.urgency_markup),
         ("hold_if_expected_rise", p.hold_if_expected_rise),
         ("noncompliance_cost_per_t", p.noncompliance_cost_per_t),
+        ("bank_value_2021", p.bank_value_2021),
+        ("bank_value_growth", p.bank_value_growth),
     ] {
         check_non_negative(&f(name), v)?;
     }
@@ -647,6 +659,18 @@ impl ScenarioConfig {
                 &0,
                 "the fleet has no agent",
             ));
+        }
+        for (field, bp) in [
+            ("fleet.period1_balance_bp", fleet.period1_balance_bp),
+            ("fleet.period2_balance_bp", fleet.period2_balance_bp),
+        ] {
+            if !(-5_000..=5_000).contains(&bp) {
+                return Err(invalid(
+                    field,
+                    &bp,
+                    "must be between -5000 and 5000 (±50 %)",
+                ));
+            }
         }
         if fleet.firm_cash.is_negative() {
             return Err(invalid("fleet.firm_cash", &fleet.firm_cash, "must be >= 0"));

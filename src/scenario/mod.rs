@@ -2,6 +2,9 @@
 //! exact trade plan) and its reports; scenario files, agent fleets, calibration statistics and the
 //! Monte Carlo driver.
 
+pub mod agent_based;
+pub mod broker;
+pub mod certificates;
 pub mod config;
 pub mod fleet;
 pub mod montecarlo;

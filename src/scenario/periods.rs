@@ -71,3 +71,26 @@ pub(crate) fn period(
         per_year,
     )
 }
+
+/// Scales every entity's verified emissions (gas units' too) by `1 − balance_bp / 10,000`, so the
+/// fleet ends the period long by about `balance_bp` basis points of its emissions (short when
+/// negative), and re-sorts who is long and short. A calibration knob: the synthetic fleet's
+/// intensities are drawn around the benchmarks, so it is balanced before scaling.
+pub(crate) fn rebalance(p: &mut Period, balance_bp: i32) {
+    let factor = 10_000_i128 - i128::from(balance_bp);
+    let scale = |q: Quantity| -> Quantity {
+        let v = i128::from(q.units()) * factor / 10_000;
+        Quantity::new(u64::try_from(v.max(0)).unwrap_or(u64::MAX))
+    };
+    p.long.clear();
+    p.short.clear();
+    for (i, pos) in p.positions.iter_mut().enumerate() {
+        pos.emissions = scale(pos.emissions);
+        pos.gas_emissions = scale(pos.gas_emissions).min(pos.emissions);
+        if pos.allocation > pos.emissions {
+            p.long.push(i);
+        } else {
+            p.short.push(i);
+        }
+    }
+}
