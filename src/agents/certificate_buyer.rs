@@ -2,9 +2,9 @@
 //!
 //! Its demand is a schedule of monthly quantities. Through a month it aims to have bought the
 //! month's demand pro rata to the calendar days elapsed; each day, on each certificate subject it
-//! is shown, it bids for what is still missing, at the best ask when that is within `max_premium`
-//! of the previous close, else at the previous close marked up by `bid_markup`. Bids rest for the
-//! day. The runner claims what it has bought (cancellation for consumption), so a certificate is
+//! is shown that has offers, it bids for what is still missing, at the best ask when that is
+//! within `max_premium` of the previous close, else at the previous close marked up by
+//! `bid_markup`. Bids rest for the day. The runner claims what it has bought (cancellation for consumption), so a certificate is
 //! bought once and never resold. The demand defaults are derived from the published trading
 //! totals in `docs/model.md`.
 
@@ -120,6 +120,18 @@ impl Agent for CertificateBuyer {
         subject.starts_with(self.params.subject_prefix.as_str())
     }
 
+    fn wants_view(&self, _subject: &str, date: NaiveDate) -> bool {
+        // Met today's need already: nothing to do on further books.
+        let (bought, committed) = if self.today == Some(date) {
+            (self.bought_this_month, self.committed)
+        } else if self.month == (date.year(), date.month()) {
+            (self.bought_this_month, 0)
+        } else {
+            (0, 0)
+        };
+        self.target(date) > bought + committed
+    }
+
     fn on_day(
         &mut self,
         market: &MarketView<'_>,
@@ -145,11 +157,15 @@ impl Agent for CertificateBuyer {
         }
         let close = market.prev_close.to_f64();
         let p = &self.params;
-        let (limit, available) = match market.asks.first() {
-            Some(best) if best.price.to_f64() <= close * (1.0 + p.max_premium) => {
-                (best.price, best.quantity.units())
-            }
-            _ => (price_from_yuan(close * (1.0 + p.bid_markup)), need),
+        // Bid only where certificates are offered: a resting bid on a sold-out book would hold
+        // the day's need where no seller is left.
+        let Some(best) = market.asks.first() else {
+            return;
+        };
+        let (limit, available) = if best.price.to_f64() <= close * (1.0 + p.max_premium) {
+            (best.price, best.quantity.units())
+        } else {
+            (price_from_yuan(close * (1.0 + p.bid_markup)), need)
         };
         let limit = market.listed_band.clamp(limit);
         let want =

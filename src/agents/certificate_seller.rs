@@ -136,7 +136,8 @@ mod tests {
             daily_share: 0.5,
             ..CertificateSellerParams::default()
         });
-        assert!(seller.trades("CEA") && !seller.trades("GEC-X"));
+        let day = chrono::NaiveDate::from_ymd_opt(2021, 12, 1).unwrap_or_default();
+        assert!(seller.trades("CEA") && !seller.trades("GEC-X") && seller.wants_view("CEA", day));
         let d = deadline(50);
         let bars = flat_bars(3, 5000);
         let m = market(&d, &bars, &[], &[]);

@@ -170,6 +170,8 @@ pub struct ComplianceFirm {
     /// Allowances bid for and offered today on any vintage and not yet filled, with the day:
     /// the firm trades its gap once a day, not once per vintage.
     allowances_committed: (Option<chrono::NaiveDate>, Quantity, Quantity),
+    /// Whether today's offset bids already cover the room left.
+    offsets_room_met: bool,
 }
 
 impl ComplianceFirm {
@@ -184,6 +186,7 @@ impl ComplianceFirm {
             sold: Quantity::ZERO,
             offsets_committed: (None, Quantity::ZERO),
             allowances_committed: (None, Quantity::ZERO, Quantity::ZERO),
+            offsets_room_met: false,
         }
     }
 
@@ -352,11 +355,13 @@ impl ComplianceFirm {
         };
         if self.offsets_committed.0 != Some(market.date) {
             self.offsets_committed = (Some(market.date), Quantity::ZERO);
+            self.offsets_room_met = false;
         }
         let held = self
             .offsets_held(account)
             .saturating_add(self.offsets_committed.1);
         let room = pos.offset_room().saturating_sub(held);
+        self.offsets_room_met = room.is_zero();
         let short = u64::try_from(self.last_gap.max(0)).unwrap_or(u64::MAX);
         let want = room.min(Quantity::new(short));
         let reference = market.asks.first().map_or(market.prev_close, |l| l.price);
@@ -372,6 +377,7 @@ impl ComplianceFirm {
             return;
         }
         self.offsets_committed.1 = self.offsets_committed.1.saturating_add(want);
+        self.offsets_room_met = want >= room;
         out.push(OrderIntent::CancelMyOpenOrders);
         push_orders(
             market,
@@ -395,6 +401,14 @@ impl Agent for ComplianceFirm {
 
     fn trades(&self, subject: &str) -> bool {
         self.is_allowance(subject) || self.is_offset(subject)
+    }
+
+    fn wants_view(&self, subject: &str, date: chrono::NaiveDate) -> bool {
+        // Offsets interest only a firm that was short at its last allowance decision and has
+        // not yet bid for all the offsets it may use today.
+        !self.is_offset(subject)
+            || (self.last_gap > 0
+                && !(self.offsets_committed.0 == Some(date) && self.offsets_room_met))
     }
 
     fn on_day(

@@ -422,11 +422,19 @@ pub trait Agent {
     /// A short label of the behaviour, used in reports (e.g. `"compliance_firm"`).
     fn kind(&self) -> &'static str;
 
-    /// Whether the agent wants a view of `subject` (an exchange code such as `"CEA"`, `"CCER"`
-    /// or `"GEC-WIND-2023-09"`) each day. The default is every subject; narrowing it saves the
-    /// runner building views the agent would ignore.
+    /// Whether the agent ever trades `subject` (an exchange code such as `"CEA"`, `"CCER-P001"`
+    /// or `"GEC-G003-2023-09"`). Asked once, when the subject lists; the answer must not change.
+    /// The default is every subject.
     fn trades(&self, subject: &str) -> bool {
         let _ = subject;
+        true
+    }
+
+    /// Whether the agent wants a view of a subject it trades now, on `date`. Asked before each
+    /// view is built; the default is always. Saying no when the agent would do nothing (a buyer
+    /// whose need is met today) saves the runner building views it would ignore.
+    fn wants_view(&self, subject: &str, date: NaiveDate) -> bool {
+        let _ = (subject, date);
         true
     }
 

@@ -318,12 +318,8 @@ impl World {
         let mut listings = Vec::new();
         let mut list = |ex: &mut Exchange, subject, code: &str, reference, from| {
             ex.list(subject, code, reference, from, None)?;
-            listings.push(RunListing {
-                code: code.to_owned(),
-                subject,
-                from,
-                bars: Vec::new(),
-            });
+            // Who trades it is settled when the run starts, once every agent is known.
+            listings.push(RunListing::new(code.to_owned(), subject, from, &[]));
             Ok::<(), RunError>(())
         };
         let start = config.start;
@@ -498,6 +494,9 @@ impl World {
         let days = cal.trading_days(self.config.start, self.config.end)?;
         let all_days = cal.trading_days(cal.first(), cal.last())?;
         let mut broker = Broker::new(&self.participants);
+        for l in &mut self.listings {
+            *l = RunListing::new(l.code.clone(), l.subject, l.from, &self.participants);
+        }
         let mut kinds: Vec<(&'static str, u32)> = Vec::new();
         for p in &self.participants {
             match kinds.iter_mut().find(|(k, _)| *k == p.agent.kind()) {
@@ -529,12 +528,12 @@ impl World {
                 for (k, code) in [(1, "CEA21"), (2, "CEA22")] {
                     self.ex
                         .list(self.subjects[k], code, reference, date, None)?;
-                    self.listings.push(RunListing {
-                        code: code.to_owned(),
-                        subject: self.subjects[k],
-                        from: date,
-                        bars: Vec::new(),
-                    });
+                    self.listings.push(RunListing::new(
+                        code.to_owned(),
+                        self.subjects[k],
+                        date,
+                        &self.participants,
+                    ));
                 }
             }
             if month != Some((date.year(), date.month())) {
@@ -545,12 +544,8 @@ impl World {
                             .month_start(self.ex.registry_mut(), date, gec_price)?;
                     for NewListing { subject, code } in new {
                         self.ex.list(subject, &code, gec_price, date, None)?;
-                        self.listings.push(RunListing {
-                            code,
-                            subject,
-                            from: date,
-                            bars: Vec::new(),
-                        });
+                        self.listings
+                            .push(RunListing::new(code, subject, date, &self.participants));
                     }
                 }
                 month = Some((date.year(), date.month()));
@@ -570,20 +565,27 @@ impl World {
                 })
                 .collect();
             let account_subjects = self.account_subjects();
-            // The rotation: a fixed stride through the fleet, different each day.
-            let start = if n == 0 { 0 } else { (d * 7_919) % n };
+            let start = d * 7_919;
             self.ex.set_time(MORNING)?;
+            // Who was shown each active listing in the opening round (told its outcome tonight).
+            let mut consulted: Vec<Vec<u32>> = vec![Vec::new(); active.len()];
             for step in std::iter::once(None).chain((0..self.config.fleet.intraday_steps).map(Some))
             {
                 if step == Some(0) {
                     self.ex.set_time(AFTERNOON)?;
                 }
-                for &li in &active {
+                for (slot, &li) in active.iter().enumerate() {
                     broker.refresh_depth(&self.ex, self.listings[li].subject);
-                    for k in 0..n {
-                        let a = (start + k) % n;
-                        if !self.participants[a].agent.trades(&self.listings[li].code) {
+                    let traders = self.listings[li].traders.len();
+                    for k in 0..traders {
+                        // The rotation: a fixed stride through the traders, different each day.
+                        let a = self.listings[li].traders[(start + k) % traders] as usize;
+                        let code = &self.listings[li].code;
+                        if !self.participants[a].agent.wants_view(code, date) {
                             continue;
+                        }
+                        if step.is_none() {
+                            consulted[slot].push(a as u32);
                         }
                         broker.consult(
                             &mut self.ex,
@@ -618,17 +620,15 @@ impl World {
                     }
                 }
             }
-            for &li in &active {
+            for (slot, &li) in active.iter().enumerate() {
                 let Some(bar) = self.listings[li].bars.last().copied() else {
                     continue;
                 };
                 if bar.date != date {
                     continue;
                 }
-                for a in 0..n {
-                    if !self.participants[a].agent.trades(&self.listings[li].code) {
-                        continue;
-                    }
+                for &a in &consulted[slot] {
+                    let a = a as usize;
                     let rejected_intents = broker.take_rejections(a, li);
                     self.participants[a].agent.on_day_end(&DayOutcome {
                         subject: &self.listings[li].code,

@@ -49,6 +49,33 @@ pub struct RunListing {
     pub from: NaiveDate,
     /// Past daily bars, oldest first.
     pub bars: Vec<agents::DailyBar>,
+    /// The participants that trade it ([`Agent::trades`], asked once when it lists).
+    pub traders: Vec<u32>,
+}
+
+impl RunListing {
+    /// A listing of `code` from `from`, with the participants that trade it.
+    #[must_use]
+    pub fn new(
+        code: String,
+        subject: SubjectId,
+        from: NaiveDate,
+        participants: &[Participant],
+    ) -> Self {
+        let traders = participants
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.agent.trades(&code))
+            .map(|(i, _)| i as u32)
+            .collect();
+        RunListing {
+            code,
+            subject,
+            from,
+            bars: Vec::new(),
+            traders,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -202,9 +229,15 @@ impl Broker {
         };
         let p = &mut participants[agent];
         let registry = ex.registry();
-        let own = (!account_subjects.iter().any(|(s, _)| *s == l.subject))
+        // Covered entities see their allowance and offset holdings; everyone sees the view's.
+        let listed = if p.compliance.is_some() {
+            account_subjects
+        } else {
+            &[]
+        };
+        let own = (!listed.iter().any(|(s, _)| *s == l.subject))
             .then_some((l.subject, l.code.as_str()));
-        let holdings: Vec<Holding<'_>> = account_subjects
+        let holdings: Vec<Holding<'_>> = listed
             .iter()
             .map(|(s, code)| (*s, code.as_str()))
             .chain(own)

@@ -162,7 +162,8 @@ pub struct SubMarkets {
     pub ccer: bool,
     /// Simulate GEC issuance, trading and claims. Default off.
     pub gec: bool,
-    /// Legacy CCER project owners (each owns one project). Default 40 (an assumption).
+    /// Legacy CCER project owners, each owning one project whose credits trade in their own
+    /// book. Default 5 (an assumption: the legacy stock's holders are not published).
     pub ccer_projects: u32,
     /// Legacy CCERs held by the project owners when the run starts. Default 20,000,000 (an
     /// assumption: the legacy stock is not published; ~17 Mt had been issued by May 2015).
@@ -206,7 +207,7 @@ impl Default for SubMarkets {
         SubMarkets {
             ccer: false,
             gec: false,
-            ccer_projects: 40,
+            ccer_projects: 5,
             ccer_legacy_stock: Quantity::new(20_000_000),
             ccer_issuance_per_month: Quantity::ZERO,
             ccer_reference_price: Price::from_fen(4_000),
