@@ -18,9 +18,15 @@ fn main() {
     }) {
         println!("ROW {:?}", d);
     }
-    for c in run.certificates.iter().step_by(3) { println!("CERT {:?}", c); }
-    for d in run.series("CCER").step_by(40) { println!("CCER {:?}", d); }
-    for d in run.series("GEC").step_by(40) { println!("GEC {:?}", d); }
+    for c in run.certificates.iter().step_by(3) {
+        println!("CERT {:?}", c);
+    }
+    for d in run.series("CCER").step_by(40) {
+        println!("CCER {:?}", d);
+    }
+    for d in run.series("GEC").step_by(40) {
+        println!("GEC {:?}", d);
+    }
     for d in run.series("COMCEA").step_by(20) {
         println!(
             "{} {} {} {}",

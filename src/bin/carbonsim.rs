@@ -1,15 +1,18 @@
 //! The `carbonsim` command-line front end: parses arguments, calls the library, prints a short
 //! summary. All logic lives in the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use carbonsim::report::OutputDir;
+use carbonsim::scenario::config::ScenarioConfig;
+use carbonsim::scenario::montecarlo::{self, SeedRange, Shard};
 use carbonsim::scenario::replay::{self, ReplayConfig};
-use carbonsim::scenario::replay_report;
+use carbonsim::scenario::{agent_based, agent_report, replay_report, study};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Exact, deterministic simulation of China's carbon markets (CEA allowances, CCER, GEC).
 #[derive(Debug, Parser)]
@@ -40,6 +43,60 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Run an agent-based scenario file (TOML or JSON) and compare the simulated market with the
+    /// published one (writes CSV, JSON and SVG files).
+    Run {
+        /// The scenario file (.toml or .json).
+        scenario: PathBuf,
+        /// Seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Folder for the outputs (default: the scenario's `output.dir`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run a scenario over many seeds in parallel and summarise them in percentile bands; with
+    /// --shard, run one deterministic slice of the seeds and write it for `merge`.
+    Montecarlo {
+        /// The scenario file (.toml or .json).
+        scenario: PathBuf,
+        /// Number of seeds (default: the scenario's `montecarlo.seeds`).
+        #[arg(long)]
+        seeds: Option<u32>,
+        /// First seed; the study runs first, first + 1, … (default: the scenario's seed).
+        #[arg(long)]
+        first_seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only slice i of n (0-based, e.g. 3/8) and write `shard-i-of-n.json`.
+        #[arg(long)]
+        shard: Option<Shard>,
+        /// Folder for the outputs (default: the scenario's `output.dir` + `/montecarlo`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors (no progress bar).
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Combine the shard files of one study into the study's outputs.
+    Merge {
+        /// Shard files written by `montecarlo --shard`.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Folder for the outputs.
+        #[arg(long, default_value = "out/montecarlo")]
+        out: PathBuf,
+        /// Name shown in the charts (default: the scenario hash).
+        #[arg(long)]
+        name: Option<String>,
+        /// Print nothing but errors.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,10 +109,205 @@ fn main() -> ExitCode {
             out,
             quiet,
         } => run_replay(ReplayConfig { from, to, seed }, &out, quiet),
+        Command::Run {
+            scenario,
+            seed,
+            out,
+            quiet,
+        } => run_scenario(&scenario, seed, out, quiet),
+        Command::Montecarlo {
+            scenario,
+            seeds,
+            first_seed,
+            threads,
+            shard,
+            out,
+            quiet,
+        } => run_montecarlo(&scenario, (seeds, first_seed), threads, shard, out, quiet),
+        Command::Merge {
+            shards,
+            out,
+            name,
+            quiet,
+        } => run_merge(&shards, &out, name, quiet),
     }
 }
 
-fn run_replay(config: ReplayConfig, out: &std::path::Path, quiet: bool) -> ExitCode {
+fn run_scenario(path: &Path, seed: Option<u64>, out: Option<PathBuf>, quiet: bool) -> ExitCode {
+    let started = Instant::now();
+    let config = match ScenarioConfig::from_path(path) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let dir = match OutputDir::prepare(out.unwrap_or_else(|| PathBuf::from(&config.output.dir))) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    let run = match agent_based::run(&config, seed.unwrap_or(config.seed)) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let files = match agent_report::outputs(&run, &config.output).and_then(|set| dir.commit(&set)) {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    if !quiet {
+        print!("{}", agent_report::table(&run));
+        println!("wrote {} files to {}", files.len(), dir.path().display());
+        println!(
+            "simulated {} trading days in {:.2?}",
+            run.series("COMCEA").count(),
+            started.elapsed()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} seeds (eta {eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+fn run_montecarlo(
+    path: &Path,
+    (seeds, first_seed): (Option<u32>, Option<u64>),
+    threads: Option<usize>,
+    shard: Option<Shard>,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> ExitCode {
+    let started = Instant::now();
+    let config = match ScenarioConfig::from_path(path) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let count = seeds.unwrap_or(config.montecarlo.seeds);
+    if count == 0 {
+        eprintln!("carbonsim: error: --seeds 0: a study needs at least one seed");
+        return ExitCode::FAILURE;
+    }
+    if threads == Some(0) {
+        eprintln!("carbonsim: error: --threads 0: at least one thread is needed");
+        return ExitCode::FAILURE;
+    }
+    let range = SeedRange {
+        first: first_seed.unwrap_or(config.seed),
+        count,
+    };
+    let shard = shard.unwrap_or(Shard::WHOLE);
+    let out = out.unwrap_or_else(|| PathBuf::from(&config.output.dir).join("montecarlo"));
+    let dir = match OutputDir::prepare(out) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let bar = progress_bar(shard.slice(&range.seeds()).len(), quiet);
+    let result = pool.install(|| study::run_study(&config, range, shard, |_| bar.inc(1)));
+    bar.finish_and_clear();
+    let study = match result {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let mut set = carbonsim::report::OutputSet::new();
+    let shard_json = match serde_json::to_string_pretty(&study) {
+        Ok(j) => j + "\n",
+        Err(e) => return fail(&e),
+    };
+    let shard_name = format!("shard-{}-of-{}.json", shard.index(), shard.count());
+    if let Err(e) = set.add(&shard_name, shard_json) {
+        return fail(&e);
+    }
+    if shard == Shard::WHOLE {
+        match study::outputs(&study, &config.name, config.output.charts) {
+            Ok(full) => {
+                for name in full.names() {
+                    if let Some(bytes) = full.get(name)
+                        && let Err(e) = set.add(name, bytes.to_vec())
+                    {
+                        return fail(&e);
+                    }
+                }
+            }
+            Err(e) => return fail(&e),
+        }
+    }
+    let files = match dir.commit(&set) {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    if !quiet {
+        println!(
+            "ran {} of {} seeds (shard {shard}) in {:.2?}; wrote {} files to {}",
+            study.runs.len(),
+            count,
+            started.elapsed(),
+            files.len(),
+            dir.path().display()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_merge(paths: &[PathBuf], out: &Path, name: Option<String>, quiet: bool) -> ExitCode {
+    let mut shards = Vec::with_capacity(paths.len());
+    for p in paths {
+        match montecarlo::read_shard::<study::SeedSummary>(p) {
+            Ok(s) => shards.push(s),
+            Err(e) => return fail(&e),
+        }
+    }
+    let merged = match montecarlo::merge(shards) {
+        Ok(m) => m,
+        Err(e) => return fail(&e),
+    };
+    let dir = match OutputDir::prepare(out) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    let name = name.unwrap_or_else(|| merged.scenario_hash.clone());
+    let mut set = match study::outputs(&merged, &name, true) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let json = match serde_json::to_string_pretty(&merged) {
+        Ok(j) => j + "\n",
+        Err(e) => return fail(&e),
+    };
+    if let Err(e) = set.add("shard-0-of-1.json", json) {
+        return fail(&e);
+    }
+    match dir.commit(&set) {
+        Ok(files) => {
+            if !quiet {
+                println!(
+                    "merged {} shards ({} seeds); wrote {} files to {}",
+                    paths.len(),
+                    merged.runs.len(),
+                    files.len(),
+                    dir.path().display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn run_replay(config: ReplayConfig, out: &Path, quiet: bool) -> ExitCode {
     let started = Instant::now();
     // The folder is proven writable before any work, so a bad --out fails fast.
     let dir = match OutputDir::prepare(out) {

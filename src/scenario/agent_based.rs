@@ -544,8 +544,12 @@ impl World {
                             .month_start(self.ex.registry_mut(), date, gec_price)?;
                     for NewListing { subject, code } in new {
                         self.ex.list(subject, &code, gec_price, date, None)?;
-                        self.listings
-                            .push(RunListing::new(code, subject, date, &self.participants));
+                        self.listings.push(RunListing::new(
+                            code,
+                            subject,
+                            date,
+                            &self.participants,
+                        ));
                     }
                 }
                 month = Some((date.year(), date.month()));
@@ -668,7 +672,8 @@ impl World {
                 .copied();
             self.settle_deadlines(date, next, &mut compliance)?;
             self.update_positions(next.unwrap_or(date));
-            if next.is_none_or(|nx| nx.month() != date.month()) {
+            let certificate_markets = self.config.submarkets.ccer || self.config.submarkets.gec;
+            if certificate_markets && next.is_none_or(|nx| nx.month() != date.month()) {
                 self.certificates.close_month(date);
             }
         }

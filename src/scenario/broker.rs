@@ -235,8 +235,8 @@ impl Broker {
         } else {
             &[]
         };
-        let own = (!listed.iter().any(|(s, _)| *s == l.subject))
-            .then_some((l.subject, l.code.as_str()));
+        let own =
+            (!listed.iter().any(|(s, _)| *s == l.subject)).then_some((l.subject, l.code.as_str()));
         let holdings: Vec<Holding<'_>> = listed
             .iter()
             .map(|(s, code)| (*s, code.as_str()))

@@ -3,6 +3,7 @@
 //! Monte Carlo driver.
 
 pub mod agent_based;
+pub mod agent_report;
 pub mod broker;
 pub mod certificates;
 pub mod config;
@@ -13,3 +14,4 @@ pub mod plan;
 pub mod replay;
 pub mod replay_report;
 pub mod stats;
+pub mod study;

@@ -1,0 +1,453 @@
+//! The agent-based run's outputs: the daily series of every subject beside the published one,
+//! the calibration report against the published allowance market, the CCER and GEC figures each
+//! set beside the published fact it answers (with the fact's source and the gap in the public
+//! record), charts and a terminal summary. Every file carries the scenario hash, the seed and the
+//! carbonsim version.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::agent_based::AgentRun;
+use super::config::OutputConfig;
+use super::stats::{CalibrationReport, Compared};
+use crate::history::{self, ATTRIBUTION};
+use crate::registry::YearMonth;
+use crate::report::{
+    Align, BarChart, LineChart, OutputSet, ReportError, TextTable, TimeSeries, group_thousands,
+};
+use crate::units::Quantity;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A simulated figure set beside the published fact it answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactCheck {
+    /// What is compared.
+    pub fact: String,
+    /// The published value, if the public record gives one.
+    pub published: Option<f64>,
+    /// The simulated value, if the run covers it.
+    pub simulated: Option<f64>,
+    /// Where the published value comes from.
+    pub source: String,
+    /// How the two differ in scope, or what the public record lacks.
+    pub note: String,
+}
+
+fn month(y: u16, m: u8) -> Option<YearMonth> {
+    YearMonth::new(y, m)
+}
+
+/// The CCER and GEC figures of `run` beside the published facts (empty when neither market was
+/// simulated).
+#[must_use]
+pub fn facts(run: &AgentRun) -> Vec<FactCheck> {
+    let months = &run.certificates;
+    if months.is_empty() {
+        return Vec::new();
+    }
+    let at = |m: Option<YearMonth>| m.and_then(|m| months.iter().find(|c| c.month == m));
+    let q = |x: Quantity| x.units() as f64;
+    let gec_traded =
+        |c: &super::certificates::CertificateMonth| q(c.gec_traded) + q(c.gec_green_power);
+    let jul23 = at(month(2023, 7));
+    let oct23 = at(month(2023, 10));
+    let dec22 = at(month(2022, 12));
+    let dec23 = at(month(2023, 12));
+    let fact =
+        |fact: &str, published: Option<f64>, simulated: Option<f64>, source: &str, note: &str| {
+            FactCheck {
+                fact: fact.into(),
+                published,
+                simulated,
+                source: source.into(),
+                note: note.into(),
+            }
+        };
+    vec![
+        fact(
+            "GEC issued, cumulative, end of July 2023",
+            Some(120_000_000.0),
+            jul23.map(|c| q(c.gec_issued)),
+            "CCTV 2023-09-12 citing NEA (\"more than 120 million\")",
+            "published is a lower bound; simulated counts the opening stock (all GECs issued before the run) plus the run's issuance",
+        ),
+        fact(
+            "GEC issued, cumulative, end of October 2023",
+            Some(148_000_000.0),
+            oct23.map(|c| q(c.gec_issued)),
+            "China Electric Power News 2024-01-22",
+            "",
+        ),
+        fact(
+            "GEC issued, January-July 2023",
+            Some(53_040_000.0),
+            jul23
+                .zip(dec22)
+                .map(|(a, b)| q(a.gec_issued) - q(b.gec_issued)),
+            "CCTV 2023-09-12 citing NEA",
+            "",
+        ),
+        fact(
+            "GEC traded (exchange and green-power deals), January-July 2023",
+            Some(26_170_000.0),
+            jul23.zip(dec22).map(|(a, b)| gec_traded(a) - gec_traded(b)),
+            "CCTV 2023-09-12 citing NEA",
+            "",
+        ),
+        fact(
+            "GEC traded, cumulative, end of July 2023",
+            Some(46_200_000.0),
+            jul23.map(gec_traded),
+            "seed figure, unverified (not found in public sources)",
+            "published counts trading since 2017; simulated counts trading from the run's start",
+        ),
+        fact(
+            "GEC traded, cumulative, end of 2023",
+            Some(100_000_000.0),
+            dec23.map(gec_traded),
+            "China Electric Power News citing NEA (\"passed 100 million at end-2023\")",
+            "published counts trading since 2017; simulated counts trading from the run's start",
+        ),
+        fact(
+            "Green power traded, cumulative, end of October 2023 (MWh)",
+            Some(87_800_000.0),
+            oct23.map(|c| c.green_power_mwh as f64),
+            "China Electric Power News 2024-01-22 (87.8 TWh)",
+            "the bundled certificate share of green-power deals is not published",
+        ),
+        fact(
+            "CCER traded in 2023",
+            Some(15_300_000.0),
+            dec23
+                .zip(dec22)
+                .map(|(a, b)| q(a.ccer_traded) - q(b.ccer_traded)),
+            "greenhousegog.com summary of 2023 (15.3 Mt, legacy CCERs on pilot exchanges)",
+            "no 2021-2022 CCER price or volume series was found",
+        ),
+        fact(
+            "CCER cancelled as offsets, first compliance period",
+            None,
+            months
+                .iter()
+                .find(|c| c.month >= YearMonth::new(2021, 12).unwrap_or(c.month))
+                .map(|c| q(c.ccer_offset)),
+            "not published (a seed figure of ~33 Mt was not confirmed)",
+            "",
+        ),
+    ]
+}
+
+fn footnote(run: &AgentRun) -> String {
+    format!(
+        "{ATTRIBUTION} · simulated by carbonsim {VERSION}, scenario {} ({}), seed {}",
+        run.scenario, run.scenario_hash, run.seed
+    )
+}
+
+fn price_chart(run: &AgentRun) -> Result<LineChart, ReportError> {
+    let published = history::daily().map_err(|e| ReportError::Serialise {
+        what: "published series".into(),
+        message: e.to_string(),
+    })?;
+    let first = run.days.first().map(|d| d.date);
+    let last = run.days.last().map(|d| d.date);
+    let mut series = vec![TimeSeries {
+        name: "published close (composite)".into(),
+        points: published
+            .iter()
+            .filter(|p| Some(p.date) >= first && Some(p.date) <= last)
+            .map(|p| (p.date, p.close.to_f64()))
+            .collect(),
+        reference: true,
+    }];
+    for (subject, name) in [
+        ("COMCEA", "simulated close (allowances, listed VWAP)"),
+        ("CCER", "simulated CCER close"),
+        ("GEC", "simulated GEC close"),
+    ] {
+        let points: Vec<(NaiveDate, f64)> = run
+            .series(subject)
+            .map(|d| (d.date, d.close.to_f64()))
+            .collect();
+        if !points.is_empty() {
+            series.push(TimeSeries {
+                name: name.into(),
+                points,
+                reference: false,
+            });
+        }
+    }
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+    Ok(LineChart {
+        title: format!("Agent-based run \"{}\": daily close", run.scenario),
+        y_label: "CNY per unit".into(),
+        footnote: footnote(run),
+        series,
+        bands: vec![],
+        markers: [
+            (d(2021, 12, 31), "deadline 2019-2020"),
+            (d(2023, 8, 28), "vintage split"),
+            (d(2023, 11, 15), "95 % due"),
+        ]
+        .into_iter()
+        .filter(|(date, _)| Some(*date) >= first && Some(*date) <= last)
+        .map(|(date, label)| (date, label.to_owned()))
+        .collect(),
+    })
+}
+
+fn volume_chart(run: &AgentRun) -> Result<BarChart, ReportError> {
+    let published = history::daily().map_err(|e| ReportError::Serialise {
+        what: "published series".into(),
+        message: e.to_string(),
+    })?;
+    let mut months: BTreeMap<(i32, u32), (f64, f64)> = BTreeMap::new();
+    for d in run.series("COMCEA") {
+        months.entry((d.date.year(), d.date.month())).or_default().1 +=
+            (d.listed_volume + d.block_volume).units() as f64 / 1e6;
+    }
+    for p in published {
+        if let Some(e) = months.get_mut(&(p.date.year(), p.date.month())) {
+            e.0 += (p.listed_volume_t + p.block_volume_t).units() as f64 / 1e6;
+        }
+    }
+    Ok(BarChart {
+        title: "Monthly allowance volume (listed + block), published and simulated".into(),
+        y_label: "million tonnes".into(),
+        footnote: footnote(run),
+        categories: months
+            .keys()
+            .map(|(y, m)| format!("{:02}-{m:02}", y % 100))
+            .collect(),
+        series: vec![
+            ("published".into(), months.values().map(|v| v.0).collect()),
+            ("simulated".into(), months.values().map(|v| v.1).collect()),
+        ],
+    })
+}
+
+fn daily_csv(run: &AgentRun) -> Result<String, ReportError> {
+    let published = history::daily().map_err(|e| ReportError::Serialise {
+        what: "published series".into(),
+        message: e.to_string(),
+    })?;
+    let mut out = String::from(
+        "date,subject,close,listed_volume_t,listed_turnover_cny,block_volume_t,block_turnover_cny,\
+         published_close,published_volume_t,scenario_hash,seed,carbonsim_version\n",
+    );
+    for d in &run.days {
+        let p = (d.subject == "COMCEA")
+            .then(|| published.iter().find(|p| p.date == d.date))
+            .flatten();
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{VERSION}",
+            d.date,
+            d.subject,
+            d.close,
+            d.listed_volume,
+            d.listed_turnover,
+            d.block_volume,
+            d.block_turnover,
+            p.map(|p| p.close.to_string()).unwrap_or_default(),
+            p.map(|p| (p.listed_volume_t + p.block_volume_t).to_string())
+                .unwrap_or_default(),
+            run.scenario_hash,
+            run.seed
+        );
+    }
+    Ok(out)
+}
+
+fn certificates_csv(run: &AgentRun) -> String {
+    let mut out = String::from(
+        "month,gec_issued,gec_traded,gec_green_power,green_power_mwh,gec_claimed,ccer_traded,ccer_offset,seed,carbonsim_version\n",
+    );
+    for c in &run.certificates {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{VERSION}",
+            c.month,
+            c.gec_issued,
+            c.gec_traded,
+            c.gec_green_power,
+            c.green_power_mwh,
+            c.gec_claimed,
+            c.ccer_traded,
+            c.ccer_offset,
+            run.seed
+        );
+    }
+    out
+}
+
+/// The JSON report: calibration, compliance, certificate facts, order flow and activity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report<'a> {
+    /// carbonsim version.
+    pub carbonsim_version: &'static str,
+    /// Scenario name.
+    pub scenario: &'a str,
+    /// Scenario content hash.
+    pub scenario_hash: &'a str,
+    /// Seed.
+    pub seed: u64,
+    /// Data attribution.
+    pub source: &'static str,
+    /// The allowance market against the published series.
+    pub calibration: Option<&'a CalibrationReport>,
+    /// Compliance at each deadline.
+    pub compliance: &'a [super::replay::ComplianceSummary],
+    /// CCER and GEC against the published facts.
+    pub certificates: Vec<FactCheck>,
+    /// Order flow.
+    pub flow: super::broker::Flow,
+    /// Activity per agent kind.
+    pub activity: &'a [super::agent_based::KindActivity],
+}
+
+/// The run's report as one value (written as `report.json`).
+#[must_use]
+pub fn report(run: &AgentRun) -> Report<'_> {
+    Report {
+        carbonsim_version: VERSION,
+        scenario: &run.scenario,
+        scenario_hash: &run.scenario_hash,
+        seed: run.seed,
+        source: ATTRIBUTION,
+        calibration: run.calibration.as_ref(),
+        compliance: &run.compliance,
+        certificates: facts(run),
+        flow: run.flow,
+        activity: &run.activity,
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", 100.0 * x)
+}
+
+fn compared_row(t: &mut TextTable, name: &str, c: &Compared, as_pct: bool) {
+    let show = |x: f64| {
+        if as_pct {
+            pct(x)
+        } else {
+            group_thousands(&format!("{x:.0}"))
+        }
+    };
+    t.row([
+        name.to_owned(),
+        show(c.simulated),
+        show(c.published),
+        c.relative_error.map(pct).unwrap_or_default(),
+    ]);
+}
+
+/// A plain-text summary for the terminal.
+#[must_use]
+pub fn table(run: &AgentRun) -> String {
+    let mut out = format!(
+        "Agent-based run \"{}\" (scenario {}, seed {}), carbonsim {VERSION}\n\n",
+        run.scenario, run.scenario_hash, run.seed
+    );
+    if let Some(c) = &run.calibration {
+        let mut t = TextTable::new(&[
+            ("allowances vs published", Align::Left),
+            ("simulated", Align::Right),
+            ("published", Align::Right),
+            ("rel. error", Align::Right),
+        ]);
+        for (year, v) in &c.annual_volume {
+            compared_row(&mut t, &format!("volume {year} (t)"), v, false);
+        }
+        for (year, v) in &c.deadline_month_share {
+            compared_row(&mut t, &format!("deadline-month share {year}"), v, true);
+        }
+        compared_row(&mut t, "volatility (annualised)", &c.volatility, true);
+        compared_row(&mut t, "maximum drawdown", &c.max_drawdown, true);
+        compared_row(&mut t, "listed share of volume", &c.listed_share, true);
+        let _ = write!(out, "{t}");
+        let _ = writeln!(
+            out,
+            "close path: RMSE {:.2} CNY, MAPE {} over {} days\n",
+            c.close_path.rmse,
+            pct(c.close_path.mape),
+            c.days
+        );
+    }
+    let mut t = TextTable::new(&[
+        ("cycle", Align::Left),
+        ("deadline", Align::Left),
+        ("due", Align::Right),
+        ("rate by volume", Align::Right),
+        ("rate by entities", Align::Right),
+    ]);
+    for c in &run.compliance {
+        t.row([
+            c.cycle.clone(),
+            c.date.to_string(),
+            format!("{} %", c.share_pct),
+            format!("{:.2} %", c.rate_by_volume_bp as f64 / 100.0),
+            format!("{:.2} %", c.rate_by_entities_bp as f64 / 100.0),
+        ]);
+    }
+    let _ = write!(out, "{t}");
+    let checks = facts(run);
+    if !checks.is_empty() {
+        let mut t = TextTable::new(&[
+            ("certificates vs published", Align::Left),
+            ("simulated", Align::Right),
+            ("published", Align::Right),
+        ]);
+        let show = |x: Option<f64>| {
+            x.map(|x| group_thousands(&format!("{x:.0}")))
+                .unwrap_or_else(|| "n/a".into())
+        };
+        for f in &checks {
+            t.row([f.fact.clone(), show(f.simulated), show(f.published)]);
+        }
+        out.push('\n');
+        let _ = write!(out, "{t}");
+    }
+    let _ = writeln!(
+        out,
+        "\norders {}, trades {}, rejections {}\n{ATTRIBUTION}",
+        group_thousands(&run.flow.orders.to_string()),
+        group_thousands(&run.flow.trades.to_string()),
+        group_thousands(&run.flow.rejections.to_string())
+    );
+    out
+}
+
+/// Every output of a run, as `output` selects: `daily.csv`, `certificates.csv` (with CCER or
+/// GEC), `report.json`, `summary.txt`, `price.svg` and `volume.svg`.
+///
+/// # Errors
+/// A chart or serialisation failure.
+pub fn outputs(run: &AgentRun, output: &OutputConfig) -> Result<OutputSet, ReportError> {
+    let mut set = OutputSet::new();
+    if output.daily_csv {
+        set.add("daily.csv", daily_csv(run)?)?;
+        if !run.certificates.is_empty() {
+            set.add("certificates.csv", certificates_csv(run))?;
+        }
+    }
+    if output.summary_json {
+        let json =
+            serde_json::to_string_pretty(&report(run)).map_err(|e| ReportError::Serialise {
+                what: "report.json".into(),
+                message: e.to_string(),
+            })?;
+        set.add("report.json", json + "\n")?;
+    }
+    if output.charts {
+        set.add("price.svg", price_chart(run)?.to_svg()?)?;
+        set.add("volume.svg", volume_chart(run)?.to_svg()?)?;
+    }
+    set.add("summary.txt", table(run))?;
+    Ok(set)
+}

@@ -1,0 +1,356 @@
+//! Monte Carlo studies of an agent-based scenario: one [`SeedSummary`] per seed, run in parallel
+//! by [`super::montecarlo`], optionally one deterministic shard of the seeds at a time, and
+//! summarised in percentile bands (daily close and volume, and every calibration statistic).
+//!
+//! A study's outputs depend only on the scenario and the seed list: seeds run on any number of
+//! threads and are collected in seed order, so the files are byte-identical whatever the thread
+//! count, and the merge of a study's shards equals the unsharded study.
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::agent_based::{self, AgentRun, RunError};
+use super::config::ScenarioConfig;
+use super::montecarlo::{
+    self, Bands, MonteCarloError, PercentileMethod, Progress, SeedRange, Shard, ShardOutput,
+};
+use super::stats::CalibrationReport;
+use crate::history::{self, ATTRIBUTION};
+use crate::report::{LineChart, OutputSet, ReportError, SeriesBand, TimeSeries};
+use crate::units::Price;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What a study keeps of one seed's run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSummary {
+    /// Trading days of the run.
+    pub dates: Vec<NaiveDate>,
+    /// The allowance market's daily close (`COMCEA`).
+    pub close: Vec<Price>,
+    /// The allowance market's daily volume (listed and block), tonnes.
+    pub volume: Vec<u64>,
+    /// The calibration report of the run.
+    pub calibration: Option<CalibrationReport>,
+    /// Compliance rate by volume at each deadline, basis points.
+    pub compliance_bp: Vec<u64>,
+}
+
+/// Keeps what a study needs of `run`.
+#[must_use]
+pub fn summarise(run: &AgentRun) -> SeedSummary {
+    let days: Vec<_> = run.series("COMCEA").collect();
+    SeedSummary {
+        dates: days.iter().map(|d| d.date).collect(),
+        close: days.iter().map(|d| d.close).collect(),
+        volume: days
+            .iter()
+            .map(|d| (d.listed_volume + d.block_volume).units())
+            .collect(),
+        calibration: run.calibration.clone(),
+        compliance_bp: run.compliance.iter().map(|c| c.rate_by_volume_bp).collect(),
+    }
+}
+
+/// Runs `shard` of the study's `seeds` of `config` on the current rayon pool, calling
+/// `progress` as seeds finish.
+///
+/// # Errors
+/// The first failing seed's [`RunError`], in seed order.
+pub fn run_study<P>(
+    config: &ScenarioConfig,
+    seeds: SeedRange,
+    shard: Shard,
+    progress: P,
+) -> Result<ShardOutput<SeedSummary>, MonteCarloError<RunError>>
+where
+    P: Fn(Progress) + Sync,
+{
+    montecarlo::run_shard(
+        &config.content_hash(),
+        seeds,
+        shard,
+        |seed| agent_based::run(config, seed).map(|r| summarise(&r)),
+        progress,
+    )
+}
+
+/// Percentile bands of one statistic over a study's seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatisticBands {
+    /// The statistic.
+    pub statistic: String,
+    /// The published value, when there is one.
+    pub published: Option<f64>,
+    /// Its bands over the seeds (nearest-rank percentiles).
+    pub bands: Option<Bands>,
+}
+
+/// The bands of every calibration statistic over the study's seeds.
+#[must_use]
+pub fn statistic_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> {
+    type Pick = fn(&CalibrationReport) -> Vec<(String, f64, f64)>;
+    let picks: [Pick; 4] = [
+        |c| {
+            c.annual_volume
+                .iter()
+                .map(|(y, v)| (format!("volume {y} (t)"), v.simulated, v.published))
+                .collect()
+        },
+        |c| {
+            c.deadline_month_share
+                .iter()
+                .map(|(y, v)| {
+                    (
+                        format!("deadline-month share {y}"),
+                        v.simulated,
+                        v.published,
+                    )
+                })
+                .collect()
+        },
+        |c| {
+            vec![
+                (
+                    "volatility".into(),
+                    c.volatility.simulated,
+                    c.volatility.published,
+                ),
+                (
+                    "maximum drawdown".into(),
+                    c.max_drawdown.simulated,
+                    c.max_drawdown.published,
+                ),
+                (
+                    "listed share".into(),
+                    c.listed_share.simulated,
+                    c.listed_share.published,
+                ),
+            ]
+        },
+        |c| vec![("close path MAPE".into(), c.close_path.mape, f64::NAN)],
+    ];
+    let reports: Vec<&CalibrationReport> = study
+        .runs
+        .iter()
+        .filter_map(|r| r.result.calibration.as_ref())
+        .collect();
+    let Some(first) = reports.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for pick in picks {
+        for (k, (name, _, published)) in pick(first).into_iter().enumerate() {
+            let sample: Vec<f64> = reports.iter().map(|c| pick(c)[k].1).collect();
+            out.push(StatisticBands {
+                statistic: name,
+                published: (!published.is_nan()).then_some(published),
+                bands: montecarlo::bands(&sample, PercentileMethod::NearestRank),
+            });
+        }
+    }
+    out
+}
+
+fn bands_csv(study: &ShardOutput<SeedSummary>) -> Result<String, ReportError> {
+    let runs = &study.runs;
+    let Some(first) = runs.first() else {
+        return Ok(String::new());
+    };
+    let series = |f: &dyn Fn(&SeedSummary) -> Vec<f64>| {
+        montecarlo::daily_bands(
+            &runs.iter().map(|r| f(&r.result)).collect::<Vec<_>>(),
+            PercentileMethod::NearestRank,
+        )
+        .map_err(|e| ReportError::Serialise {
+            what: "bands.csv".into(),
+            message: e.to_string(),
+        })
+    };
+    let close = series(&|s| s.close.iter().map(|p| p.to_f64()).collect())?;
+    let volume = series(&|s| s.volume.iter().map(|v| *v as f64).collect())?;
+    let mut out = String::from(
+        "date,close_p5,close_p25,close_p50,close_p75,close_p95,volume_p5,volume_p25,volume_p50,volume_p75,volume_p95,seeds,scenario_hash,carbonsim_version\n",
+    );
+    for ((date, c), v) in first.result.dates.iter().zip(&close).zip(&volume) {
+        let _ = writeln!(
+            out,
+            "{date},{:.2},{:.2},{:.2},{:.2},{:.2},{:.0},{:.0},{:.0},{:.0},{:.0},{},{},{VERSION}",
+            c.p5,
+            c.p25,
+            c.p50,
+            c.p75,
+            c.p95,
+            v.p5,
+            v.p25,
+            v.p50,
+            v.p75,
+            v.p95,
+            runs.len(),
+            study.scenario_hash
+        );
+    }
+    Ok(out)
+}
+
+fn seeds_csv(study: &ShardOutput<SeedSummary>) -> String {
+    let mut out = String::from(
+        "seed,volume_t,final_close,max_drawdown,volatility,close_mape,compliance_bp,scenario_hash,carbonsim_version\n",
+    );
+    for r in &study.runs {
+        let s = &r.result;
+        let c = s.calibration.as_ref();
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{VERSION}",
+            r.seed,
+            s.volume.iter().sum::<u64>(),
+            s.close.last().map(ToString::to_string).unwrap_or_default(),
+            c.map(|c| format!("{:.6}", c.max_drawdown.simulated))
+                .unwrap_or_default(),
+            c.map(|c| format!("{:.6}", c.volatility.simulated))
+                .unwrap_or_default(),
+            c.map(|c| format!("{:.6}", c.close_path.mape))
+                .unwrap_or_default(),
+            s.compliance_bp
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" "),
+            study.scenario_hash
+        );
+    }
+    out
+}
+
+fn band_chart(study: &ShardOutput<SeedSummary>, name: &str) -> Result<LineChart, ReportError> {
+    let Some(first) = study.runs.first() else {
+        return Err(ReportError::Serialise {
+            what: "price_bands.svg".into(),
+            message: "the study has no run".into(),
+        });
+    };
+    let closes: Vec<Vec<f64>> = study
+        .runs
+        .iter()
+        .map(|r| r.result.close.iter().map(|p| p.to_f64()).collect())
+        .collect();
+    let bands = montecarlo::daily_bands(&closes, PercentileMethod::NearestRank).map_err(|e| {
+        ReportError::Serialise {
+            what: "price_bands.svg".into(),
+            message: e.to_string(),
+        }
+    })?;
+    let dates = &first.result.dates;
+    let published = history::daily().map_err(|e| ReportError::Serialise {
+        what: "published series".into(),
+        message: e.to_string(),
+    })?;
+    let (from, to) = (dates.first().copied(), dates.last().copied());
+    Ok(LineChart {
+        title: format!(
+            "\"{name}\": simulated allowance close over {} seeds",
+            study.runs.len()
+        ),
+        y_label: "CNY per tonne".into(),
+        footnote: format!(
+            "{ATTRIBUTION} · carbonsim {VERSION}, scenario {}, seeds {}..{}",
+            study.scenario_hash,
+            study.study_seeds.first,
+            study
+                .study_seeds
+                .first
+                .wrapping_add(u64::from(study.study_seeds.count).saturating_sub(1))
+        ),
+        series: vec![
+            TimeSeries {
+                name: "published close (composite)".into(),
+                points: published
+                    .iter()
+                    .filter(|p| Some(p.date) >= from && Some(p.date) <= to)
+                    .map(|p| (p.date, p.close.to_f64()))
+                    .collect(),
+                reference: true,
+            },
+            TimeSeries {
+                name: "median".into(),
+                points: dates.iter().zip(&bands).map(|(d, b)| (*d, b.p50)).collect(),
+                reference: false,
+            },
+        ],
+        bands: vec![
+            SeriesBand {
+                name: "5th-95th percentile".into(),
+                points: dates
+                    .iter()
+                    .zip(&bands)
+                    .map(|(d, b)| (*d, b.p5, b.p95))
+                    .collect(),
+            },
+            SeriesBand {
+                name: "25th-75th percentile".into(),
+                points: dates
+                    .iter()
+                    .zip(&bands)
+                    .map(|(d, b)| (*d, b.p25, b.p75))
+                    .collect(),
+            },
+        ],
+        markers: vec![],
+    })
+}
+
+/// The summary of a study (written as `study.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct StudySummary<'a> {
+    /// carbonsim version.
+    pub carbonsim_version: &'a str,
+    /// Scenario name.
+    pub scenario: &'a str,
+    /// Scenario content hash.
+    pub scenario_hash: &'a str,
+    /// The study's seeds.
+    pub study_seeds: SeedRange,
+    /// The shard these results cover (`0/1` for a whole study).
+    pub shard: Shard,
+    /// Seeds run.
+    pub runs: usize,
+    /// Bands of each calibration statistic.
+    pub statistics: Vec<StatisticBands>,
+}
+
+/// The study's outputs: `bands.csv`, `seeds.csv`, `study.json`, and `price_bands.svg` when
+/// `charts` is on.
+///
+/// # Errors
+/// A chart or serialisation failure.
+pub fn outputs(
+    study: &ShardOutput<SeedSummary>,
+    name: &str,
+    charts: bool,
+) -> Result<OutputSet, ReportError> {
+    let mut set = OutputSet::new();
+    set.add("bands.csv", bands_csv(study)?)?;
+    set.add("seeds.csv", seeds_csv(study))?;
+    let summary = StudySummary {
+        carbonsim_version: &study.carbonsim_version,
+        scenario: name,
+        scenario_hash: &study.scenario_hash,
+        study_seeds: study.study_seeds,
+        shard: study.shard,
+        runs: study.runs.len(),
+        statistics: statistic_bands(study),
+    };
+    let json = serde_json::to_string_pretty(&summary).map_err(|e| ReportError::Serialise {
+        what: "study.json".into(),
+        message: e.to_string(),
+    })?;
+    set.add("study.json", json + "\n")?;
+    if charts && !study.runs.is_empty() {
+        set.add("price_bands.svg", band_chart(study, name)?.to_svg()?)?;
+    }
+    Ok(set)
+}
