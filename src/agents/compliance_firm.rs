@@ -52,9 +52,11 @@ pub struct ComplianceFirmParams {
     pub trend_window_days: u32,
     /// Trading days over which urgency decays, `> 0`. Default 15.
     pub urgency_horizon_days: f64,
-    /// Probability of acting on a day far from any deadline, in `[0, 1]`. Default 0.05.
+    /// Probability of acting on a day far from any deadline, in `[0, 1]`. Default 0.02 (a
+    /// calibration value).
     pub base_activity: f64,
-    /// Share of the gap traded on an active day far from the deadline, in `[0, 1]`. Default 0.1.
+    /// Share of the gap traded on an active day far from the deadline, in `[0, 1]`. Default 0.05
+    /// (a calibration value).
     pub min_trade_fraction: f64,
     /// Premium over the expectation a buyer bids at zero urgency. Default 0.0.
     pub bid_markup: f64,
@@ -76,11 +78,13 @@ pub struct ComplianceFirmParams {
     /// Default 0.
     pub noncompliance_cost_per_t: f64,
     /// Probability that a trade of at least the block minimum goes through block trading, in
-    /// `[0, 1]`. Default 0.85 (block trades were 83–88 % of volume in 2021–2023).
+    /// `[0, 1]`. Default 0.95 (a calibration value: block trades were 83–88 % of volume in
+    /// 2021–2023, and firms too small for a block trade listed).
     pub block_probability: f64,
     /// Most listed orders a day (larger needs are split). Default 5.
     pub max_listed_orders: u32,
-    /// Above this urgency a buyer takes liquidity (market with protection). Default 0.7.
+    /// Above this urgency a buyer bids up to the best offer (a marketable limit, still capped
+    /// by the cost of falling short). Default 0.7.
     pub taker_urgency: f64,
     /// Offsets are bought only when at least this much cheaper than the allowance expectation,
     /// in `[0, 1)`. Default 0.1.
@@ -110,8 +114,8 @@ impl Default for ComplianceFirmParams {
             trend_weight: 0.5,
             trend_window_days: 5,
             urgency_horizon_days: 15.0,
-            base_activity: 0.05,
-            min_trade_fraction: 0.1,
+            base_activity: 0.02,
+            min_trade_fraction: 0.05,
             bid_markup: 0.0,
             urgency_markup: 0.08,
             ask_discount: 0.0,
@@ -121,7 +125,7 @@ impl Default for ComplianceFirmParams {
             cash_buffer_share: 0.1,
             liquidity_cash_target: Money::ZERO,
             noncompliance_cost_per_t: 0.0,
-            block_probability: 0.85,
+            block_probability: 0.95,
             max_listed_orders: 5,
             taker_urgency: 0.7,
             ccer_min_discount: 0.1,
@@ -297,24 +301,32 @@ impl ComplianceFirm {
                 } else {
                     0.0
                 };
-            let bid =
-                (expected * noise * (1.0 + p.bid_markup + p.urgency_markup * u)).min(penalty_per_t);
-            let limit = market.listed_band.clamp(price_from_yuan(bid));
+            let mut bid = expected * noise * (1.0 + p.bid_markup + p.urgency_markup * u);
+            // An urgent buyer takes the best offer, but never pays more than falling short costs.
+            if u >= p.taker_urgency
+                && let Some(best) = market.asks.first()
+            {
+                bid = bid.max(best.price.to_f64());
+            }
+            let limit = market
+                .listed_band
+                .clamp(price_from_yuan(bid.min(penalty_per_t)));
             let cash =
                 budget_from_yuan(account.total_cash().to_f64() * (1.0 - p.cash_buffer_share));
             let want = block_sized(quantity_ceil(gap_f * fraction), gap_f, market, routing)
                 .saturating_sub(bid_today)
                 .min(affordable(cash, limit));
-            let kind = if u >= p.taker_urgency && !market.asks.is_empty() {
-                OrderKind::MarketWithProtection
-            } else {
-                OrderKind::Limit
-            };
-            (Side::Buy, kind, limit, want)
+            (Side::Buy, OrderKind::Limit, limit, want)
         } else {
             let surplus = (-gap) as f64;
             let needs_cash = account.total_cash() < p.liquidity_cash_target;
-            let expected_rise = expected / market.prev_close.to_f64().max(0.01) - 1.0;
+            // The rise still to come over what the market pays now: the best bid when it is
+            // above the previous close (a quiet book keeps an old close).
+            let now = market
+                .bids
+                .first()
+                .map_or(market.prev_close, |b| b.price.max(market.prev_close));
+            let expected_rise = expected / now.to_f64().max(0.01) - 1.0;
             if !needs_cash && expected_rise > p.hold_if_expected_rise {
                 return;
             }

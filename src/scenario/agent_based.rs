@@ -52,7 +52,8 @@ use crate::exchange::bars::DailyBar;
 use crate::exchange::{Exchange, ExchangeConfig, ExchangeError};
 use crate::history::{self, HistoryError};
 use crate::registry::{
-    AccountId, AccountKind, CeaVintage, Registry, RegistryError, Subject, SubjectId,
+    AccountId, AccountKind, AdmissionRules, CeaVintage, Market, Registry, RegistryConfig,
+    RegistryError, Subject, SubjectId,
 };
 use crate::units::{Money, Price, Quantity};
 
@@ -259,7 +260,16 @@ impl World {
             &scaled_fleet(FleetConfig::second_period(seed ^ 0x2021_2022), n2),
             &b21,
         );
-        let mut reg = Registry::default();
+        // 2021–2023 admitted only covered entities to allowance trading; a scenario admitting
+        // market makers or investors opens it to institutions.
+        let mut admission = AdmissionRules::default();
+        if config.participants.market_makers || config.participants.investors {
+            admission = admission.with(Market::Cea, AccountKind::Institution, true);
+        }
+        let mut reg = Registry::new(RegistryConfig {
+            admission,
+            ..RegistryConfig::default()
+        });
         let subjects = [
             reg.register_subject(Subject::Cea {
                 vintage: CeaVintage::Y2019_2020,
@@ -513,7 +523,13 @@ impl World {
         let mut composite_close = CEA_REFERENCE;
         let mut traded: Vec<(Quantity, Quantity)> = vec![(Quantity::ZERO, Quantity::ZERO); n];
         let mut month = None;
-        self.update_positions(days.first().copied().unwrap_or(self.config.start));
+        let first = days.first().copied().unwrap_or(self.config.start);
+        if first > self.firms.rules1.deadline {
+            // A run starting after 2021-12-31 inherits the settled first cycle.
+            let deadline = self.firms.rules1.deadline;
+            self.settle_deadlines(deadline, Some(first), &mut compliance)?;
+        }
+        self.update_positions(first);
 
         for (d, &date) in days.iter().enumerate() {
             // Before the open.
