@@ -1,12 +1,18 @@
-//! `scenario/replay_2021_2023`: the full replay of 598 trading days through the exchange,
-//! including fleet generation, allocation, every order, settlement, bars and three compliance
-//! deadlines.
+//! Whole-scenario benches:
+//! - `scenario/replay_2021_2023`: the full replay of 598 trading days through the exchange,
+//!   including fleet generation, allocation, every order, settlement, bars and three compliance
+//!   deadlines;
+//! - `scenario/agent_based`: the agent-based 2021–2023 run of the shipped scenario (2,257 firms,
+//!   598 days), including fleet generation, every agent decision, order, block negotiation,
+//!   settlement, the three deadlines and the calibration report.
 
 // criterion's macros generate undocumented functions.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 
+use carbonsim::scenario::agent_based;
+use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::replay::{self, ReplayConfig};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -23,5 +29,23 @@ fn replay_2021_2023(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, replay_2021_2023);
+fn agent_based_2021_2023(c: &mut Criterion) {
+    let config = ScenarioConfig::from_toml_str(include_str!(
+        "../examples/scenarios/agent_based_2021_2023.toml"
+    ))
+    .unwrap();
+    assert_eq!(config.fleet.compliance_firms, 2_257);
+    let mut group = c.benchmark_group("scenario");
+    group.sample_size(10);
+    group.bench_function("agent_based", |b| {
+        b.iter(|| {
+            let r = agent_based::run(black_box(&config), config.seed).unwrap();
+            assert_eq!(r.series("COMCEA").count(), 598);
+            r.flow.trades
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, replay_2021_2023, agent_based_2021_2023);
 criterion_main!(benches);

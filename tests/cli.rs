@@ -123,3 +123,219 @@ fn help_explains_the_commands() {
         "{text}"
     );
 }
+
+/// A short scenario file for the agent-based commands.
+fn scenario_file(name: &str, extra: &str) -> PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("carbonsim-cli-{name}-{}.toml", std::process::id()));
+    let text = format!(
+        "name = \"{name}\"\nseed = 3\nstart = \"2021-07-16\"\nend = \"2021-09-30\"\n{extra}\n[fleet]\ncompliance_firms = 200\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn run_writes_the_agent_based_outputs() {
+    let scenario = scenario_file("run", "");
+    let dir = scratch("run");
+    let out = carbonsim()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("maximum drawdown"), "{stdout}");
+    assert_eq!(
+        files_in(&dir),
+        [
+            "daily.csv",
+            "price.svg",
+            "report.json",
+            "summary.txt",
+            "volume.svg"
+        ]
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["seed"], 3);
+    assert!(
+        report["calibration"]["max_drawdown"]["published"]
+            .as_f64()
+            .is_some()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_file(&scenario).unwrap();
+}
+
+#[test]
+fn montecarlo_is_the_same_on_any_thread_count_and_merges_from_shards() {
+    let scenario = scenario_file("mc", "[montecarlo]\nseeds = 4\n");
+    let run = |dir: &PathBuf, extra: &[&str]| {
+        let out = carbonsim()
+            .arg("montecarlo")
+            .arg(&scenario)
+            .args(extra)
+            .arg("--quiet")
+            .arg("--out")
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let (one, two) = (scratch("mc1"), scratch("mc2"));
+    run(&one, &["--threads", "1"]);
+    run(&two, &["--threads", "2"]);
+    let names = files_in(&one);
+    assert_eq!(
+        names,
+        [
+            "bands.csv",
+            "price_bands.svg",
+            "seeds.csv",
+            "shard-0-of-1.json",
+            "study.json"
+        ]
+    );
+    for f in &names {
+        assert_eq!(
+            std::fs::read(one.join(f)).unwrap(),
+            std::fs::read(two.join(f)).unwrap(),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+    let shards = scratch("mcs");
+    for i in 0..3 {
+        run(&shards, &["--shard", &format!("{i}/3")]);
+    }
+    let merged = scratch("mcm");
+    let mut merge = carbonsim();
+    merge
+        .args(["merge", "--quiet", "--name", "mc", "--out"])
+        .arg(&merged);
+    for i in 0..3 {
+        merge.arg(shards.join(format!("shard-{i}-of-3.json")));
+    }
+    let out = merge.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in &names {
+        assert_eq!(
+            std::fs::read(one.join(f)).unwrap(),
+            std::fs::read(merged.join(f)).unwrap(),
+            "{f} differs between the whole study and the merged shards"
+        );
+    }
+    for d in [one, two, shards, merged] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+    std::fs::remove_file(&scenario).unwrap();
+}
+
+#[test]
+fn agent_commands_refuse_bad_input_clearly_and_write_nothing() {
+    let dir = scratch("agent-bad");
+    // An unknown field, named.
+    let bad = scenario_file("unknown", "colour = \"green\"");
+    let out = carbonsim()
+        .arg("run")
+        .arg(&bad)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
+    // A date outside the calendar, named.
+    let early = scenario_file("early", "").with_extension("toml");
+    let text = std::fs::read_to_string(&early)
+        .unwrap()
+        .replace("2021-07-16", "2020-01-02");
+    std::fs::write(&early, text).unwrap();
+    let out = carbonsim()
+        .arg("run")
+        .arg(&early)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2020-01-02"));
+    // An impossible shard.
+    let good = scenario_file("good", "");
+    let out = carbonsim()
+        .arg("montecarlo")
+        .arg(&good)
+        .args(["--shard", "3/2", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3/2"));
+    assert_eq!(files_in(&dir).len(), 0, "nothing written");
+    // Shards of different scenarios are not merged.
+    let other = scenario_file("other", "");
+    let text = std::fs::read_to_string(&other).unwrap()
+        + "[behaviour.compliance_firm]\nbase_activity = 0.5\n";
+    std::fs::write(&other, text).unwrap();
+    let (a, b) = (scratch("shard-a"), scratch("shard-b"));
+    for (s, d, shard) in [(&good, &a, "0/2"), (&other, &b, "1/2")] {
+        let out = carbonsim()
+            .arg("montecarlo")
+            .arg(s)
+            .args(["--seeds", "2", "--quiet", "--shard", shard, "--out"])
+            .arg(d)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = carbonsim()
+        .args(["merge", "--out"])
+        .arg(&dir)
+        .arg(a.join("shard-0-of-2.json"))
+        .arg(b.join("shard-1-of-2.json"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("different scenarios"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(files_in(&dir).len(), 0, "nothing written");
+    for f in [bad, early, good, other] {
+        let _ = std::fs::remove_file(f);
+    }
+    for d in [dir, a, b] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

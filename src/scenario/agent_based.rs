@@ -250,16 +250,6 @@ impl World {
     /// [`RunError::Config`] for an invalid scenario; other variants only on a set-up bug.
     pub fn new(config: &ScenarioConfig, seed: u64) -> Result<Self, RunError> {
         config.validate()?;
-        let n2 = config.fleet.compliance_firms as usize;
-        let n1 = n2 * 2_162 / 2_257;
-        let corrections = CorrectionFactors::default();
-        let b1920 = Benchmarks::year_2019_2020();
-        let (b21, b22) = (Benchmarks::year_2021(), Benchmarks::year_2022());
-        let fleet1 = Fleet::synthetic(&scaled_fleet(FleetConfig::first_period(seed), n1), &b1920);
-        let fleet2 = Fleet::synthetic(
-            &scaled_fleet(FleetConfig::second_period(seed ^ 0x2021_2022), n2),
-            &b21,
-        );
         // 2021–2023 admitted only covered entities to allowance trading; a scenario admitting
         // market makers or investors opens it to institutions.
         let mut admission = AdmissionRules::default();
@@ -270,48 +260,7 @@ impl World {
             admission,
             ..RegistryConfig::default()
         });
-        let subjects = [
-            reg.register_subject(Subject::Cea {
-                vintage: CeaVintage::Y2019_2020,
-            }),
-            reg.register_subject(Subject::Cea {
-                vintage: CeaVintage::Year(2021),
-            }),
-            reg.register_subject(Subject::Cea {
-                vintage: CeaVintage::Year(2022),
-            }),
-        ];
-        let accounts: Vec<AccountId> = fleet2
-            .entities
-            .iter()
-            .map(|e| reg.open_account(AccountKind::CoveredEntity, e.name.clone()))
-            .collect();
-        let (mut p1, alloc1) = period(&fleet1, &accounts[..n1], [&b1920, &b1920], &corrections);
-        let (mut p2, alloc2) = period(&fleet2, &accounts, [&b21, &b22], &corrections);
-        rebalance(&mut p1, config.fleet.period1_balance_bp);
-        rebalance(&mut p2, config.fleet.period2_balance_bp);
-        for (i, a) in alloc1.iter().enumerate() {
-            let total = a[0] + a[1];
-            if !total.is_zero() {
-                reg.issue(accounts[i], subjects[0], total)?;
-            }
-        }
-        for (i, e) in fleet2.entities.iter().enumerate() {
-            let per_tonne = config
-                .fleet
-                .cash_per_tonne
-                .fen()
-                .checked_mul(i128::from(e.emissions_t()))
-                .map_or(Money::ZERO, Money::from_fen);
-            let cash = config
-                .fleet
-                .firm_cash
-                .checked_add(per_tonne)
-                .unwrap_or(config.fleet.firm_cash);
-            if cash > Money::ZERO {
-                reg.deposit_cash(accounts[i], cash)?;
-            }
-        }
+        let (firms, subjects) = set_up_firms(config, seed, &mut reg)?;
         let mut certificates = Certificates::set_up(
             &mut reg,
             &config.submarkets,
@@ -319,10 +268,10 @@ impl World {
             Money::from_cny(200_000_000),
         )?;
         let mut exchange_config = ExchangeConfig::national_2021_2023()?;
-        let last = config.calendar_end();
-        if last > CALENDAR_END {
+        let calendar_last = config.calendar_end();
+        if calendar_last > CALENDAR_END {
             // Weekdays only past the embedded closures (the scenario file's documented rule).
-            exchange_config.calendar.extend(last, [])?;
+            exchange_config.calendar.extend(calendar_last, [])?;
         }
         let mut ex = Exchange::new(exchange_config, reg);
         let mut listings = Vec::new();
@@ -360,85 +309,7 @@ impl World {
             )?;
         }
 
-        // The fleet: covered entities (each on its account), then admitted traders, then the
-        // certificate agents.
-        let mut participants = Vec::new();
-        let members = build_fleet(config, seed);
-        let mut next_index = members.len() as u64;
-        for FleetMember { index, agent, rng } in members {
-            let account = if let Some(a) = accounts.get(index as usize) {
-                *a
-            } else {
-                let kind = match agent.kind() {
-                    "market_maker" | "investor" => AccountKind::Institution,
-                    _ => AccountKind::Institution,
-                };
-                let a = ex
-                    .registry_mut()
-                    .open_account(kind, format!("{}{index}", agent.kind()));
-                ex.registry_mut().deposit_cash(a, config.fleet.firm_cash)?;
-                a
-            };
-            participants.push(Participant {
-                account,
-                agent,
-                rng,
-                compliance: None,
-            });
-        }
-        let behaviour = &config.behaviour;
-        let mut add = |account, agent: Box<dyn Agent + Send>| {
-            participants.push(Participant {
-                account,
-                agent,
-                rng: agent_rng(seed, next_index),
-                compliance: None,
-            });
-            next_index += 1;
-        };
-        for (owner, _) in certificates.ccer_owners.iter().zip(0..) {
-            let mut p = behaviour.ccer_seller.clone();
-            p.subject_prefix = "CCER".into();
-            if p.anchor.fen() == 0 {
-                p.anchor = config.submarkets.ccer_reference_price;
-            }
-            add(*owner, Box::new(CertificateSeller::new(p)));
-        }
-        for (account, _, prefix) in &certificates.generators {
-            let mut p = behaviour.gec_seller.clone();
-            p.subject_prefix.clone_from(prefix);
-            if p.anchor.fen() == 0 {
-                p.anchor = config.submarkets.gec_reference_price;
-            }
-            add(*account, Box::new(CertificateSeller::new(p)));
-        }
-        let buyers = certificates.gec_buyers.len() as u64;
-        for account in &certificates.gec_buyers {
-            let mut p = behaviour.gec_buyer.clone();
-            if p.demand.is_empty() {
-                p.demand = config
-                    .submarkets
-                    .gec_demand
-                    .iter()
-                    .map(|s| DemandStep {
-                        from: s.from,
-                        per_month: Quantity::new(s.per_month.units() / buyers.max(1)),
-                    })
-                    .collect();
-            }
-            add(*account, Box::new(CertificateBuyer::new(p)));
-        }
-        let firms = Firms {
-            deductions: vec![Quantity::ZERO; accounts.len()],
-            accounts,
-            p1,
-            p2,
-            alloc2,
-            rules1: CycleRules::first_period(),
-            rules2: CycleRules::second_period(),
-            credited2: false,
-            interim: None,
-        };
+        let participants = participants(config, seed, &firms.accounts, &mut ex, &certificates)?;
         Ok(World {
             config: config.clone(),
             seed,
@@ -498,8 +369,17 @@ impl World {
     ///
     /// # Errors
     /// Only on a bug (a refused settlement, broken conservation): each is a [`RunError`].
+    pub fn run(self) -> Result<AgentRun, RunError> {
+        self.run_keeping_market().map(|(run, _)| run)
+    }
+
+    /// Runs the scenario to its end and hands back the exchange (with its registry) as the run
+    /// left it, for inspection.
+    ///
+    /// # Errors
+    /// As [`World::run`].
     #[allow(clippy::too_many_lines)]
-    pub fn run(mut self) -> Result<AgentRun, RunError> {
+    pub fn run_keeping_market(mut self) -> Result<(AgentRun, Exchange), RunError> {
         let cal = self.ex.config().calendar.clone();
         let days = cal.trading_days(self.config.start, self.config.end)?;
         let all_days = cal.trading_days(cal.first(), cal.last())?;
@@ -658,7 +538,7 @@ impl World {
                 }
             }
             broker.clear_rejections();
-            composite_close = self.record_day(date, &bars, composite_close, &mut out);
+            composite_close = Self::record_day(date, &bars, composite_close, &mut out);
             for t in &self.ex.tape()[tape_from..] {
                 if let Some(b) = broker.participant(t.buyer) {
                     traded[b].0 += t.quantity;
@@ -713,7 +593,7 @@ impl World {
             })
             .collect();
         let calibration = calibrate(&out)?;
-        Ok(AgentRun {
+        let run = AgentRun {
             scenario: self.config.name.clone(),
             scenario_hash: self.config.content_hash(),
             seed: self.seed,
@@ -723,7 +603,8 @@ impl World {
             certificates: self.certificates.months.clone(),
             flow: broker.flow,
             activity,
-        })
+        };
+        Ok((run, self.ex))
     }
 
     /// The subjects every account view lists besides the view's own: the allowance vintages
@@ -831,7 +712,7 @@ impl World {
                 verified_emissions: pos.emissions,
                 expected_emissions: pos.emissions,
                 expected_obligation: ob.required,
-                surrendered: done.map_or(Quantity::ZERO, |e| e.covered()),
+                surrendered: done.map_or(Quantity::ZERO, cycle::EntityResult::covered),
                 offsets_surrendered: done.map_or(Quantity::ZERO, |e| e.offsets),
                 shortfall: done.map_or(Quantity::ZERO, |e| e.shortfall),
                 offset_limit_bp: rules.offset_limit_pct * 100,
@@ -942,7 +823,6 @@ impl World {
     /// Appends the day's rows: the composite of the allowance vintages first, then each
     /// allowance subject, then CCER and GEC summed over their books. Returns the composite close.
     fn record_day(
-        &self,
         date: NaiveDate,
         bars: &[DailyBar],
         prev_composite: Price,
@@ -1003,6 +883,156 @@ impl World {
         out.extend(rows);
         composite_close
     }
+}
+
+/// Draws the two periods' synthetic fleets under `seed`, opens the covered entities' accounts,
+/// credits the 2019–2020 allocation and the opening cash, and registers the three allowance
+/// vintages (2019–2020, 2021, 2022).
+fn set_up_firms(
+    config: &ScenarioConfig,
+    seed: u64,
+    reg: &mut Registry,
+) -> Result<(Firms, [SubjectId; 3]), RunError> {
+    let n2 = config.fleet.compliance_firms as usize;
+    let n1 = n2 * 2_162 / 2_257;
+    let corrections = CorrectionFactors::default();
+    let b1920 = Benchmarks::year_2019_2020();
+    let (b21, b22) = (Benchmarks::year_2021(), Benchmarks::year_2022());
+    let fleet1 = Fleet::synthetic(&scaled_fleet(FleetConfig::first_period(seed), n1), &b1920);
+    let fleet2 = Fleet::synthetic(
+        &scaled_fleet(FleetConfig::second_period(seed ^ 0x2021_2022), n2),
+        &b21,
+    );
+    let subjects = [
+        reg.register_subject(Subject::Cea {
+            vintage: CeaVintage::Y2019_2020,
+        }),
+        reg.register_subject(Subject::Cea {
+            vintage: CeaVintage::Year(2021),
+        }),
+        reg.register_subject(Subject::Cea {
+            vintage: CeaVintage::Year(2022),
+        }),
+    ];
+    let accounts: Vec<AccountId> = fleet2
+        .entities
+        .iter()
+        .map(|e| reg.open_account(AccountKind::CoveredEntity, e.name.clone()))
+        .collect();
+    let (mut p1, alloc1) = period(&fleet1, &accounts[..n1], [&b1920, &b1920], &corrections);
+    let (mut p2, alloc2) = period(&fleet2, &accounts, [&b21, &b22], &corrections);
+    rebalance(&mut p1, config.fleet.period1_balance_bp);
+    rebalance(&mut p2, config.fleet.period2_balance_bp);
+    for (i, a) in alloc1.iter().enumerate() {
+        let total = a[0] + a[1];
+        if !total.is_zero() {
+            reg.issue(accounts[i], subjects[0], total)?;
+        }
+    }
+    for (i, e) in fleet2.entities.iter().enumerate() {
+        let per_tonne = config
+            .fleet
+            .cash_per_tonne
+            .fen()
+            .checked_mul(i128::from(e.emissions_t()))
+            .map_or(Money::ZERO, Money::from_fen);
+        let cash = config
+            .fleet
+            .firm_cash
+            .checked_add(per_tonne)
+            .unwrap_or(config.fleet.firm_cash);
+        if cash > Money::ZERO {
+            reg.deposit_cash(accounts[i], cash)?;
+        }
+    }
+    let firms = Firms {
+        deductions: vec![Quantity::ZERO; accounts.len()],
+        accounts,
+        p1,
+        p2,
+        alloc2,
+        rules1: CycleRules::first_period(),
+        rules2: CycleRules::second_period(),
+        credited2: false,
+        interim: None,
+    };
+    Ok((firms, subjects))
+}
+
+/// The run's agents: the built-in fleet (covered entities on their accounts, then the admitted
+/// market makers and investors on new institution accounts), then the certificate sellers and
+/// buyers, each with its own stream.
+fn participants(
+    config: &ScenarioConfig,
+    seed: u64,
+    accounts: &[AccountId],
+    ex: &mut Exchange,
+    certificates: &Certificates,
+) -> Result<Vec<Participant>, RunError> {
+    let mut participants = Vec::new();
+    let members = build_fleet(config, seed);
+    let mut next_index = members.len() as u64;
+    for FleetMember { index, agent, rng } in members {
+        let account = if let Some(a) = accounts.get(index as usize) {
+            *a
+        } else {
+            // Market makers and investors trade as institutions.
+            let a = ex
+                .registry_mut()
+                .open_account(AccountKind::Institution, format!("{}{index}", agent.kind()));
+            ex.registry_mut().deposit_cash(a, config.fleet.firm_cash)?;
+            a
+        };
+        participants.push(Participant {
+            account,
+            agent,
+            rng,
+            compliance: None,
+        });
+    }
+    let behaviour = &config.behaviour;
+    let mut add = |account, agent: Box<dyn Agent + Send>| {
+        participants.push(Participant {
+            account,
+            agent,
+            rng: agent_rng(seed, next_index),
+            compliance: None,
+        });
+        next_index += 1;
+    };
+    for owner in &certificates.ccer_owners {
+        let mut p = behaviour.ccer_seller.clone();
+        p.subject_prefix = "CCER".into();
+        if p.anchor.fen() == 0 {
+            p.anchor = config.submarkets.ccer_reference_price;
+        }
+        add(*owner, Box::new(CertificateSeller::new(p)));
+    }
+    for (account, _, prefix) in &certificates.generators {
+        let mut p = behaviour.gec_seller.clone();
+        p.subject_prefix.clone_from(prefix);
+        if p.anchor.fen() == 0 {
+            p.anchor = config.submarkets.gec_reference_price;
+        }
+        add(*account, Box::new(CertificateSeller::new(p)));
+    }
+    let buyers = certificates.gec_buyers.len() as u64;
+    for account in &certificates.gec_buyers {
+        let mut p = behaviour.gec_buyer.clone();
+        if p.demand.is_empty() {
+            p.demand = config
+                .submarkets
+                .gec_demand
+                .iter()
+                .map(|s| DemandStep {
+                    from: s.from,
+                    per_month: Quantity::new(s.per_month.units() / buyers.max(1)),
+                })
+                .collect();
+        }
+        add(*account, Box::new(CertificateBuyer::new(p)));
+    }
+    Ok(participants)
 }
 
 fn agent_bar(b: &DailyBar) -> agents::DailyBar {

@@ -404,8 +404,7 @@ pub fn table(run: &AgentRun) -> String {
             ("published", Align::Right),
         ]);
         let show = |x: Option<f64>| {
-            x.map(|x| group_thousands(&format!("{x:.0}")))
-                .unwrap_or_else(|| "n/a".into())
+            x.map_or_else(|| "n/a".into(), |x| group_thousands(&format!("{x:.0}")))
         };
         for f in &checks {
             t.row([f.fact.clone(), show(f.simulated), show(f.published)]);

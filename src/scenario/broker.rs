@@ -271,50 +271,63 @@ impl Broker {
             return Ok(());
         }
         let intents = std::mem::take(&mut self.intents);
-        let account_id = participants[agent].account;
+        let account = participants[agent].account;
         for intent in &intents {
-            match *intent {
-                OrderIntent::CancelMyOpenOrders => {
-                    self.cancel_open(ex, agent, listing, l.subject, account_id)?;
-                }
-                OrderIntent::Place(o) if o.method == Method::Block => {
-                    self.blocks.push(BlockIntent {
-                        agent,
-                        listing,
-                        side: o.side,
-                        limit: o.limit,
-                        quantity: o.quantity,
-                    });
-                }
-                OrderIntent::Place(o) => {
-                    self.flow.orders += 1;
-                    let picked = o.level.and_then(|k| {
-                        ex.book(l.subject)
-                            .and_then(|b| b.head_of_level(o.side.opposite(), usize::from(k)))
-                    });
-                    if let Some((target, level)) = picked {
-                        let q = o.quantity.min(level.quantity);
-                        ex.pick(account_id, l.subject, target, q, &mut self.events)?;
-                    } else {
-                        let req = OrderRequest {
-                            account: account_id,
-                            subject: l.subject,
-                            side: o.side,
-                            kind: book_kind(o.kind),
-                            price: o.limit,
-                            quantity: o.quantity,
-                            stp: SelfTradePrevention::CancelTaker,
-                        };
-                        if let Some(id) = ex.submit(&req, &mut self.events)? {
-                            self.open[agent].push((listing as u32, id));
-                        }
-                    }
-                }
-            }
+            self.send(ex, (agent, account), (listing, l.subject), *intent)?;
         }
         self.intents = intents;
         self.dispatch(participants, listings, date);
         self.refresh_depth(ex, l.subject);
+        Ok(())
+    }
+
+    /// Sends one intent of `agent` (on `account`) for the subject of `listing`.
+    fn send(
+        &mut self,
+        ex: &mut Exchange,
+        (agent, account): (usize, AccountId),
+        (listing, subject): (usize, SubjectId),
+        intent: OrderIntent,
+    ) -> Result<(), ExchangeError> {
+        match intent {
+            OrderIntent::CancelMyOpenOrders => {
+                self.cancel_open(ex, agent, listing, subject, account)?;
+            }
+            OrderIntent::Place(o) if o.method == Method::Block => {
+                self.blocks.push(BlockIntent {
+                    agent,
+                    listing,
+                    side: o.side,
+                    limit: o.limit,
+                    quantity: o.quantity,
+                });
+            }
+            OrderIntent::Place(o) => {
+                self.flow.orders += 1;
+                // A pick of a visible level takes the order at its head, at that order's price.
+                let picked = o.level.and_then(|k| {
+                    ex.book(subject)
+                        .and_then(|b| b.head_of_level(o.side.opposite(), usize::from(k)))
+                });
+                if let Some((target, level)) = picked {
+                    let q = o.quantity.min(level.quantity);
+                    ex.pick(account, subject, target, q, &mut self.events)?;
+                } else {
+                    let req = OrderRequest {
+                        account,
+                        subject,
+                        side: o.side,
+                        kind: book_kind(o.kind),
+                        price: o.limit,
+                        quantity: o.quantity,
+                        stp: SelfTradePrevention::CancelTaker,
+                    };
+                    if let Some(id) = ex.submit(&req, &mut self.events)? {
+                        self.open[agent].push((listing as u32, id));
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
