@@ -433,7 +433,7 @@ impl World {
                 }
             }
             if month != Some((date.year(), date.month())) {
-                if month.is_some() {
+                {
                     let gec_price = self.gec_price();
                     let new =
                         self.certificates

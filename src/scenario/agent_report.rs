@@ -126,7 +126,7 @@ pub fn facts(run: &AgentRun) -> Vec<FactCheck> {
                 .zip(dec22)
                 .map(|(a, b)| q(a.ccer_traded) - q(b.ccer_traded)),
             "greenhousegog.com summary of 2023 (15.3 Mt, legacy CCERs on pilot exchanges)",
-            "no 2021-2022 CCER price or volume series was found",
+            "published counts every buyer on the pilot exchanges (regional pilots' compliance, voluntary buyers); simulated counts only national covered entities buying offsets",
         ),
         fact(
             "CCER cancelled as offsets, first compliance period",

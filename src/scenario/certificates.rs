@@ -177,7 +177,8 @@ impl Certificates {
         Ok(())
     }
 
-    /// Meters the opening GEC stock; returns the new subjects to list.
+    /// Meters the opening GEC stock (everything issued before the start month); returns the new
+    /// subjects to list.
     ///
     /// # Errors
     /// A registry refusal (a bug).
@@ -189,7 +190,9 @@ impl Certificates {
         if !self.settings.gec {
             return Ok(Vec::new());
         }
-        let month = prev_month(ym(start));
+        // Labelled two months back: the start month's own issuance (of the previous month's
+        // production) is made on the first day.
+        let month = prev_month(prev_month(ym(start)));
         self.meter(registry, month, self.settings.gec_opening_stock)
     }
 
@@ -221,7 +224,8 @@ impl Certificates {
         Ok(out)
     }
 
-    /// At the first trading day of a month: meters the previous month's production, issues new
+    /// At the first trading day of a month (the run's first day included): meters the previous
+    /// month's production, issues new
     /// CCERs (none by default), and makes the month's green-power deals at `gec_price`. Returns the
     /// GEC subjects to list.
     ///
@@ -239,10 +243,14 @@ impl Certificates {
         }
         let produced = prev_month(ym(date));
         if self.last_metered.is_none_or(|m| m < produced) {
-            let total = per_month_on(&self.settings.gec_issuance, first_of(produced));
+            // The schedule gives what is issued in a month (the published counts are of
+            // issuance), of the previous month's production.
+            let total = per_month_on(&self.settings.gec_issuance, date);
             listings = self.meter(registry, produced, total)?;
         }
-        if date >= self.settings.green_power_from {
+        // Monthly deals from the launch month on (the pilot opened on 2021-09-07).
+        let from = self.settings.green_power_from;
+        if (date.year(), date.month()) >= (from.year(), from.month()) {
             self.green_power(registry, gec_price)?;
         }
         Ok(listings)
@@ -354,8 +362,4 @@ impl Certificates {
     pub fn totals(&self) -> CertificateMonth {
         self.totals
     }
-}
-
-fn first_of(m: YearMonth) -> NaiveDate {
-    NaiveDate::from_ymd_opt(i32::from(m.year()), u32::from(m.month()), 1).unwrap_or_default()
 }

@@ -176,10 +176,12 @@ pub struct SubMarkets {
     pub ccer_reference_price: Price,
     /// Renewable generators issuing GECs (each sells its own certificates). Default 8.
     pub gec_generators: u32,
-    /// GECs held by the generators when the run starts. Default 36,360,000 (derived: 120 M issued
-    /// by end-July 2023, less 53.04 M in Jan–Jul 2023, 20.4 M in 2022 and 6 × 1.7 M in 2021 H2).
+    /// GECs held by the generators when the run starts (all issued before the start month).
+    /// Default 36,360,000 (derived: 120 M issued by end-July 2023, less 53.04 M in Jan–Jul 2023,
+    /// 20.4 M in 2022 and 6 × 1.7 M in 2021 H2).
     pub gec_opening_stock: Quantity,
-    /// GEC issuance per month. Default: 1.7 M from July 2021 (the 2022 rate, assumed for 2021
+    /// GECs issued per month (each month, of the previous month's production). Default: 1.7 M
+    /// from July 2021 (the 2022 rate, assumed for 2021
     /// H2), 7.577 M from January 2023 (53.04 M in Jan–Jul), 9.333 M from August 2023 (148 M by
     /// end-October), 11.91 M from November 2023 (the first full-coverage batch).
     pub gec_issuance: Vec<MonthlyStep>,
