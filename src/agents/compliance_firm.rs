@@ -327,7 +327,10 @@ impl ComplianceFirm {
                 .first()
                 .map_or(market.prev_close, |b| b.price.max(market.prev_close));
             let expected_rise = expected / now.to_f64().max(0.01) - 1.0;
-            if !needs_cash && expected_rise > p.hold_if_expected_rise {
+            // At the day's upper limit the market pays the most it can today: a holder waiting
+            // for more would keep the close, and so the limit, where they are.
+            let limit_up = now >= market.listed_band.upper;
+            if !needs_cash && !limit_up && expected_rise > p.hold_if_expected_rise {
                 return;
             }
             let keep = if needs_cash { 0.0 } else { p.banking_share };

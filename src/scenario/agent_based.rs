@@ -53,7 +53,7 @@ use crate::exchange::{Exchange, ExchangeConfig, ExchangeError};
 use crate::history::{self, HistoryError};
 use crate::registry::{
     AccountId, AccountKind, AdmissionRules, CeaVintage, Market, Registry, RegistryConfig,
-    RegistryError, Subject, SubjectId,
+    RegistryError, Settlement, Subject, SubjectId,
 };
 use crate::units::{Money, Price, Quantity};
 
@@ -62,7 +62,8 @@ use crate::units::{Money, Price, Quantity};
 pub const PERIOD2_CREDIT: NaiveDate = date(2023, 3, 16);
 /// The day the vintage subjects `CEA21` and `CEA22` list.
 pub const VINTAGE_SPLIT: NaiveDate = date(2023, 8, 28);
-/// CEA's reference price on its first day (the published opening reference, CNY 48.00).
+/// CEA's reference price on its first day (the published opening reference, CNY 48.00). A run
+/// starting later takes the published close of the day before its start.
 pub const CEA_REFERENCE: Price = Price::from_fen(4_800);
 
 /// The opening round's time and the afternoon session's start.
@@ -286,7 +287,7 @@ impl World {
             &mut ex,
             subjects[0],
             "CEA",
-            CEA_REFERENCE,
+            cea_reference(start)?,
             start.min(VINTAGE_SPLIT),
         )?;
         for (subject, code) in &certificates.ccer_subjects {
@@ -400,12 +401,14 @@ impl World {
         let mut deadlines = Vec::with_capacity(2);
         let history_bars = self.config.fleet.history_bars as usize;
         let n = self.participants.len();
-        let mut composite_close = CEA_REFERENCE;
+        let mut composite_close = cea_reference(self.config.start)?;
         let mut traded: Vec<(Quantity, Quantity)> = vec![(Quantity::ZERO, Quantity::ZERO); n];
         let mut month = None;
         let first = days.first().copied().unwrap_or(self.config.start);
         if first > self.firms.rules1.deadline {
-            // A run starting after 2021-12-31 inherits the settled first cycle.
+            // A run starting after 2021-12-31 inherits the first cycle as the market left it:
+            // traded to cover, then settled.
+            self.clear_first_period()?;
             let deadline = self.firms.rules1.deadline;
             self.settle_deadlines(deadline, Some(first), &mut compliance)?;
         }
@@ -631,6 +634,69 @@ impl World {
             .last()
             .copied()
             .unwrap_or(self.config.submarkets.gec_reference_price)
+    }
+
+    /// For a run that starts after the first deadline: the first period's trading, done off the
+    /// run's books. Short entities, in fleet order, buy what they lack from long ones (also in
+    /// fleet order, each keeping what it needs) at the first period's published average price,
+    /// CNY 42.85 [S12], as far as their cash allows; each transfer is a settlement, so cash and
+    /// units are conserved.
+    fn clear_first_period(&mut self) -> Result<(), RunError> {
+        let price = Price::from_fen(4_285);
+        let cea = self.subjects[0];
+        let fee_account = self.ex.fee_account();
+        let reg = self.ex.registry_mut();
+        let f = &self.firms;
+        let need = |i: usize, reg: &Registry| -> Result<i128, RunError> {
+            let ob = cycle::obligation(&f.rules1, &f.p1.positions[i]);
+            let held = reg.holding(f.accounts[i], cea)?.available;
+            Ok(i128::from(ob.required.units()) - i128::from(held.units()))
+        };
+        let mut surplus = Vec::new();
+        for i in 0..f.p1.positions.len() {
+            let n = need(i, reg)?;
+            if n < 0 {
+                surplus.push((i, Quantity::new(n.unsigned_abs() as u64)));
+            }
+        }
+        let mut k = 0;
+        for i in 0..f.p1.positions.len() {
+            let mut short = need(i, reg)?;
+            while short > 0 && k < surplus.len() {
+                let (seller, spare) = surplus[k];
+                let cash = reg.cash(f.accounts[i])?.available;
+                let affordable = cash.fen() / i128::from(price.fen());
+                let q = Quantity::new(
+                    u64::try_from(short.min(affordable))
+                        .unwrap_or(0)
+                        .min(spare.units()),
+                );
+                if q.is_zero() {
+                    break;
+                }
+                let (buyer, seller_account) = (f.accounts[i], f.accounts[seller]);
+                reg.freeze_units(seller_account, cea, q)?;
+                reg.freeze_cash(buyer, price * q)?;
+                reg.settle(&Settlement {
+                    subject: cea,
+                    seller: seller_account,
+                    buyer,
+                    quantity: q,
+                    price,
+                    buyer_fee: Money::ZERO,
+                    seller_fee: Money::ZERO,
+                    fee_account,
+                })?;
+                surplus[k].1 = spare.saturating_sub(q);
+                if surplus[k].1.is_zero() {
+                    k += 1;
+                }
+                short -= i128::from(q.units());
+            }
+        }
+        // What was bought is usable at the deadline.
+        reg.roll_day();
+        Ok(())
     }
 
     fn credit_period2(&mut self) -> Result<(), RunError> {
@@ -1033,6 +1099,16 @@ fn participants(
         add(*account, Box::new(CertificateBuyer::new(p)));
     }
     Ok(participants)
+}
+
+/// CEA's previous close for a run starting on `start`: the published reference of the first day
+/// (CNY 48.00), or the published close of the last trading day before `start`.
+fn cea_reference(start: NaiveDate) -> Result<Price, RunError> {
+    Ok(history::daily()?
+        .iter()
+        .take_while(|d| d.date < start)
+        .last()
+        .map_or(CEA_REFERENCE, |d| d.close))
 }
 
 fn agent_bar(b: &DailyBar) -> agents::DailyBar {
