@@ -67,6 +67,21 @@ fn every_market_trades_and_nothing_is_created_or_destroyed() {
         assert!(issued > 0, "{market:?} issued");
         assert_eq!(issued, held + gone, "{market:?} conserved");
     }
+    // After the last close every freeze was released or consumed.
+    for a in 0..reg.account_count() {
+        let account = carbonsim::registry::AccountId(a as u32);
+        assert_eq!(
+            reg.cash(account).unwrap().frozen,
+            Money::ZERO,
+            "{account:?}"
+        );
+        for i in 0..reg.subject_count() {
+            let h = reg
+                .holding(account, carbonsim::registry::SubjectId(i as u32))
+                .unwrap();
+            assert_eq!(h.frozen, Quantity::ZERO, "{account:?} subject {i}");
+        }
+    }
     // The GEC buyers claimed what they bought and nothing else.
     let months = &run.certificates;
     let last = months.last().unwrap();
