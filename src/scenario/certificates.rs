@@ -64,6 +64,12 @@ pub struct Certificates {
     pub months: Vec<CertificateMonth>,
 }
 
+/// Part `k` of `total` split in `n` equal parts, the first `total % n` parts one unit larger, so
+/// the parts add up to `total`.
+fn equal_share(total: u64, n: u64, k: u64) -> u64 {
+    total / n + u64::from(k < total % n)
+}
+
 /// The month of `date` (calendar dates the runner accepts have years that fit in `u16`).
 fn ym(date: NaiveDate) -> YearMonth {
     YearMonth::new(date.year() as u16, date.month() as u8).unwrap_or(FALLBACK_MONTH)
@@ -155,9 +161,7 @@ impl Certificates {
                 date(2013, 1, 1),
                 date(2022, 12, 31),
             )?;
-            // Equal shares of the stock, the first projects one unit larger.
-            let share =
-                s.ccer_legacy_stock.units() / n + u64::from(k < s.ccer_legacy_stock.units() % n);
+            let share = equal_share(s.ccer_legacy_stock.units(), n, k);
             self.ccer_owners.push(owner);
             if share == 0 {
                 continue;
@@ -208,7 +212,7 @@ impl Certificates {
             return Ok(out);
         }
         for (k, (_, generator, prefix)) in self.generators.iter().enumerate() {
-            let share = total.units() / n + u64::from((k as u64) < total.units() % n);
+            let share = equal_share(total.units(), n, k as u64);
             let kwh = share.saturating_mul(KWH_PER_CERTIFICATE);
             let (subject, issued) = registry.meter(*generator, month, kwh)?;
             self.totals.gec_issued += issued;
