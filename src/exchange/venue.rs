@@ -2,8 +2,6 @@
 //! close and pending units released; close: orders and quotes expired, freezes released, bars
 //! published, closes carried forward), the clock, and queries.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -127,6 +125,31 @@ pub(super) struct Listing {
     pub active: bool,
 }
 
+/// Listing positions by subject. Subject ids are dense registry indices, so a vector replaces
+/// hashing on every order's lookup.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ListingIndex(Vec<usize>);
+
+impl ListingIndex {
+    const NONE: usize = usize::MAX;
+
+    pub(super) fn get(&self, subject: &SubjectId) -> Option<&usize> {
+        self.0.get(subject.index()).filter(|i| **i != Self::NONE)
+    }
+
+    pub(super) fn contains_key(&self, subject: &SubjectId) -> bool {
+        self.get(subject).is_some()
+    }
+
+    pub(super) fn insert(&mut self, subject: SubjectId, listing: usize) {
+        let i = subject.index();
+        if self.0.len() <= i {
+            self.0.resize(i + 1, Self::NONE);
+        }
+        self.0[i] = listing;
+    }
+}
+
 /// The exchange: books, block boards and auctions over the registry, with the calendar, rules,
 /// fees, settlement and market data.
 #[derive(Debug, Clone)]
@@ -135,7 +158,7 @@ pub struct Exchange {
     pub(super) registry: Registry,
     pub(super) fee_account: AccountId,
     pub(super) listings: Vec<Listing>,
-    pub(super) by_subject: HashMap<SubjectId, usize>,
+    pub(super) by_subject: ListingIndex,
     pub(super) day: Option<NaiveDate>,
     pub(super) last_day: Option<NaiveDate>,
     pub(super) time: TimeOfDay,
@@ -155,7 +178,7 @@ impl Exchange {
             registry,
             fee_account,
             listings: Vec::new(),
-            by_subject: HashMap::new(),
+            by_subject: ListingIndex::default(),
             day: None,
             last_day: None,
             time: TimeOfDay::MIDNIGHT,
