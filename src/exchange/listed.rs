@@ -52,9 +52,9 @@ impl Exchange {
         if self.day.is_none() {
             return Err(ExchangeReject::NoDayOpen);
         }
-        let i = *self
+        let i = self
             .by_subject
-            .get(&subject)
+            .get(subject)
             .ok_or(ExchangeReject::NotListed { subject })?;
         if !self.listings[i].active {
             return Err(ExchangeReject::NotListed { subject });
@@ -298,7 +298,7 @@ impl Exchange {
         id: OrderId,
         events: &mut Vec<ExchangeEvent>,
     ) -> Result<(), ExchangeError> {
-        let Some(&i) = self.by_subject.get(&subject) else {
+        let Some(i) = self.by_subject.get(subject) else {
             Self::reject(
                 events,
                 account,

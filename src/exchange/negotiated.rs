@@ -170,7 +170,7 @@ impl Exchange {
         quote: QuoteId,
         events: &mut Vec<ExchangeEvent>,
     ) -> Result<(), ExchangeError> {
-        let Some(&i) = self.by_subject.get(&subject) else {
+        let Some(i) = self.by_subject.get(subject) else {
             events.push(ExchangeEvent::Rejected {
                 account,
                 subject,

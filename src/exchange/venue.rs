@@ -133,11 +133,14 @@ pub(super) struct ListingIndex(Vec<usize>);
 impl ListingIndex {
     const NONE: usize = usize::MAX;
 
-    pub(super) fn get(&self, subject: &SubjectId) -> Option<&usize> {
-        self.0.get(subject.index()).filter(|i| **i != Self::NONE)
+    pub(super) fn get(&self, subject: SubjectId) -> Option<usize> {
+        self.0
+            .get(subject.index())
+            .copied()
+            .filter(|i| *i != Self::NONE)
     }
 
-    pub(super) fn contains_key(&self, subject: &SubjectId) -> bool {
+    pub(super) fn contains_key(&self, subject: SubjectId) -> bool {
         self.get(subject).is_some()
     }
 
@@ -204,7 +207,7 @@ impl Exchange {
     ) -> Result<(), ExchangeError> {
         self.registry.subject(subject)?;
         let code = code.into();
-        if self.by_subject.contains_key(&subject) {
+        if self.by_subject.contains_key(subject) {
             return Err(ExchangeError::AlreadyListed { subject });
         }
         let listed_band = self.config.rules.listed.band(reference_price);
@@ -419,7 +422,7 @@ impl Exchange {
     }
 
     pub(super) fn listing(&self, subject: SubjectId) -> Option<&Listing> {
-        self.by_subject.get(&subject).map(|&i| &self.listings[i])
+        self.by_subject.get(subject).map(|i| &self.listings[i])
     }
 
     /// Cash a buy of `quantity` up to `limit` must freeze: the value, the fee on it, and a
