@@ -266,7 +266,7 @@ impl World {
             &mut reg,
             &config.submarkets,
             config.start,
-            Money::from_cny(200_000_000),
+            config.submarkets.gec_buyer_cash,
         )?;
         let mut exchange_config = ExchangeConfig::national_2021_2023()?;
         let calendar_last = config.calendar_end();

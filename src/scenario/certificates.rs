@@ -141,7 +141,9 @@ impl Certificates {
             for k in 0..settings.gec_buyers {
                 let account =
                     registry.open_account(AccountKind::CertificateBuyer, format!("B{k:03}"));
-                registry.deposit_cash(account, buyer_cash)?;
+                if buyer_cash > Money::ZERO {
+                    registry.deposit_cash(account, buyer_cash)?;
+                }
                 c.gec_buyers.push(account);
             }
         }

@@ -187,6 +187,9 @@ pub struct SubMarkets {
     pub gec_issuance: Vec<MonthlyStep>,
     /// GEC buyers (companies claiming green consumption). Default 50.
     pub gec_buyers: u32,
+    /// Opening cash of each GEC buyer. Default CNY 200,000,000 (an assumption: ample for its
+    /// share of the demand at the reference price).
+    pub gec_buyer_cash: Money,
     /// GEC bought per month by all buyers together. Default: 1.2 M from July 2021 (2022 trading
     /// was below 26.17 M; an assumption), 3.738 M from January 2023 (26.17 M in Jan–Jul 2023),
     /// 10.76 M from August 2023 (an assumption reaching the ~100 M cumulative at end-2023).
@@ -222,6 +225,7 @@ impl Default for SubMarkets {
                 step(2023, 11, 1, 11_910_000),
             ],
             gec_buyers: 50,
+            gec_buyer_cash: Money::from_cny(200_000_000),
             gec_demand: vec![
                 step(2021, 7, 1, 1_200_000),
                 step(2023, 1, 1, 3_738_000),
@@ -532,6 +536,13 @@ fn check_submarkets(m: &SubMarkets) -> Result<(), ConfigError> {
         if price.fen() <= 0 {
             return Err(invalid(&format!("{F}{name}"), &price, "must be > 0"));
         }
+    }
+    if m.gec_buyer_cash.is_negative() {
+        return Err(invalid(
+            &format!("{F}gec_buyer_cash"),
+            &m.gec_buyer_cash,
+            "must be >= 0",
+        ));
     }
     if m.green_power_bundled_bp > 10_000 {
         return Err(invalid(
