@@ -263,14 +263,6 @@ impl OrderBook {
             price: self.price_of(limit),
             quantity: order.quantity,
         });
-        // The common case on a busy book: a limit order that does not reach the other side
-        // rests at once, without a matching pass.
-        if matches!(order.kind, OrderKind::Limit | OrderKind::PostOnly)
-            && !self.crosses(order.side, limit)
-        {
-            self.rest(id, order.side, limit, qty);
-            return Some(id);
-        }
         if order.kind == OrderKind::FillOrKill && !self.can_fill_in_full(order, limit) {
             events.push(BookEvent::Cancelled {
                 order: id,
