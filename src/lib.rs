@@ -44,6 +44,7 @@ pub mod instrument;
 pub mod registry;
 pub mod report;
 pub mod scenario;
+pub mod schedule;
 pub mod units;
 
 /// The README's example, compiled and run as a doctest.

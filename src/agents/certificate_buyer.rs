@@ -16,17 +16,8 @@ use super::{
     AccountView, Agent, Fill, MarketView, OrderIntent, OrderKind, Routing, Side, affordable,
     price_from_yuan, push_orders,
 };
+use crate::schedule::{MonthlyStep, per_month_on};
 use crate::units::Quantity;
-
-/// From `from` on (until the next step), the buyer wants `per_month` certificates a month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DemandStep {
-    /// First day the step applies.
-    pub from: NaiveDate,
-    /// Certificates wanted per month.
-    pub per_month: Quantity,
-}
 
 /// Parameters of [`CertificateBuyer`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,7 +27,7 @@ pub struct CertificateBuyerParams {
     pub subject_prefix: String,
     /// The demand schedule, steps in date order. Default empty (the runner fills it from the
     /// scenario's GEC settings).
-    pub demand: Vec<DemandStep>,
+    pub demand: Vec<MonthlyStep>,
     /// Highest premium over the previous close paid to take the best ask. Default 0.05.
     pub max_premium: f64,
     /// Markup over the previous close of a resting bid. Default 0.0.
@@ -85,12 +76,7 @@ impl CertificateBuyer {
     /// The monthly demand in force on `date`.
     #[must_use]
     pub fn demand_on(&self, date: NaiveDate) -> Quantity {
-        self.params
-            .demand
-            .iter()
-            .rev()
-            .find(|s| s.from <= date)
-            .map_or(Quantity::ZERO, |s| s.per_month)
+        per_month_on(&self.params.demand, date)
     }
 
     /// What should have been bought this month by the end of `date`.
@@ -213,7 +199,7 @@ mod tests {
     fn buys_its_monthly_demand_pro_rata_and_counts_fills() {
         let mut buyer = CertificateBuyer::new(CertificateBuyerParams {
             subject_prefix: "CEA".into(),
-            demand: vec![DemandStep {
+            demand: vec![MonthlyStep {
                 from: NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default(),
                 per_month: Quantity::new(3_000),
             }],

@@ -39,7 +39,7 @@ use super::fleet::{FleetMember, build_fleet};
 use super::periods::{Period, period, rebalance};
 use super::replay::ComplianceSummary;
 use super::stats::{self, CalibrationReport, DayRecord, StatsError};
-use crate::agents::certificate_buyer::{CertificateBuyer, DemandStep};
+use crate::agents::certificate_buyer::CertificateBuyer;
 use crate::agents::certificate_seller::CertificateSeller;
 use crate::agents::{
     self, Agent, CompliancePosition, DayOutcome, Deadline, PenaltyTerms, agent_rng,
@@ -55,6 +55,7 @@ use crate::registry::{
     AccountId, AccountKind, AdmissionRules, CeaVintage, Market, Registry, RegistryConfig,
     RegistryError, Settlement, Subject, SubjectId,
 };
+use crate::schedule::MonthlyStep;
 use crate::units::{Money, Price, Quantity};
 
 /// The day the 2021 and 2022 allocations are credited (the first trading day after the
@@ -1090,7 +1091,7 @@ fn participants(
                 .submarkets
                 .gec_demand
                 .iter()
-                .map(|s| DemandStep {
+                .map(|s| MonthlyStep {
                     from: s.from,
                     per_month: Quantity::new(s.per_month.units() / buyers.max(1)),
                 })

@@ -7,11 +7,12 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::config::{SubMarkets, per_month_on};
+use super::config::SubMarkets;
 use crate::registry::{
     AccountId, AccountKind, CancelReason, GeneratorId, KWH_PER_CERTIFICATE, Methodology,
     ProjectStep, Registry, RegistryError, Settlement, SubjectId, Technology, YearMonth,
 };
+use crate::schedule::per_month_on;
 use crate::units::{Money, Price, Quantity};
 
 /// Cumulative certificate counts at the end of a month.

@@ -18,6 +18,7 @@ use crate::agents::certificate_seller::CertificateSellerParams;
 use crate::agents::compliance_firm::ComplianceFirmParams;
 use crate::agents::investor::InvestorParams;
 use crate::agents::market_maker::MarketMakerParams;
+use crate::schedule::MonthlyStep;
 use crate::units::{Money, Price, Quantity};
 
 /// First trading day of the national market.
@@ -126,31 +127,11 @@ pub struct Participants {
     pub investors: bool,
 }
 
-/// From `from` on (until the next step), `per_month` units a month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MonthlyStep {
-    /// First day the step applies.
-    pub from: NaiveDate,
-    /// Units per month.
-    pub per_month: Quantity,
-}
-
 fn step(y: i32, m: u32, d: u32, per_month: u64) -> MonthlyStep {
     MonthlyStep {
         from: NaiveDate::from_ymd_opt(y, m, d).unwrap_or(CALENDAR_START),
         per_month: Quantity::new(per_month),
     }
-}
-
-/// The quantity a month of `schedule` gives on `date` (zero before its first step).
-#[must_use]
-pub fn per_month_on(schedule: &[MonthlyStep], date: NaiveDate) -> Quantity {
-    schedule
-        .iter()
-        .rev()
-        .find(|s| s.from <= date)
-        .map_or(Quantity::ZERO, |s| s.per_month)
 }
 
 /// The CCER and GEC sub-markets. Every default is derived in `docs/model.md` from the published
