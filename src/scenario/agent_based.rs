@@ -401,9 +401,7 @@ impl World {
         let mut events = Vec::new();
         let mut deadlines = Vec::with_capacity(2);
         let history_bars = self.config.fleet.history_bars as usize;
-        let n = self.participants.len();
         let mut composite_close = cea_reference(self.config.start)?;
-        let mut traded: Vec<(Quantity, Quantity)> = vec![(Quantity::ZERO, Quantity::ZERO); n];
         let mut month = None;
         let first = days.first().copied().unwrap_or(self.config.start);
         if first > self.firms.rules1.deadline {
@@ -454,7 +452,6 @@ impl World {
                 }
                 month = Some((date.year(), date.month()));
             }
-            let tape_from = self.ex.tape().len();
             self.ex.open_day(date)?;
             self.deadlines_on(date, &all_days, &mut deadlines);
             let active: Vec<usize> = (0..self.listings.len())
@@ -543,14 +540,6 @@ impl World {
             }
             broker.clear_rejections();
             composite_close = Self::record_day(date, &bars, composite_close, &mut out);
-            for t in &self.ex.tape()[tape_from..] {
-                if let Some(b) = broker.participant(t.buyer) {
-                    traded[b].0 += t.quantity;
-                }
-                if let Some(s) = broker.participant(t.seller) {
-                    traded[s].1 += t.quantity;
-                }
-            }
             // Certificates: count trades, claims.
             for row in out.iter().rev().take_while(|r| r.date == date) {
                 match row.subject.as_str() {
@@ -583,7 +572,7 @@ impl World {
                 let (bought, sold) = self
                     .participants
                     .iter()
-                    .zip(&traded)
+                    .zip(broker.traded())
                     .filter(|(p, _)| p.agent.kind() == *kind)
                     .fold((Quantity::ZERO, Quantity::ZERO), |(b, s), (_, t)| {
                         (b + t.0, s + t.1)

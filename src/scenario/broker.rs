@@ -123,6 +123,8 @@ pub struct Broker {
     bids: Vec<Level>,
     asks: Vec<Level>,
     depth: Vec<DepthLevel>,
+    /// Units bought and sold per participant.
+    traded: Vec<(Quantity, Quantity)>,
     /// Order-flow counters.
     pub flow: Flow,
 }
@@ -149,6 +151,7 @@ impl Broker {
             bids: Vec::with_capacity(5),
             asks: Vec::with_capacity(5),
             depth: Vec::with_capacity(5),
+            traded: vec![(Quantity::ZERO, Quantity::ZERO); participants.len()],
             flow: Flow::default(),
         }
     }
@@ -451,12 +454,14 @@ impl Broker {
         listings: &[RunListing],
         date: NaiveDate,
     ) -> Quantity {
-        let mut traded = Quantity::ZERO;
-        for e in self.events.drain(..) {
+        let mut volume = Quantity::ZERO;
+        // Taken for the loop (the lookups borrow the broker) and put back to keep its capacity.
+        let mut events = std::mem::take(&mut self.events);
+        for e in events.drain(..) {
             match e {
                 ExchangeEvent::Trade(t) => {
                     self.flow.trades += 1;
-                    traded += t.quantity;
+                    volume += t.quantity;
                     let Some(code) = listings.iter().find(|l| l.subject == t.subject) else {
                         continue;
                     };
@@ -465,15 +470,15 @@ impl Broker {
                         _ => Method::Listed,
                     };
                     for (account, side) in [(t.buyer, Side::Buy), (t.seller, Side::Sell)] {
-                        let Some(i) = self
-                            .agent_of_account
-                            .get(account.0 as usize)
-                            .copied()
-                            .flatten()
-                        else {
+                        let Some(i) = self.agent_of(account) else {
                             continue;
                         };
-                        participants[i as usize].agent.on_fill(&Fill {
+                        let (bought, sold) = &mut self.traded[i];
+                        match side {
+                            Side::Buy => *bought += t.quantity,
+                            Side::Sell => *sold += t.quantity,
+                        }
+                        participants[i].agent.on_fill(&Fill {
                             subject: &code.code,
                             date,
                             side,
@@ -488,20 +493,18 @@ impl Broker {
                 } => {
                     self.flow.rejections += 1;
                     let (Some(i), Some(li)) = (
-                        self.agent_of_account
-                            .get(account.0 as usize)
-                            .copied()
-                            .flatten(),
+                        self.agent_of(account),
                         listings.iter().position(|l| l.subject == subject),
                     ) else {
                         continue;
                     };
-                    *self.rejected.entry((i, li as u32)).or_insert(0) += 1;
+                    *self.rejected.entry((i as u32, li as u32)).or_insert(0) += 1;
                 }
                 _ => {}
             }
         }
-        traded
+        self.events = events;
+        volume
     }
 
     /// Reports the close's events (expiries, released quotes) and ends the day's bookkeeping.
@@ -531,10 +534,10 @@ impl Broker {
         self.rejected.clear();
     }
 
-    /// The participant index of `account`, if an agent holds it.
+    /// Units each participant bought and sold so far, in participant order.
     #[must_use]
-    pub fn participant(&self, account: AccountId) -> Option<usize> {
-        self.agent_of(account)
+    pub fn traded(&self) -> &[(Quantity, Quantity)] {
+        &self.traded
     }
 }
 
