@@ -166,10 +166,7 @@ impl Agent for CertificateBuyer {
             OrderKind::Limit,
             limit,
             want,
-            Routing {
-                block: false,
-                max_listed_orders: p.max_listed_orders,
-            },
+            Routing::listed(p.max_listed_orders),
             out,
         );
         for intent in &out[before..] {

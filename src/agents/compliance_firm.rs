@@ -400,10 +400,7 @@ impl ComplianceFirm {
             OrderKind::Limit,
             limit,
             want,
-            Routing {
-                block: false,
-                max_listed_orders: self.params.max_listed_orders,
-            },
+            Routing::listed(self.params.max_listed_orders),
             out,
         );
     }

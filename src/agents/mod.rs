@@ -514,10 +514,15 @@ pub(crate) struct Routing {
 
 impl Routing {
     /// One listed order at most.
-    pub const ONE_LISTED: Routing = Routing {
-        block: false,
-        max_listed_orders: 1,
-    };
+    pub const ONE_LISTED: Routing = Routing::listed(1);
+
+    /// Listed trading only, in at most `max_listed_orders` orders.
+    pub const fn listed(max_listed_orders: u32) -> Routing {
+        Routing {
+            block: false,
+            max_listed_orders,
+        }
+    }
 }
 
 /// Splits `quantity` into listed orders of at most the listed maximum, or one block order, as

@@ -435,20 +435,14 @@ impl World {
                 }
             }
             if month != Some((date.year(), date.month())) {
-                {
-                    let gec_price = self.gec_price();
-                    let new =
-                        self.certificates
-                            .month_start(self.ex.registry_mut(), date, gec_price)?;
-                    for NewListing { subject, code } in new {
-                        self.ex.list(subject, &code, gec_price, date, None)?;
-                        self.listings.push(RunListing::new(
-                            code,
-                            subject,
-                            date,
-                            &self.participants,
-                        ));
-                    }
+                let gec_price = self.gec_price();
+                let new = self
+                    .certificates
+                    .month_start(self.ex.registry_mut(), date, gec_price)?;
+                for NewListing { subject, code } in new {
+                    self.ex.list(subject, &code, gec_price, date, None)?;
+                    self.listings
+                        .push(RunListing::new(code, subject, date, &self.participants));
                 }
                 month = Some((date.year(), date.month()));
             }
@@ -613,16 +607,14 @@ impl World {
         v
     }
 
+    /// The latest GEC book's previous close (the reference price before any GEC listed): what
+    /// a new month's books and green-power deals start from.
     fn gec_price(&self) -> Price {
-        let closes: Vec<Price> = self
-            .listings
+        self.listings
             .iter()
+            .rev()
             .filter(|l| l.code.starts_with("GEC"))
-            .filter_map(|l| self.ex.prev_close(l.subject))
-            .collect();
-        closes
-            .last()
-            .copied()
+            .find_map(|l| self.ex.prev_close(l.subject))
             .unwrap_or(self.config.submarkets.gec_reference_price)
     }
 

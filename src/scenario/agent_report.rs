@@ -148,22 +148,34 @@ fn footnote(run: &AgentRun) -> String {
     )
 }
 
-fn price_chart(run: &AgentRun) -> Result<LineChart, ReportError> {
-    let published = history::daily().map_err(|e| ReportError::Serialise {
+/// The embedded published daily series, as a report error if it failed to parse.
+fn published() -> Result<&'static [history::DailyQuote], ReportError> {
+    history::daily().map_err(|e| ReportError::Serialise {
         what: "published series".into(),
         message: e.to_string(),
-    })?;
-    let first = run.days.first().map(|d| d.date);
-    let last = run.days.last().map(|d| d.date);
-    let mut series = vec![TimeSeries {
+    })
+}
+
+/// The published composite close over `from..=to`, as the charts' reference line.
+pub(crate) fn published_close_line(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<TimeSeries, ReportError> {
+    Ok(TimeSeries {
         name: "published close (composite)".into(),
-        points: published
+        points: published()?
             .iter()
-            .filter(|p| Some(p.date) >= first && Some(p.date) <= last)
+            .filter(|p| Some(p.date) >= from && Some(p.date) <= to)
             .map(|p| (p.date, p.close.to_f64()))
             .collect(),
         reference: true,
-    }];
+    })
+}
+
+fn price_chart(run: &AgentRun) -> Result<LineChart, ReportError> {
+    let first = run.days.first().map(|d| d.date);
+    let last = run.days.last().map(|d| d.date);
+    let mut series = vec![published_close_line(first, last)?];
     for (subject, name) in [
         ("COMCEA", "simulated close (allowances, listed VWAP)"),
         ("CCER", "simulated CCER close"),
@@ -201,10 +213,7 @@ fn price_chart(run: &AgentRun) -> Result<LineChart, ReportError> {
 }
 
 fn volume_chart(run: &AgentRun) -> Result<BarChart, ReportError> {
-    let published = history::daily().map_err(|e| ReportError::Serialise {
-        what: "published series".into(),
-        message: e.to_string(),
-    })?;
+    let published = published()?;
     let mut months: BTreeMap<(i32, u32), (f64, f64)> = BTreeMap::new();
     for d in run.series("COMCEA") {
         months.entry((d.date.year(), d.date.month())).or_default().1 +=
@@ -231,10 +240,7 @@ fn volume_chart(run: &AgentRun) -> Result<BarChart, ReportError> {
 }
 
 fn daily_csv(run: &AgentRun) -> Result<String, ReportError> {
-    let published = history::daily().map_err(|e| ReportError::Serialise {
-        what: "published series".into(),
-        message: e.to_string(),
-    })?;
+    let published = published()?;
     let mut out = String::from(
         "date,subject,close,listed_volume_t,listed_turnover_cny,block_volume_t,block_turnover_cny,\
          published_close,published_volume_t,scenario_hash,seed,carbonsim_version\n",

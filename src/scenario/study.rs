@@ -12,12 +12,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::agent_based::{self, AgentRun, RunError};
+use super::agent_report::published_close_line;
 use super::config::ScenarioConfig;
 use super::montecarlo::{
     self, Bands, MonteCarloError, PercentileMethod, Progress, SeedRange, Shard, ShardOutput,
 };
 use super::stats::CalibrationReport;
-use crate::history::{self, ATTRIBUTION};
+use crate::history::ATTRIBUTION;
 use crate::report::{LineChart, OutputSet, ReportError, SeriesBand, TimeSeries};
 use crate::units::Price;
 
@@ -245,10 +246,6 @@ fn band_chart(study: &ShardOutput<SeedSummary>, name: &str) -> Result<LineChart,
         }
     })?;
     let dates = &first.result.dates;
-    let published = history::daily().map_err(|e| ReportError::Serialise {
-        what: "published series".into(),
-        message: e.to_string(),
-    })?;
     let (from, to) = (dates.first().copied(), dates.last().copied());
     Ok(LineChart {
         title: format!(
@@ -266,15 +263,7 @@ fn band_chart(study: &ShardOutput<SeedSummary>, name: &str) -> Result<LineChart,
                 .wrapping_add(u64::from(study.study_seeds.count).saturating_sub(1))
         ),
         series: vec![
-            TimeSeries {
-                name: "published close (composite)".into(),
-                points: published
-                    .iter()
-                    .filter(|p| Some(p.date) >= from && Some(p.date) <= to)
-                    .map(|p| (p.date, p.close.to_f64()))
-                    .collect(),
-                reference: true,
-            },
+            published_close_line(from, to)?,
             TimeSeries {
                 name: "median".into(),
                 points: dates.iter().zip(&bands).map(|(d, b)| (*d, b.p50)).collect(),
