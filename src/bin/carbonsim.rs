@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use carbonsim::report::OutputDir;
+use carbonsim::report::{OutputDir, OutputSet};
 use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::montecarlo::{self, SeedRange, Shard};
 use carbonsim::scenario::replay::{self, ReplayConfig};
@@ -222,29 +222,16 @@ fn run_montecarlo(
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let mut set = carbonsim::report::OutputSet::new();
-    let shard_json = match serde_json::to_string_pretty(&study) {
-        Ok(j) => j + "\n",
+    // A whole study is summarised; a shard is only written for `merge`.
+    let set = if shard == Shard::WHOLE {
+        study::outputs(&study, &config.name, config.output.charts)
+    } else {
+        Ok(OutputSet::new())
+    };
+    let set = match set.and_then(|mut set| study::add_shard_file(&mut set, &study).map(|()| set)) {
+        Ok(set) => set,
         Err(e) => return fail(&e),
     };
-    let shard_name = format!("shard-{}-of-{}.json", shard.index(), shard.count());
-    if let Err(e) = set.add(&shard_name, shard_json) {
-        return fail(&e);
-    }
-    if shard == Shard::WHOLE {
-        match study::outputs(&study, &config.name, config.output.charts) {
-            Ok(full) => {
-                for name in full.names() {
-                    if let Some(bytes) = full.get(name)
-                        && let Err(e) = set.add(name, bytes.to_vec())
-                    {
-                        return fail(&e);
-                    }
-                }
-            }
-            Err(e) => return fail(&e),
-        }
-    }
     let files = match dir.commit(&set) {
         Ok(f) => f,
         Err(e) => return fail(&e),
@@ -279,17 +266,12 @@ fn run_merge(paths: &[PathBuf], out: &Path, name: Option<String>, quiet: bool) -
         Err(e) => return fail(&e),
     };
     let name = name.unwrap_or_else(|| merged.scenario_hash.clone());
-    let mut set = match study::outputs(&merged, &name, true) {
-        Ok(s) => s,
+    let set = study::outputs(&merged, &name, true)
+        .and_then(|mut set| study::add_shard_file(&mut set, &merged).map(|()| set));
+    let set = match set {
+        Ok(set) => set,
         Err(e) => return fail(&e),
     };
-    let json = match serde_json::to_string_pretty(&merged) {
-        Ok(j) => j + "\n",
-        Err(e) => return fail(&e),
-    };
-    if let Err(e) = set.add("shard-0-of-1.json", json) {
-        return fail(&e);
-    }
     match dir.commit(&set) {
         Ok(files) => {
             if !quiet {

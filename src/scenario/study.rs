@@ -343,3 +343,24 @@ pub fn outputs(
     }
     Ok(set)
 }
+
+/// Adds `study` itself to `set` as `shard-i-of-n.json` (a whole study is `shard-0-of-1.json`),
+/// the file `carbonsim merge` reads back with [`montecarlo::read_shard`].
+///
+/// # Errors
+/// A serialisation failure, or a file of that name already in the set.
+pub fn add_shard_file(
+    set: &mut OutputSet,
+    study: &ShardOutput<SeedSummary>,
+) -> Result<(), ReportError> {
+    let name = format!(
+        "shard-{}-of-{}.json",
+        study.shard.index(),
+        study.shard.count()
+    );
+    let json = serde_json::to_string_pretty(study).map_err(|e| ReportError::Serialise {
+        what: name.clone(),
+        message: e.to_string(),
+    })?;
+    set.add(&name, json + "\n")
+}
