@@ -79,6 +79,22 @@ impl CertificateBuyer {
         per_month_on(&self.params.demand, date)
     }
 
+    /// What is still to bid for on `date`: the target less what was bought this month and bid
+    /// today (bids of an earlier day have expired; a new month starts from nothing).
+    fn need(&self, date: NaiveDate) -> u64 {
+        let bought = if self.month == (date.year(), date.month()) {
+            self.bought_this_month
+        } else {
+            0
+        };
+        let committed = if self.today == Some(date) {
+            self.committed
+        } else {
+            0
+        };
+        self.target(date).saturating_sub(bought + committed)
+    }
+
     /// What should have been bought this month by the end of `date`.
     fn target(&self, date: NaiveDate) -> u64 {
         let days_in_month = days_in_month(date);
@@ -108,14 +124,7 @@ impl Agent for CertificateBuyer {
 
     fn wants_view(&self, _subject: &str, date: NaiveDate) -> bool {
         // Met today's need already: nothing to do on further books.
-        let (bought, committed) = if self.today == Some(date) {
-            (self.bought_this_month, self.committed)
-        } else if self.month == (date.year(), date.month()) {
-            (self.bought_this_month, 0)
-        } else {
-            (0, 0)
-        };
-        self.target(date) > bought + committed
+        self.need(date) > 0
     }
 
     fn on_day(
@@ -126,7 +135,9 @@ impl Agent for CertificateBuyer {
         out: &mut Vec<OrderIntent>,
     ) {
         let date = market.date;
+        let need = self.need(date);
         if self.today != Some(date) {
+            // A new day drops yesterday's expired bids; a new month starts its count afresh.
             self.today = Some(date);
             self.committed = 0;
             let month = (date.year(), date.month());
@@ -135,9 +146,6 @@ impl Agent for CertificateBuyer {
                 self.bought_this_month = 0;
             }
         }
-        let need = self
-            .target(date)
-            .saturating_sub(self.bought_this_month + self.committed);
         if need == 0 {
             return;
         }
