@@ -213,7 +213,8 @@ pub struct Holding<'a> {
     pub subject: &'a str,
     /// Units free to sell or surrender.
     pub available: Quantity,
-    /// Units frozen by open sell orders.
+    /// Units held but not free to sell: frozen by open sell orders, or bought today and usable
+    /// from the next trading day.
     pub frozen: Quantity,
 }
 
@@ -273,7 +274,8 @@ impl CompliancePosition {
 /// What an agent sees of its own account.
 #[derive(Debug, Clone, Copy)]
 pub struct AccountView<'a> {
-    /// Holdings per subject, in the scenario's subject order.
+    /// Holdings: for a covered entity, of every allowance vintage (listed or not) and every
+    /// offset subject; for every agent, of the view's subject (listed once).
     pub holdings: &'a [Holding<'a>],
     /// Cash free to spend.
     pub cash_available: Money,
