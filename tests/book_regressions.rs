@@ -381,3 +381,26 @@ fn replace_loses_priority_and_end_of_day_expires_everything() {
     .unwrap();
     b.check_invariants().unwrap();
 }
+
+#[test]
+fn the_head_of_a_visible_level_is_the_order_a_pick_of_that_level_takes() {
+    let mut b = book();
+    let first = limit(&mut b, 1, Side::Sell, 5_010, 300);
+    limit(&mut b, 2, Side::Sell, 5_010, 200);
+    let second_level = limit(&mut b, 3, Side::Sell, 5_020, 100);
+    let head = |b: &OrderBook, level| b.head_of_level(Side::Sell, level);
+    assert_eq!(
+        head(&b, 0).map(|(id, l)| (id, l.price, l.quantity)),
+        Some((first, Price::from_fen(5_010), Quantity::new(300)))
+    );
+    assert_eq!(head(&b, 1).map(|(id, _)| id), Some(second_level));
+    assert_eq!(head(&b, 2), None);
+    assert_eq!(b.head_of_level(Side::Buy, 0), None);
+    // Picking it takes that order at its price, whatever rests ahead elsewhere.
+    let (target, level) = head(&b, 1).unwrap();
+    let mut ev = Vec::new();
+    b.pick(OwnerId(9), Side::Buy, target, level.quantity, &mut ev);
+    assert_eq!(fills(&ev), [(5_020, 100)]);
+    assert_eq!(head(&b, 1), None);
+    b.check_invariants().unwrap();
+}

@@ -24,7 +24,7 @@ use crate::exchange::block::QuoteId;
 use crate::exchange::{Exchange, ExchangeError, ExchangeEvent, OrderRequest};
 use crate::instrument::TradingMethod;
 use crate::registry::{AccountId, SubjectId};
-use crate::units::{Money, Quantity};
+use crate::units::Quantity;
 
 /// One agent of a run with its account and its own random stream.
 pub struct Participant {
@@ -565,17 +565,6 @@ fn book_kind(kind: agents::OrderKind) -> book::OrderKind {
         agents::OrderKind::MarketWithProtection => book::OrderKind::MarketWithProtection,
         agents::OrderKind::PostOnly => book::OrderKind::PostOnly,
     }
-}
-
-/// Cash an account holds in every state (for reports).
-#[must_use]
-pub fn total_cash(ex: &Exchange, account: AccountId) -> Money {
-    ex.registry().cash(account).map_or(Money::ZERO, |c| {
-        c.available
-            .checked_add(c.frozen)
-            .and_then(|m| m.checked_add(c.pending))
-            .unwrap_or(c.available)
-    })
 }
 
 #[cfg(test)]

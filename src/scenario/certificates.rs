@@ -363,10 +363,4 @@ impl Certificates {
         self.totals.month = ym(date);
         self.months.push(self.totals);
     }
-
-    /// The counts so far.
-    #[must_use]
-    pub fn totals(&self) -> CertificateMonth {
-        self.totals
-    }
 }
