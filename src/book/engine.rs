@@ -178,6 +178,7 @@ impl OrderBook {
         }
     }
 
+    #[inline]
     fn check_quantity(&self, quantity: Quantity) -> Result<(), RejectReason> {
         if quantity.is_zero() {
             return Err(RejectReason::ZeroQuantity);
@@ -200,6 +201,7 @@ impl OrderBook {
         Ok(())
     }
 
+    #[inline]
     fn check_price(&self, price: Price) -> Result<u32, RejectReason> {
         let tick = self.config.tick_fen;
         if tick != 1 && price.fen() % tick != 0 {
@@ -223,32 +225,67 @@ impl OrderBook {
     /// Submits a new order; every outcome is appended to `events`.
     ///
     /// Returns the order's id if it was accepted (it may have traded and left the book already).
+    #[inline]
     pub fn submit(&mut self, order: &NewOrder, events: &mut Vec<BookEvent>) -> Option<OrderId> {
-        let reject = |reason| BookEvent::Rejected {
-            order: None,
-            owner: order.owner,
-            reason,
+        let limit = match self.entry_tick(order) {
+            Ok(tick) => tick,
+            Err(reason) => {
+                events.push(BookEvent::Rejected {
+                    order: None,
+                    owner: order.owner,
+                    reason,
+                });
+                return None;
+            }
         };
-        if let Err(reason) = self.check_quantity(order.quantity) {
-            events.push(reject(reason));
-            return None;
+        let crosses = self.crosses(order.side, limit);
+        if !crosses && matches!(order.kind, OrderKind::Limit | OrderKind::PostOnly) {
+            // Most orders are passive: they rest at once, with no matching state to build.
+            let id = self.rest_new(order, limit);
+            events.push(BookEvent::Accepted {
+                order: id,
+                owner: order.owner,
+                side: order.side,
+                kind: order.kind,
+                price: order.price,
+                quantity: order.quantity,
+            });
+            return Some(id);
         }
-        let limit = if order.kind == OrderKind::MarketWithProtection {
-            match order.side {
+        self.submit_crossing(order, limit, crosses, events)
+    }
+
+    /// The ladder index an order enters at (the band edge for a market order), or why the
+    /// order is refused at entry.
+    #[inline]
+    fn entry_tick(&self, order: &NewOrder) -> Result<u32, RejectReason> {
+        self.check_quantity(order.quantity)?;
+        if order.kind == OrderKind::MarketWithProtection {
+            Ok(match order.side {
                 Side::Buy => (self.config.band.upper.fen() - self.lower_fen) as u32,
                 Side::Sell => 0,
-            }
+            })
         } else {
-            match self.check_price(order.price) {
-                Ok(t) => t,
-                Err(reason) => {
-                    events.push(reject(reason));
-                    return None;
-                }
-            }
-        };
-        if order.kind == OrderKind::PostOnly && self.crosses(order.side, limit) {
-            events.push(reject(RejectReason::PostOnlyWouldTake));
+            self.check_price(order.price)
+        }
+    }
+
+    /// The rest of [`OrderBook::submit`] for an order that may trade on arrival (or is not a
+    /// resting kind): post-only refusal, fill-or-kill, matching and the remainder.
+    #[inline(never)]
+    fn submit_crossing(
+        &mut self,
+        order: &NewOrder,
+        limit: u32,
+        crosses: bool,
+        events: &mut Vec<BookEvent>,
+    ) -> Option<OrderId> {
+        if order.kind == OrderKind::PostOnly && crosses {
+            events.push(BookEvent::Rejected {
+                order: None,
+                owner: order.owner,
+                reason: RejectReason::PostOnlyWouldTake,
+            });
             return None;
         }
         let qty = order.quantity.units();
@@ -456,10 +493,45 @@ impl OrderBook {
         s.state = slab::side_code(side);
     }
 
+    /// Allocates a new order's slot already linked at the tail of its level.
+    #[inline]
+    fn rest_new(&mut self, order: &NewOrder, tick: u32) -> OrderId {
+        let ladder = match order.side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        let level = &mut ladder.levels[tick as usize];
+        let tail = level.tail;
+        let qty = order.quantity.units();
+        let id = self.slab.alloc_linked(
+            qty,
+            order.owner.0,
+            slab::side_code(order.side),
+            slab::stp_code(order.stp),
+            tick,
+            tail,
+        );
+        level.tail = id.slot();
+        level.total += qty;
+        if tail == NIL {
+            level.head = id.slot();
+            ladder.occupy(tick);
+        } else {
+            self.slab.slots[tail as usize].next = id.slot();
+        }
+        id
+    }
+
     /// Removes a resting order from its level (the slot is not freed).
     fn unlink(&mut self, side: Side, slot: u32) {
-        let Slab { slots, .. } = &mut self.slab;
-        let s = slots[slot as usize];
+        let s = self.slab.slots[slot as usize];
+        self.unlink_slot(side, &s);
+    }
+
+    /// [`OrderBook::unlink`] with the slot's contents already read.
+    #[inline]
+    fn unlink_slot(&mut self, side: Side, s: &slab::Slot) {
+        let slots = &mut self.slab.slots;
         let ladder = match side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -510,16 +582,26 @@ impl OrderBook {
     }
 
     /// Cancels a resting order.
+    #[inline]
     pub fn cancel(&mut self, id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
-        let Some(side) = self.resting_or_reject(id, owner, events) else {
+        let Some(&slot) = self.slab.resting(id) else {
+            events.push(BookEvent::Rejected {
+                order: Some(id),
+                owner,
+                reason: RejectReason::UnknownOrder,
+            });
             return;
         };
-        let remaining = Quantity::new(self.slab.slots[id.slot() as usize].qty);
-        self.unlink(side, id.slot());
+        let side = if slot.state == BUY {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
+        self.unlink_slot(side, &slot);
         self.slab.free(id.slot());
         events.push(BookEvent::Cancelled {
             order: id,
-            remaining,
+            remaining: Quantity::new(slot.qty),
             reason: CancelReason::User,
         });
     }

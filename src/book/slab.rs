@@ -102,6 +102,51 @@ impl Slab {
         OrderId::new(i, 0)
     }
 
+    /// Takes a free slot (or grows the slab) for an order resting at ladder index `tick`
+    /// behind `prev`, and returns its id.
+    #[inline]
+    pub fn alloc_linked(
+        &mut self,
+        qty: u64,
+        owner: u32,
+        state: u8,
+        stp: u8,
+        tick: u32,
+        prev: u32,
+    ) -> OrderId {
+        self.live += 1;
+        let (i, generation) = if self.free_head == NIL {
+            let i = self.slots.len() as u32;
+            self.slots.push(Slot {
+                qty: 0,
+                next: NIL,
+                prev: NIL,
+                owner: 0,
+                generation: 0,
+                tick: NIL,
+                state: FREE,
+                stp: 0,
+            });
+            (i, 0)
+        } else {
+            let i = self.free_head;
+            let generation = self.slots[i as usize].generation;
+            self.free_head = self.slots[i as usize].next;
+            (i, generation)
+        };
+        self.slots[i as usize] = Slot {
+            qty,
+            next: NIL,
+            prev,
+            owner,
+            generation,
+            tick,
+            state,
+            stp,
+        };
+        OrderId::new(i, generation)
+    }
+
     /// Returns a slot to the free list; its generation moves on so the old id goes stale.
     #[inline]
     pub fn free(&mut self, slot: u32) {

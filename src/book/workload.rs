@@ -323,9 +323,12 @@ pub fn run(
         if let (Op::Add { .. }, Some(id)) = (op, id) {
             ids.push(id);
         }
-        for e in events.iter() {
-            if let BookEvent::Fill(f) = e {
-                filled += f.quantity.units();
+        // A fill always follows its order's acceptance, so a one-event outcome holds none.
+        if events.len() > 1 {
+            for e in events.iter() {
+                if let BookEvent::Fill(f) = e {
+                    filled += f.quantity.units();
+                }
             }
         }
     }
