@@ -1,6 +1,7 @@
 //! `exchange/steady`: the order book benchmark's `steady` stream sent through the full exchange
 //! (session, admission, size and band checks, freezes, matching, settlement, bars), beside the
-//! bare book on the same stream in the same group, so the ratio is measured in one run.
+//! bare book on the same stream in the same group, so the ratio is measured in one run; with
+//! and without the registry's audit journal.
 
 // criterion's macros generate undocumented functions.
 #![allow(missing_docs)]
@@ -11,14 +12,20 @@ use std::time::Duration;
 use carbonsim::book::workload::{self, Op};
 use carbonsim::book::{OrderBook, OrderId, OrderKind, SelfTradePrevention};
 use carbonsim::exchange::{Exchange, ExchangeConfig, ExchangeEvent, OrderRequest};
-use carbonsim::registry::{AccountId, AccountKind, CeaVintage, Registry, Subject, SubjectId};
+use carbonsim::registry::{
+    AccountId, AccountKind, CeaVintage, Registry, RegistryConfig, Subject, SubjectId,
+};
 use carbonsim::units::{Money, Price, Quantity};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 const OPS: usize = 1_000_000;
 
-fn exchange() -> (Exchange, SubjectId, Vec<AccountId>) {
-    let mut reg = Registry::default();
+/// An exchange over the stream's band; `journal` keeps the registry's audit journal.
+fn exchange(journal: bool) -> (Exchange, SubjectId, Vec<AccountId>) {
+    let mut reg = Registry::new(RegistryConfig {
+        journal,
+        ..RegistryConfig::default()
+    });
     let cea = reg.register_subject(Subject::Cea {
         vintage: CeaVintage::Y2019_2020,
     });
@@ -134,22 +141,29 @@ fn steady(c: &mut Criterion) {
             BatchSize::PerIteration,
         );
     });
-    group.bench_function("exchange", |b| {
-        b.iter_batched_ref(
-            || {
-                let (ex, cea, accounts) = exchange();
-                Fixture {
-                    ex,
-                    cea,
-                    accounts,
-                    ids: Vec::with_capacity(w.adds),
-                    events: Vec::with_capacity(1_024),
-                }
-            },
-            |f| assert_eq!(black_box(run(&w, &owners, f)), expected),
-            BatchSize::PerIteration,
-        );
-    });
+    // The scenario runners keep no journal; an audit journal adds one event per freeze, release
+    // and settlement. Both are measured.
+    for (name, journal) in [
+        ("exchange-unjournaled", false),
+        ("exchange-journaled", true),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_batched_ref(
+                || {
+                    let (ex, cea, accounts) = exchange(journal);
+                    Fixture {
+                        ex,
+                        cea,
+                        accounts,
+                        ids: Vec::with_capacity(w.adds),
+                        events: Vec::with_capacity(1_024),
+                    }
+                },
+                |f| assert_eq!(black_box(run(&w, &owners, f)), expected),
+                BatchSize::PerIteration,
+            );
+        });
+    }
     group.finish();
 }
 

@@ -258,8 +258,10 @@ impl World {
         if config.participants.market_makers || config.participants.investors {
             admission = admission.with(Market::Cea, AccountKind::Institution, true);
         }
+        // A run reads no journal; keeping one would cost an event per freeze and trade.
         let mut reg = Registry::new(RegistryConfig {
             admission,
+            journal: false,
             ..RegistryConfig::default()
         });
         let (firms, subjects) = set_up_firms(config, seed, &mut reg)?;

@@ -34,7 +34,7 @@ use crate::exchange::{Exchange, ExchangeConfig, ExchangeError, ExchangeEvent, Or
 use crate::history::{self, HistoryError};
 use crate::instrument::TradingMethod;
 use crate::registry::{
-    AccountId, AccountKind, CeaVintage, Registry, RegistryError, Subject, SubjectId,
+    AccountId, AccountKind, CeaVintage, Registry, RegistryConfig, RegistryError, Subject, SubjectId,
 };
 use crate::units::{Money, Price, Quantity};
 
@@ -457,7 +457,11 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
     let (b21, b22) = (Benchmarks::year_2021(), Benchmarks::year_2022());
     let fleet1 = Fleet::synthetic(&FleetConfig::first_period(config.seed), &b1920);
     let fleet2 = Fleet::synthetic(&FleetConfig::second_period(config.seed ^ 0x2021_2022), &b21);
-    let mut reg = Registry::default();
+    // The replay reads no journal; keeping one would cost an event per freeze and trade.
+    let mut reg = Registry::new(RegistryConfig {
+        journal: false,
+        ..RegistryConfig::default()
+    });
     let cea = reg.register_subject(Subject::Cea {
         vintage: CeaVintage::Y2019_2020,
     });
