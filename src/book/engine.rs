@@ -66,10 +66,16 @@ pub struct DepthLevel {
 pub struct OrderBook {
     config: BookConfig,
     lower_fen: i64,
-    bids: Ladder,
-    asks: Ladder,
+    /// Bids then asks, indexed by [`side_index`] so that side-dependent code needs no branch.
+    ladders: [Ladder; 2],
     slab: Slab,
     seq: u64,
+}
+
+/// A side's index into [`OrderBook`]'s ladders (bids 0, asks 1).
+#[inline]
+fn side_index(side: Side) -> usize {
+    side as usize
 }
 
 /// An incoming order being matched.
@@ -91,8 +97,7 @@ impl OrderBook {
         let ticks = Self::check_config(&config)?;
         Ok(OrderBook {
             lower_fen: config.band.lower.fen(),
-            bids: Ladder::new(ticks, true),
-            asks: Ladder::new(ticks, false),
+            ladders: [Ladder::new(ticks, true), Ladder::new(ticks, false)],
             slab: Slab::new(),
             seq: 0,
             config,
@@ -144,8 +149,7 @@ impl OrderBook {
             });
         }
         let ticks = Self::check_config(&config)?;
-        self.bids = Ladder::new(ticks, true);
-        self.asks = Ladder::new(ticks, false);
+        self.ladders = [Ladder::new(ticks, true), Ladder::new(ticks, false)];
         self.lower_fen = config.band.lower.fen();
         self.config = config;
         Ok(())
@@ -164,18 +168,12 @@ impl OrderBook {
 
     #[inline]
     fn ladder(&self, side: Side) -> &Ladder {
-        match side {
-            Side::Buy => &self.bids,
-            Side::Sell => &self.asks,
-        }
+        &self.ladders[side_index(side)]
     }
 
     #[inline]
     fn ladder_mut(&mut self, side: Side) -> &mut Ladder {
-        match side {
-            Side::Buy => &mut self.bids,
-            Side::Sell => &mut self.asks,
-        }
+        &mut self.ladders[side_index(side)]
     }
 
     #[inline]
@@ -217,8 +215,8 @@ impl OrderBook {
     #[inline]
     fn crosses(&self, side: Side, limit: u32) -> bool {
         match side {
-            Side::Buy => self.asks.best().is_some_and(|a| a <= limit),
-            Side::Sell => self.bids.best().is_some_and(|b| b >= limit),
+            Side::Buy => self.ladders[1].best().is_some_and(|a| a <= limit),
+            Side::Sell => self.ladders[0].best().is_some_and(|b| b >= limit),
         }
     }
 
@@ -471,10 +469,7 @@ impl OrderBook {
     /// Appends an order at the tail of its level.
     fn rest(&mut self, id: OrderId, side: Side, tick: u32, qty: u64) {
         let slot = id.slot();
-        let ladder = match side {
-            Side::Buy => &mut self.bids,
-            Side::Sell => &mut self.asks,
-        };
+        let ladder = &mut self.ladders[side_index(side)];
         let level = &mut ladder.levels[tick as usize];
         let tail = level.tail;
         level.tail = slot;
@@ -496,10 +491,7 @@ impl OrderBook {
     /// Allocates a new order's slot already linked at the tail of its level.
     #[inline]
     fn rest_new(&mut self, order: &NewOrder, tick: u32) -> OrderId {
-        let ladder = match order.side {
-            Side::Buy => &mut self.bids,
-            Side::Sell => &mut self.asks,
-        };
+        let ladder = &mut self.ladders[side_index(order.side)];
         let level = &mut ladder.levels[tick as usize];
         let tail = level.tail;
         let qty = order.quantity.units();
@@ -532,10 +524,7 @@ impl OrderBook {
     #[inline]
     fn unlink_slot(&mut self, side: Side, s: &slab::Slot) {
         let slots = &mut self.slab.slots;
-        let ladder = match side {
-            Side::Buy => &mut self.bids,
-            Side::Sell => &mut self.asks,
-        };
+        let ladder = &mut self.ladders[side_index(side)];
         let level = &mut ladder.levels[s.tick as usize];
         if s.prev == NIL {
             level.head = s.next;
@@ -572,13 +561,7 @@ impl OrderBook {
     }
 
     fn resting_side(&self, id: OrderId) -> Option<Side> {
-        self.slab.resting(id).map(|s| {
-            if s.state == BUY {
-                Side::Buy
-            } else {
-                Side::Sell
-            }
-        })
+        self.slab.resting(id).map(|s| slab::side_of(s.state))
     }
 
     /// Cancels a resting order.
@@ -592,12 +575,7 @@ impl OrderBook {
             });
             return;
         };
-        let side = if slot.state == BUY {
-            Side::Buy
-        } else {
-            Side::Sell
-        };
-        self.unlink_slot(side, &slot);
+        self.unlink_slot(slab::side_of(slot.state), &slot);
         self.slab.free(id.slot());
         events.push(BookEvent::Cancelled {
             order: id,
@@ -782,13 +760,13 @@ impl OrderBook {
     /// Best bid price and the quantity there.
     #[must_use]
     pub fn best_bid(&self) -> Option<DepthLevel> {
-        self.level_at(Side::Buy, self.bids.best()?)
+        self.level_at(Side::Buy, self.ladders[0].best()?)
     }
 
     /// Best ask price and the quantity there.
     #[must_use]
     pub fn best_ask(&self) -> Option<DepthLevel> {
-        self.level_at(Side::Sell, self.asks.best()?)
+        self.level_at(Side::Sell, self.ladders[1].best()?)
     }
 
     fn level_at(&self, side: Side, tick: u32) -> Option<DepthLevel> {
@@ -861,13 +839,16 @@ impl OrderBook {
     /// # Errors
     /// A description of the first violated invariant.
     pub fn check_invariants(&self) -> Result<(), String> {
-        if let (Some(b), Some(a)) = (self.bids.best(), self.asks.best())
+        if let (Some(b), Some(a)) = (self.ladders[0].best(), self.ladders[1].best())
             && b >= a
         {
             return Err(format!("crossed book: bid tick {b} >= ask tick {a}"));
         }
         let mut counted = 0;
-        for (side, ladder, code) in [(Side::Buy, &self.bids, BUY), (Side::Sell, &self.asks, SELL)] {
+        for (side, ladder, code) in [
+            (Side::Buy, &self.ladders[0], BUY),
+            (Side::Sell, &self.ladders[1], SELL),
+        ] {
             if !ladder.bitmap_matches_levels() {
                 return Err(format!(
                     "{side:?} bitmap or best index disagrees with levels"

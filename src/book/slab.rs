@@ -34,6 +34,12 @@ pub(crate) fn side_code(side: Side) -> u8 {
     }
 }
 
+/// The side of a resting slot's state ([`BUY`] or [`SELL`]).
+#[inline]
+pub(crate) fn side_of(state: u8) -> Side {
+    if state == BUY { Side::Buy } else { Side::Sell }
+}
+
 pub(crate) fn stp_code(stp: SelfTradePrevention) -> u8 {
     match stp {
         SelfTradePrevention::CancelTaker => 0,
