@@ -77,35 +77,11 @@ impl Slab {
         self.slots.reserve(additional);
     }
 
-    /// Takes a free slot (or grows the slab) and returns its id.
+    /// Takes a free slot (or grows the slab) for an order not (yet) in a level, and returns
+    /// its id.
     #[inline]
     pub fn alloc(&mut self, qty: u64, owner: u32, state: u8, stp: u8) -> OrderId {
-        self.live += 1;
-        if self.free_head != NIL {
-            let i = self.free_head;
-            let s = &mut self.slots[i as usize];
-            self.free_head = s.next;
-            s.qty = qty;
-            s.next = NIL;
-            s.prev = NIL;
-            s.owner = owner;
-            s.tick = NIL;
-            s.state = state;
-            s.stp = stp;
-            return OrderId::new(i, s.generation);
-        }
-        let i = self.slots.len() as u32;
-        self.slots.push(Slot {
-            qty,
-            next: NIL,
-            prev: NIL,
-            owner,
-            generation: 0,
-            tick: NIL,
-            state,
-            stp,
-        });
-        OrderId::new(i, 0)
+        self.alloc_linked(qty, owner, state, stp, NIL, NIL)
     }
 
     /// Takes a free slot (or grows the slab) for an order resting at ladder index `tick`
