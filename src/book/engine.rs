@@ -214,10 +214,13 @@ impl OrderBook {
     /// Whether an incoming order at ladder index `limit` would trade with the other side's best.
     #[inline]
     fn crosses(&self, side: Side, limit: u32) -> bool {
-        match side {
-            Side::Buy => self.ladders[1].best().is_some_and(|a| a <= limit),
-            Side::Sell => self.ladders[0].best().is_some_and(|b| b >= limit),
-        }
+        // Both tests, then a select: the side of incoming orders is as good as random, so a
+        // branch on it would be mispredicted half the time. An empty side's best is `NIL`
+        // (`u32::MAX`), above every limit; adding one wraps it to zero, below every limit.
+        let buy = side == Side::Buy;
+        let ask_at_or_below = self.ladders[1].best_or_nil() <= limit;
+        let bid_at_or_above = self.ladders[0].best_or_nil().wrapping_add(1) > limit;
+        (buy & ask_at_or_below) | (!buy & bid_at_or_above)
     }
 
     /// Submits a new order; every outcome is appended to `events`.

@@ -47,6 +47,12 @@ impl Ladder {
         (self.best != NIL).then_some(self.best)
     }
 
+    /// Best occupied index, or `NIL` when the side is empty.
+    #[inline]
+    pub fn best_or_nil(&self) -> u32 {
+        self.best
+    }
+
     /// Whether `a` is a better price than `b` on this side.
     #[inline]
     fn better(&self, a: u32, b: u32) -> bool {
