@@ -35,6 +35,7 @@
 //! about 1,000 ticks a side), each level an intrusive FIFO through a slab of 32-byte order slots
 //! (`Vec` plus free list), an occupancy bitmap per side and a cached best level. Ids carry the
 //! slot index and a generation, so look-ups are one index and stale ids never name new orders.
+//! An order that cannot trade on arrival (most of them) rests without a matching pass.
 //!
 //! | operation | cost |
 //! |---|---|
