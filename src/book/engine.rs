@@ -213,6 +213,8 @@ impl OrderBook {
 
     /// Whether an incoming order at ladder index `limit` would trade with the other side's best.
     #[inline]
+    // `&` and `|` on purpose: the lazy operators would bring back the branch on the side.
+    #[allow(clippy::needless_bitwise_bool)]
     fn crosses(&self, side: Side, limit: u32) -> bool {
         // Both tests, then a select: the side of incoming orders is as good as random, so a
         // branch on it would be mispredicted half the time. An empty side's best is `NIL`
