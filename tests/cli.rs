@@ -2,10 +2,28 @@
 //! non-zero exit and no files.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output};
 
 fn carbonsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_carbonsim"))
+}
+
+/// Runs `cmd`, which must succeed (its error output is shown if not).
+fn succeeds(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `cmd`, which must fail; returns its error output.
+fn fails(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -17,15 +35,10 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn replay_writes_all_outputs_with_seed_and_version() {
     let dir = scratch("ok");
-    let out = carbonsim()
-        .args(["replay", "--seed", "7", "--out"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        &mut carbonsim()
+            .args(["replay", "--seed", "7", "--out"])
+            .arg(&dir),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -69,13 +82,11 @@ fn replay_writes_all_outputs_with_seed_and_version() {
 #[test]
 fn bad_input_fails_clearly_and_writes_nothing() {
     let dir = scratch("bad");
-    let out = carbonsim()
-        .args(["replay", "--from", "2020-01-01", "--out"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fails(
+        &mut carbonsim()
+            .args(["replay", "--from", "2020-01-01", "--out"])
+            .arg(&dir),
+    );
     assert!(
         err.contains("2020-01-01") && err.contains("2021-07-16"),
         "{err}"
@@ -86,29 +97,16 @@ fn bad_input_fails_clearly_and_writes_nothing() {
         "nothing written"
     );
 
-    let out = carbonsim()
-        .args(["replay", "--frm", "2021-08-01"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--frm"));
+    let err = fails(&mut carbonsim().args(["replay", "--frm", "2021-08-01"]));
+    assert!(err.contains("--frm"));
 
-    let out = carbonsim()
-        .args(["replay", "--to", "not-a-date"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not-a-date"));
+    let err = fails(&mut carbonsim().args(["replay", "--to", "not-a-date"]));
+    assert!(err.contains("not-a-date"));
 
     let file = scratch("file");
     std::fs::write(&file, "occupied").unwrap();
-    let out = carbonsim()
-        .args(["replay", "--out"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a folder"));
+    let err = fails(&mut carbonsim().args(["replay", "--out"]).arg(&file));
+    assert!(err.contains("not a folder"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "occupied");
     std::fs::remove_file(&file).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
@@ -150,18 +148,7 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
 fn run_writes_the_agent_based_outputs() {
     let scenario = scenario_file("run", "");
     let dir = scratch("run");
-    let out = carbonsim()
-        .arg("run")
-        .arg(&scenario)
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(&mut carbonsim().arg("run").arg(&scenario).arg("--out").arg(&dir));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("maximum drawdown"), "{stdout}");
     assert_eq!(
@@ -190,19 +177,14 @@ fn run_writes_the_agent_based_outputs() {
 fn montecarlo_is_the_same_on_any_thread_count_and_merges_from_shards() {
     let scenario = scenario_file("mc", "[montecarlo]\nseeds = 4\n");
     let run = |dir: &PathBuf, extra: &[&str]| {
-        let out = carbonsim()
-            .arg("montecarlo")
-            .arg(&scenario)
-            .args(extra)
-            .arg("--quiet")
-            .arg("--out")
-            .arg(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeeds(
+            &mut carbonsim()
+                .arg("montecarlo")
+                .arg(&scenario)
+                .args(extra)
+                .arg("--quiet")
+                .arg("--out")
+                .arg(dir),
         );
     };
     let (one, two) = (scratch("mc1"), scratch("mc2"));
@@ -238,12 +220,7 @@ fn montecarlo_is_the_same_on_any_thread_count_and_merges_from_shards() {
     for i in 0..3 {
         merge.arg(shards.join(format!("shard-{i}-of-3.json")));
     }
-    let out = merge.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&mut merge);
     for f in &names {
         assert_eq!(
             std::fs::read(one.join(f)).unwrap(),
@@ -262,41 +239,26 @@ fn agent_commands_refuse_bad_input_clearly_and_write_nothing() {
     let dir = scratch("agent-bad");
     // An unknown field, named.
     let bad = scenario_file("unknown", "colour = \"green\"");
-    let out = carbonsim()
-        .arg("run")
-        .arg(&bad)
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
+    let err = fails(&mut carbonsim().arg("run").arg(&bad).arg("--out").arg(&dir));
+    assert!(err.contains("colour"));
     // A date outside the calendar, named.
     let early = scenario_file("early", "").with_extension("toml");
     let text = std::fs::read_to_string(&early)
         .unwrap()
         .replace("2021-07-16", "2020-01-02");
     std::fs::write(&early, text).unwrap();
-    let out = carbonsim()
-        .arg("run")
-        .arg(&early)
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2020-01-02"));
+    let err = fails(&mut carbonsim().arg("run").arg(&early).arg("--out").arg(&dir));
+    assert!(err.contains("2020-01-02"));
     // An impossible shard.
     let good = scenario_file("good", "");
-    let out = carbonsim()
-        .arg("montecarlo")
-        .arg(&good)
-        .args(["--shard", "3/2", "--out"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("3/2"));
+    let err = fails(
+        &mut carbonsim()
+            .arg("montecarlo")
+            .arg(&good)
+            .args(["--shard", "3/2", "--out"])
+            .arg(&dir),
+    );
+    assert!(err.contains("3/2"));
     assert_eq!(files_in(&dir).len(), 0, "nothing written");
     // Shards of different scenarios are not merged.
     let other = scenario_file("other", "");
@@ -305,32 +267,22 @@ fn agent_commands_refuse_bad_input_clearly_and_write_nothing() {
     std::fs::write(&other, text).unwrap();
     let (a, b) = (scratch("shard-a"), scratch("shard-b"));
     for (s, d, shard) in [(&good, &a, "0/2"), (&other, &b, "1/2")] {
-        let out = carbonsim()
-            .arg("montecarlo")
-            .arg(s)
-            .args(["--seeds", "2", "--quiet", "--shard", shard, "--out"])
-            .arg(d)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeeds(
+            &mut carbonsim()
+                .arg("montecarlo")
+                .arg(s)
+                .args(["--seeds", "2", "--quiet", "--shard", shard, "--out"])
+                .arg(d),
         );
     }
-    let out = carbonsim()
-        .args(["merge", "--out"])
-        .arg(&dir)
-        .arg(a.join("shard-0-of-2.json"))
-        .arg(b.join("shard-1-of-2.json"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("different scenarios"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let err = fails(
+        &mut carbonsim()
+            .args(["merge", "--out"])
+            .arg(&dir)
+            .arg(a.join("shard-0-of-2.json"))
+            .arg(b.join("shard-1-of-2.json")),
     );
+    assert!(err.contains("different scenarios"), "{err}");
     assert_eq!(files_in(&dir).len(), 0, "nothing written");
     for f in [bad, early, good, other] {
         let _ = std::fs::remove_file(f);
