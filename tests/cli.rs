@@ -36,7 +36,7 @@ fn scratch(name: &str) -> PathBuf {
 fn replay_writes_all_outputs_with_seed_and_version() {
     let dir = scratch("ok");
     let out = succeeds(
-        &mut carbonsim()
+        carbonsim()
             .args(["replay", "--seed", "7", "--out"])
             .arg(&dir),
     );
@@ -83,7 +83,7 @@ fn replay_writes_all_outputs_with_seed_and_version() {
 fn bad_input_fails_clearly_and_writes_nothing() {
     let dir = scratch("bad");
     let err = fails(
-        &mut carbonsim()
+        carbonsim()
             .args(["replay", "--from", "2020-01-01", "--out"])
             .arg(&dir),
     );
@@ -97,15 +97,15 @@ fn bad_input_fails_clearly_and_writes_nothing() {
         "nothing written"
     );
 
-    let err = fails(&mut carbonsim().args(["replay", "--frm", "2021-08-01"]));
+    let err = fails(carbonsim().args(["replay", "--frm", "2021-08-01"]));
     assert!(err.contains("--frm"));
 
-    let err = fails(&mut carbonsim().args(["replay", "--to", "not-a-date"]));
+    let err = fails(carbonsim().args(["replay", "--to", "not-a-date"]));
     assert!(err.contains("not-a-date"));
 
     let file = scratch("file");
     std::fs::write(&file, "occupied").unwrap();
-    let err = fails(&mut carbonsim().args(["replay", "--out"]).arg(&file));
+    let err = fails(carbonsim().args(["replay", "--out"]).arg(&file));
     assert!(err.contains("not a folder"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "occupied");
     std::fs::remove_file(&file).unwrap();
@@ -148,7 +148,7 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
 fn run_writes_the_agent_based_outputs() {
     let scenario = scenario_file("run", "");
     let dir = scratch("run");
-    let out = succeeds(&mut carbonsim().arg("run").arg(&scenario).arg("--out").arg(&dir));
+    let out = succeeds(carbonsim().arg("run").arg(&scenario).arg("--out").arg(&dir));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("maximum drawdown"), "{stdout}");
     assert_eq!(
@@ -178,7 +178,7 @@ fn montecarlo_is_the_same_on_any_thread_count_and_merges_from_shards() {
     let scenario = scenario_file("mc", "[montecarlo]\nseeds = 4\n");
     let run = |dir: &PathBuf, extra: &[&str]| {
         succeeds(
-            &mut carbonsim()
+            carbonsim()
                 .arg("montecarlo")
                 .arg(&scenario)
                 .args(extra)
@@ -239,7 +239,7 @@ fn agent_commands_refuse_bad_input_clearly_and_write_nothing() {
     let dir = scratch("agent-bad");
     // An unknown field, named.
     let bad = scenario_file("unknown", "colour = \"green\"");
-    let err = fails(&mut carbonsim().arg("run").arg(&bad).arg("--out").arg(&dir));
+    let err = fails(carbonsim().arg("run").arg(&bad).arg("--out").arg(&dir));
     assert!(err.contains("colour"));
     // A date outside the calendar, named.
     let early = scenario_file("early", "").with_extension("toml");
@@ -247,12 +247,12 @@ fn agent_commands_refuse_bad_input_clearly_and_write_nothing() {
         .unwrap()
         .replace("2021-07-16", "2020-01-02");
     std::fs::write(&early, text).unwrap();
-    let err = fails(&mut carbonsim().arg("run").arg(&early).arg("--out").arg(&dir));
+    let err = fails(carbonsim().arg("run").arg(&early).arg("--out").arg(&dir));
     assert!(err.contains("2020-01-02"));
     // An impossible shard.
     let good = scenario_file("good", "");
     let err = fails(
-        &mut carbonsim()
+        carbonsim()
             .arg("montecarlo")
             .arg(&good)
             .args(["--shard", "3/2", "--out"])
@@ -268,7 +268,7 @@ fn agent_commands_refuse_bad_input_clearly_and_write_nothing() {
     let (a, b) = (scratch("shard-a"), scratch("shard-b"));
     for (s, d, shard) in [(&good, &a, "0/2"), (&other, &b, "1/2")] {
         succeeds(
-            &mut carbonsim()
+            carbonsim()
                 .arg("montecarlo")
                 .arg(s)
                 .args(["--seeds", "2", "--quiet", "--shard", shard, "--out"])
@@ -276,7 +276,7 @@ fn agent_commands_refuse_bad_input_clearly_and_write_nothing() {
         );
     }
     let err = fails(
-        &mut carbonsim()
+        carbonsim()
             .args(["merge", "--out"])
             .arg(&dir)
             .arg(a.join("shard-0-of-2.json"))
