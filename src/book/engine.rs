@@ -220,8 +220,8 @@ impl OrderBook {
         // branch on it would be mispredicted half the time. An empty side's best is `NIL`
         // (`u32::MAX`), above every limit; adding one wraps it to zero, below every limit.
         let buy = side == Side::Buy;
-        let ask_at_or_below = self.ladders[1].best_or_nil() <= limit;
-        let bid_at_or_above = self.ladders[0].best_or_nil().wrapping_add(1) > limit;
+        let ask_at_or_below = self.ladder(Side::Sell).best_or_nil() <= limit;
+        let bid_at_or_above = self.ladder(Side::Buy).best_or_nil().wrapping_add(1) > limit;
         (buy & ask_at_or_below) | (!buy & bid_at_or_above)
     }
 
@@ -409,7 +409,6 @@ impl OrderBook {
             if beyond {
                 return false;
             }
-            let price = self.price_of(tick);
             let mut stop = false;
             while taker.remaining > 0 {
                 let head = self.ladder(maker_side).levels[tick as usize].head;
@@ -430,7 +429,7 @@ impl OrderBook {
                                 remaining: Quantity::new(maker.qty),
                                 reason: CancelReason::SelfTrade,
                             });
-                            self.unlink(maker_side, head);
+                            self.unlink(maker_side, &maker);
                             self.slab.free(head);
                             if taker.stp == SelfTradePrevention::CancelBoth {
                                 stop = true;
@@ -441,34 +440,49 @@ impl OrderBook {
                     }
                 }
                 let q = taker.remaining.min(maker.qty);
-                taker.remaining -= q;
-                let maker_left = maker.qty - q;
-                self.seq += 1;
-                events.push(BookEvent::Fill(Fill {
-                    seq: self.seq,
-                    taker: taker.id,
-                    maker: OrderId::new(head, maker.generation),
-                    taker_owner: OwnerId(taker.owner),
-                    maker_owner: OwnerId(maker.owner),
-                    taker_side: taker.side,
-                    price,
-                    quantity: Quantity::new(q),
-                    taker_remaining: Quantity::new(taker.remaining),
-                    maker_remaining: Quantity::new(maker_left),
-                }));
-                if maker_left == 0 {
-                    self.unlink(maker_side, head);
-                    self.slab.free(head);
-                } else {
-                    self.slab.slots[head as usize].qty = maker_left;
-                    self.ladder_mut(maker_side).levels[tick as usize].total -= q;
-                }
+                self.fill(taker, head, &maker, q, events);
             }
             if stop {
                 return true;
             }
         }
         false
+    }
+
+    /// Trades `q` of `taker` against the resting order in slot `head` (holding `maker`) at the
+    /// maker's price, and takes the maker out of the book if that uses it up.
+    #[inline]
+    fn fill(
+        &mut self,
+        taker: &mut Taker,
+        head: u32,
+        maker: &slab::Slot,
+        q: u64,
+        events: &mut Vec<BookEvent>,
+    ) {
+        let maker_side = taker.side.opposite();
+        taker.remaining -= q;
+        let maker_left = maker.qty - q;
+        self.seq += 1;
+        events.push(BookEvent::Fill(Fill {
+            seq: self.seq,
+            taker: taker.id,
+            maker: OrderId::new(head, maker.generation),
+            taker_owner: OwnerId(taker.owner),
+            maker_owner: OwnerId(maker.owner),
+            taker_side: taker.side,
+            price: self.price_of(maker.tick),
+            quantity: Quantity::new(q),
+            taker_remaining: Quantity::new(taker.remaining),
+            maker_remaining: Quantity::new(maker_left),
+        }));
+        if maker_left == 0 {
+            self.unlink(maker_side, maker);
+            self.slab.free(head);
+        } else {
+            self.slab.slots[head as usize].qty = maker_left;
+            self.ladder_mut(maker_side).levels[maker.tick as usize].total -= q;
+        }
     }
 
     /// Appends an order at the tail of its level.
@@ -519,15 +533,12 @@ impl OrderBook {
         id
     }
 
-    /// Removes a resting order from its level (the slot is not freed).
-    fn unlink(&mut self, side: Side, slot: u32) {
-        let s = self.slab.slots[slot as usize];
-        self.unlink_slot(side, &s);
-    }
-
-    /// [`OrderBook::unlink`] with the slot's contents already read.
-    #[inline]
-    fn unlink_slot(&mut self, side: Side, s: &slab::Slot) {
+    /// Removes a resting order, whose slot holds `s`, from its level (the slot is not freed).
+    /// Always inlined: a call would copy the slot to memory to pass it (measured: 9 more
+    /// instructions per cancel).
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
+    fn unlink(&mut self, side: Side, s: &slab::Slot) {
         let slots = &mut self.slab.slots;
         let ladder = &mut self.ladders[side_index(side)];
         let level = &mut ladder.levels[s.tick as usize];
@@ -547,40 +558,38 @@ impl OrderBook {
         }
     }
 
-    /// The side of a resting order, or a rejection event naming the unknown id.
+    /// A resting order's side and slot contents, or a rejection event naming the unknown id.
+    #[inline]
     fn resting_or_reject(
         &self,
         id: OrderId,
         owner: OwnerId,
         events: &mut Vec<BookEvent>,
-    ) -> Option<Side> {
-        let side = self.resting_side(id);
-        if side.is_none() {
-            events.push(BookEvent::Rejected {
-                order: Some(id),
-                owner,
-                reason: RejectReason::UnknownOrder,
-            });
+    ) -> Option<(Side, slab::Slot)> {
+        if let Some(&s) = self.slab.resting(id) {
+            return Some((slab::side_of(s.state), s));
         }
-        side
+        events.push(BookEvent::Rejected {
+            order: Some(id),
+            owner,
+            reason: RejectReason::UnknownOrder,
+        });
+        None
     }
 
-    fn resting_side(&self, id: OrderId) -> Option<Side> {
-        self.slab.resting(id).map(|s| slab::side_of(s.state))
+    /// A resting order's side and slot contents.
+    #[inline]
+    fn resting(&self, id: OrderId) -> Option<(Side, slab::Slot)> {
+        self.slab.resting(id).map(|&s| (slab::side_of(s.state), s))
     }
 
     /// Cancels a resting order.
     #[inline]
     pub fn cancel(&mut self, id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
-        let Some(&slot) = self.slab.resting(id) else {
-            events.push(BookEvent::Rejected {
-                order: Some(id),
-                owner,
-                reason: RejectReason::UnknownOrder,
-            });
+        let Some((side, slot)) = self.resting_or_reject(id, owner, events) else {
             return;
         };
-        self.unlink_slot(slab::side_of(slot.state), &slot);
+        self.unlink(side, &slot);
         self.slab.free(id.slot());
         events.push(BookEvent::Cancelled {
             order: id,
@@ -597,10 +606,9 @@ impl OrderBook {
         to: Quantity,
         events: &mut Vec<BookEvent>,
     ) {
-        let Some(side) = self.resting_or_reject(id, owner, events) else {
+        let Some((side, slot)) = self.resting_or_reject(id, owner, events) else {
             return;
         };
-        let slot = self.slab.slots[id.slot() as usize];
         if to.is_zero() || to.units() >= slot.qty || to.units() % self.config.lot.units() != 0 {
             events.push(BookEvent::Rejected {
                 order: Some(id),
@@ -628,7 +636,7 @@ impl OrderBook {
         to: Price,
         events: &mut Vec<BookEvent>,
     ) {
-        let Some(side) = self.resting_or_reject(id, owner, events) else {
+        let Some((side, slot)) = self.resting_or_reject(id, owner, events) else {
             return;
         };
         let tick = match self.check_price(to) {
@@ -642,8 +650,7 @@ impl OrderBook {
                 return;
             }
         };
-        let slot = self.slab.slots[id.slot() as usize];
-        self.unlink(side, id.slot());
+        self.unlink(side, &slot);
         self.slab.slots[id.slot() as usize].state = TRANSIENT;
         events.push(BookEvent::Replaced {
             order: id,
@@ -684,11 +691,10 @@ impl OrderBook {
             events.push(reject(reason));
             return None;
         }
-        let Some(maker_side) = self.resting_side(target) else {
+        let Some((maker_side, maker)) = self.resting(target) else {
             events.push(reject(RejectReason::UnknownOrder));
             return None;
         };
-        let maker = self.slab.slots[target.slot() as usize];
         let failure = if maker_side == side {
             Some(RejectReason::PickSameSide)
         } else if !self
@@ -709,38 +715,25 @@ impl OrderBook {
             events.push(reject(reason));
             return None;
         }
-        let price = self.price_of(maker.tick);
-        let id = self.slab.alloc(quantity.units(), owner.0, TRANSIENT, 0);
+        let q = quantity.units();
+        let id = self.slab.alloc(q, owner.0, TRANSIENT, 0);
         events.push(BookEvent::Accepted {
             order: id,
             owner,
             side,
             kind: OrderKind::ImmediateOrCancel,
-            price,
+            price: self.price_of(maker.tick),
             quantity,
         });
-        let q = quantity.units();
-        let maker_left = maker.qty - q;
-        self.seq += 1;
-        events.push(BookEvent::Fill(Fill {
-            seq: self.seq,
-            taker: id,
-            maker: target,
-            taker_owner: owner,
-            maker_owner: OwnerId(maker.owner),
-            taker_side: side,
-            price,
-            quantity,
-            taker_remaining: Quantity::ZERO,
-            maker_remaining: Quantity::new(maker_left),
-        }));
-        if maker_left == 0 {
-            self.unlink(maker_side, target.slot());
-            self.slab.free(target.slot());
-        } else {
-            self.slab.slots[target.slot() as usize].qty = maker_left;
-            self.ladder_mut(maker_side).levels[maker.tick as usize].total -= q;
-        }
+        let mut taker = Taker {
+            id,
+            owner: owner.0,
+            side,
+            limit: maker.tick,
+            remaining: q,
+            stp: SelfTradePrevention::CancelTaker,
+        };
+        self.fill(&mut taker, target.slot(), &maker, q, events);
         self.slab.free(id.slot());
         Some(id)
     }
@@ -756,7 +749,7 @@ impl OrderBook {
                     order: OrderId::new(head, s.generation),
                     remaining: Quantity::new(s.qty),
                 });
-                self.unlink(side, head);
+                self.unlink(side, &s);
                 self.slab.free(head);
             }
         }
@@ -765,13 +758,13 @@ impl OrderBook {
     /// Best bid price and the quantity there.
     #[must_use]
     pub fn best_bid(&self) -> Option<DepthLevel> {
-        self.level_at(Side::Buy, self.ladders[0].best()?)
+        self.level_at(Side::Buy, self.ladder(Side::Buy).best()?)
     }
 
     /// Best ask price and the quantity there.
     #[must_use]
     pub fn best_ask(&self) -> Option<DepthLevel> {
-        self.level_at(Side::Sell, self.ladders[1].best()?)
+        self.level_at(Side::Sell, self.ladder(Side::Sell).best()?)
     }
 
     fn level_at(&self, side: Side, tick: u32) -> Option<DepthLevel> {
@@ -812,10 +805,9 @@ impl OrderBook {
     /// What the book knows of an order, including its queue position.
     #[must_use]
     pub fn status(&self, id: OrderId) -> OrderStatus {
-        let Some(side) = self.resting_side(id) else {
+        let Some((side, s)) = self.resting(id) else {
             return OrderStatus::NotResting;
         };
-        let s = self.slab.slots[id.slot() as usize];
         let mut ahead = 0;
         let mut cur = s.prev;
         while cur != NIL {
@@ -844,16 +836,16 @@ impl OrderBook {
     /// # Errors
     /// A description of the first violated invariant.
     pub fn check_invariants(&self) -> Result<(), String> {
-        if let (Some(b), Some(a)) = (self.ladders[0].best(), self.ladders[1].best())
-            && b >= a
+        if let (Some(b), Some(a)) = (
+            self.ladder(Side::Buy).best(),
+            self.ladder(Side::Sell).best(),
+        ) && b >= a
         {
             return Err(format!("crossed book: bid tick {b} >= ask tick {a}"));
         }
         let mut counted = 0;
-        for (side, ladder, code) in [
-            (Side::Buy, &self.ladders[0], BUY),
-            (Side::Sell, &self.ladders[1], SELL),
-        ] {
+        for (side, code) in [(Side::Buy, BUY), (Side::Sell, SELL)] {
+            let ladder = self.ladder(side);
             if !ladder.bitmap_matches_levels() {
                 return Err(format!(
                     "{side:?} bitmap or best index disagrees with levels"
