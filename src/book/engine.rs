@@ -507,7 +507,9 @@ impl OrderBook {
         s.state = slab::side_code(side);
     }
 
-    /// Allocates a new order's slot already linked at the tail of its level.
+    /// Allocates a new order's slot already linked at the tail of its level. This repeats
+    /// [`OrderBook::rest`]'s linking on purpose: sharing it through a helper cost 2 more
+    /// instructions per passive order (1.2 % of the `steady` stream), on the book's hottest path.
     #[inline]
     fn rest_new(&mut self, order: &NewOrder, tick: u32) -> OrderId {
         let ladder = &mut self.ladders[side_index(order.side)];
