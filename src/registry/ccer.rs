@@ -186,7 +186,7 @@ impl Registry {
             state: ProjectState::Designed,
             periods: Vec::new(),
         });
-        self.journal.push(Event::FileProject {
+        self.record(Event::FileProject {
             owner,
             methodology,
             crediting_start,
@@ -263,7 +263,7 @@ impl Registry {
             }
         };
         change(&mut self.ccer.projects[project.0 as usize]);
-        self.journal.push(Event::ProjectStep { project, step });
+        self.record(Event::ProjectStep { project, step });
         Ok(())
     }
 
@@ -334,7 +334,7 @@ impl Registry {
         // The generic events are implied by IssueCcer: keep one event per operation.
         self.journal.truncate(journal_len);
         self.ccer.projects[project.0 as usize].periods[i].2 = PeriodState::Issued(quantity);
-        self.journal.push(Event::IssueCcer {
+        self.record(Event::IssueCcer {
             project,
             from,
             to,

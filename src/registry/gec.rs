@@ -124,7 +124,7 @@ impl Registry {
             last_month: None,
         });
         self.gec.batches.push(Vec::new());
-        self.journal.push(Event::RegisterGenerator {
+        self.record(Event::RegisterGenerator {
             account,
             technology,
             tradable,
@@ -189,7 +189,7 @@ impl Registry {
         let rec = &mut self.gec.generators[generator.0 as usize];
         rec.carry_kwh = total % KWH_PER_CERTIFICATE;
         rec.last_month = Some(month);
-        self.journal.push(Event::Meter {
+        self.record(Event::Meter {
             generator,
             month,
             kwh,
@@ -268,7 +268,7 @@ impl Registry {
             return Err(e);
         }
         self.journal.truncate(snapshot_len);
-        self.journal.push(Event::GreenPowerDeal {
+        self.record(Event::GreenPowerDeal {
             settlement: *s,
             power_mwh,
         });
@@ -311,7 +311,7 @@ impl Registry {
         } else {
             0
         };
-        self.journal.push(Event::ExpireGec { through });
+        self.record(Event::ExpireGec { through });
         Quantity::new(n)
     }
 }

@@ -245,20 +245,9 @@ pub enum Event {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
     events: Vec<Event>,
-    /// Set when the registry was configured not to keep a journal: events are dropped.
-    #[serde(skip)]
-    off: bool,
 }
 
 impl Journal {
-    /// An empty journal that keeps events, or drops them when `keep` is false.
-    pub(crate) fn new(keep: bool) -> Self {
-        Journal {
-            events: Vec::new(),
-            off: !keep,
-        }
-    }
-
     /// The events, oldest first.
     #[must_use]
     pub fn events(&self) -> &[Event] {
@@ -279,15 +268,11 @@ impl Journal {
 
     #[inline]
     pub(crate) fn push(&mut self, e: Event) {
-        if !self.off {
-            self.events.push(e);
-        }
+        self.events.push(e);
     }
 
     pub(crate) fn reserve(&mut self, n: usize) {
-        if !self.off {
-            self.events.reserve_exact(n);
-        }
+        self.events.reserve_exact(n);
     }
 
     /// Drop events after the first `n`: a composite operation replaces the generic events of its

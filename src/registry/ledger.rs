@@ -281,7 +281,7 @@ impl Registry {
             withdrawn: Money::ZERO,
             ccer: CcerBook::default(),
             gec: GecBook::default(),
-            journal: Journal::new(config.journal),
+            journal: Journal::default(),
         }
     }
 
@@ -293,7 +293,17 @@ impl Registry {
         self.subjects.reserve(subjects);
         self.holdings.reserve(holdings);
         self.holding_index.reserve(holdings);
-        self.journal.reserve(events);
+        if self.config.journal {
+            self.journal.reserve(events);
+        }
+    }
+
+    /// Appends `e` to the journal, unless this registry keeps none.
+    #[inline]
+    pub(crate) fn record(&mut self, e: Event) {
+        if self.config.journal {
+            self.journal.push(e);
+        }
     }
 
     /// Rebuild a registry by replaying `events` from an empty one with `config`.
@@ -434,7 +444,7 @@ impl Registry {
             name: name.clone(),
         });
         self.cash.push(CashView::default());
-        self.journal.push(Event::OpenAccount { kind, name });
+        self.record(Event::OpenAccount { kind, name });
         id
     }
 
@@ -456,7 +466,7 @@ impl Registry {
         if !self.gec.index_batch(&subject, id) {
             self.subject_index.insert(subject, id);
         }
-        self.journal.push(Event::RegisterSubject { subject });
+        self.record(Event::RegisterSubject { subject });
         id
     }
 
@@ -753,7 +763,7 @@ impl Registry {
             .ok_or(RegistryError::Overflow { what: "deposits" })?;
         self.cash[account.index()].available = new;
         self.deposited = dep;
-        self.journal.push(Event::Deposit { account, amount });
+        self.record(Event::Deposit { account, amount });
         Ok(())
     }
 
@@ -769,7 +779,7 @@ impl Registry {
         let i = self.check_cash_available("withdraw", account, amount)?;
         self.cash[i].available -= amount;
         self.withdrawn += amount;
-        self.journal.push(Event::Withdraw { account, amount });
+        self.record(Event::Withdraw { account, amount });
         Ok(())
     }
 
@@ -782,7 +792,7 @@ impl Registry {
         let c = &mut self.cash[i];
         c.available -= amount;
         c.frozen += amount;
-        self.journal.push(Event::FreezeCash { account, amount });
+        self.record(Event::FreezeCash { account, amount });
         Ok(())
     }
 
@@ -803,7 +813,7 @@ impl Registry {
         }
         c.frozen -= amount;
         c.available += amount;
-        self.journal.push(Event::ReleaseCash { account, amount });
+        self.record(Event::ReleaseCash { account, amount });
         Ok(())
     }
 
@@ -852,7 +862,7 @@ impl Registry {
             h.available -= n;
             h.frozen += n;
         }
-        self.journal.push(Event::FreezeUnits {
+        self.record(Event::FreezeUnits {
             account,
             subject,
             quantity,
@@ -888,7 +898,7 @@ impl Registry {
             h.frozen -= n;
             h.available += n;
         }
-        self.journal.push(Event::ReleaseUnits {
+        self.record(Event::ReleaseUnits {
             account,
             subject,
             quantity,
@@ -938,7 +948,7 @@ impl Registry {
             r
         });
         self.subjects[subject.index()].issued = issued;
-        self.journal.push(Event::Issue {
+        self.record(Event::Issue {
             account,
             subject,
             quantity,
@@ -1050,7 +1060,7 @@ impl Registry {
         let n = Self::nonzero("transfer", quantity)?;
         let src = self.check_delivery(from, subject, quantity, false)?;
         if from == to {
-            self.journal.push(Event::Transfer {
+            self.record(Event::Transfer {
                 from,
                 to,
                 subject,
@@ -1061,7 +1071,7 @@ impl Registry {
         self.holdings[src].available -= n;
         let dst = self.move_serials(src, to, subject, n);
         self.holdings[dst].available += n;
-        self.journal.push(Event::Transfer {
+        self.record(Event::Transfer {
             from,
             to,
             subject,
@@ -1114,7 +1124,7 @@ impl Registry {
     pub fn settle(&mut self, s: &Settlement) -> Result<(), RegistryError> {
         self.check_delivery_trade(s)?;
         self.apply_settlement(s);
-        self.journal.push(Event::Settle(*s));
+        self.record(Event::Settle(*s));
         Ok(())
     }
 
@@ -1183,7 +1193,7 @@ impl Registry {
             c.available += c.pending;
             c.pending = Money::ZERO;
         }
-        self.journal.push(Event::RollDay);
+        self.record(Event::RollDay);
     }
 
     // ----- retirement -----
@@ -1257,7 +1267,7 @@ impl Registry {
         let i = self.check_available(account, subject, quantity)?;
         self.retire(i, n);
         self.subjects[subject.index()].surrendered += n;
-        self.journal.push(Event::Surrender {
+        self.record(Event::Surrender {
             account,
             subject,
             quantity,
@@ -1283,7 +1293,7 @@ impl Registry {
         let i = self.check_available(account, subject, quantity)?;
         self.retire(i, n);
         self.subjects[subject.index()].cancelled += n;
-        self.journal.push(Event::Cancel {
+        self.record(Event::Cancel {
             account,
             subject,
             quantity,
@@ -1386,7 +1396,7 @@ impl Registry {
         h.fresh -= fresh_taken;
         h.available -= n;
         self.subjects[subject.index()].cancelled += n;
-        self.journal.push(Event::CancelSerials {
+        self.record(Event::CancelSerials {
             account,
             subject,
             start,
@@ -1404,7 +1414,7 @@ impl Registry {
     pub fn expire(&mut self, subject: SubjectId) -> Result<Quantity, RegistryError> {
         self.check_subject(subject)?;
         let n = self.expire_subjects(|s| s == subject);
-        self.journal.push(Event::Expire { subject });
+        self.record(Event::Expire { subject });
         Ok(q(n))
     }
 
