@@ -99,9 +99,12 @@ enum Command {
     },
 }
 
+/// What a command reports when it fails: printed as `carbonsim: error: …`.
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Command::Replay {
             from,
             to,
@@ -130,27 +133,22 @@ fn main() -> ExitCode {
             name,
             quiet,
         } => run_merge(&shards, &out, name, quiet),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("carbonsim: error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-fn run_scenario(path: &Path, seed: Option<u64>, out: Option<PathBuf>, quiet: bool) -> ExitCode {
+fn run_scenario(path: &Path, seed: Option<u64>, out: Option<PathBuf>, quiet: bool) -> CliResult {
     let started = Instant::now();
-    let config = match ScenarioConfig::from_path(path) {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let dir = match OutputDir::prepare(out.unwrap_or_else(|| PathBuf::from(&config.output.dir))) {
-        Ok(d) => d,
-        Err(e) => return fail(&e),
-    };
-    let run = match agent_based::run(&config, seed.unwrap_or(config.seed)) {
-        Ok(r) => r,
-        Err(e) => return fail(&e),
-    };
-    let files = match agent_report::outputs(&run, &config.output).and_then(|set| dir.commit(&set)) {
-        Ok(f) => f,
-        Err(e) => return fail(&e),
-    };
+    let config = ScenarioConfig::from_path(path)?;
+    let dir = OutputDir::prepare(out.unwrap_or_else(|| PathBuf::from(&config.output.dir)))?;
+    let run = agent_based::run(&config, seed.unwrap_or(config.seed))?;
+    let files = agent_report::outputs(&run, &config.output).and_then(|set| dir.commit(&set))?;
     if !quiet {
         print!("{}", agent_report::table(&run));
         println!("wrote {} files to {}", files.len(), dir.path().display());
@@ -160,7 +158,7 @@ fn run_scenario(path: &Path, seed: Option<u64>, out: Option<PathBuf>, quiet: boo
             started.elapsed()
         );
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
@@ -183,20 +181,15 @@ fn run_montecarlo(
     shard: Option<Shard>,
     out: Option<PathBuf>,
     quiet: bool,
-) -> ExitCode {
+) -> CliResult {
     let started = Instant::now();
-    let config = match ScenarioConfig::from_path(path) {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
+    let config = ScenarioConfig::from_path(path)?;
     let count = seeds.unwrap_or(config.montecarlo.seeds);
     if count == 0 {
-        eprintln!("carbonsim: error: --seeds 0: a study needs at least one seed");
-        return ExitCode::FAILURE;
+        return Err("--seeds 0: a study needs at least one seed".into());
     }
     if threads == Some(0) {
-        eprintln!("carbonsim: error: --threads 0: at least one thread is needed");
-        return ExitCode::FAILURE;
+        return Err("--threads 0: at least one thread is needed".into());
     }
     let range = SeedRange {
         first: first_seed.unwrap_or(config.seed),
@@ -204,38 +197,22 @@ fn run_montecarlo(
     };
     let shard = shard.unwrap_or(Shard::WHOLE);
     let out = out.unwrap_or_else(|| PathBuf::from(&config.output.dir).join("montecarlo"));
-    let dir = match OutputDir::prepare(out) {
-        Ok(d) => d,
-        Err(e) => return fail(&e),
-    };
-    let pool = match rayon::ThreadPoolBuilder::new()
+    let dir = OutputDir::prepare(out)?;
+    let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
-        .build()
-    {
-        Ok(p) => p,
-        Err(e) => return fail(&e),
-    };
+        .build()?;
     let bar = progress_bar(shard.slice(&range.seeds()).len(), quiet);
     let result = pool.install(|| study::run_study(&config, range, shard, |_| bar.inc(1)));
     bar.finish_and_clear();
-    let study = match result {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
+    let study = result?;
     // A whole study is summarised; a shard is only written for `merge`.
-    let set = if shard == Shard::WHOLE {
-        study::outputs(&study, &config.name, config.output.charts)
+    let mut set = if shard == Shard::WHOLE {
+        study::outputs(&study, &config.name, config.output.charts)?
     } else {
-        Ok(OutputSet::new())
+        OutputSet::new()
     };
-    let set = match set.and_then(|mut set| study::add_shard_file(&mut set, &study).map(|()| set)) {
-        Ok(set) => set,
-        Err(e) => return fail(&e),
-    };
-    let files = match dir.commit(&set) {
-        Ok(f) => f,
-        Err(e) => return fail(&e),
-    };
+    study::add_shard_file(&mut set, &study)?;
+    let files = dir.commit(&set)?;
     if !quiet {
         println!(
             "ran {} of {} seeds (shard {shard}) in {:.2?}; wrote {} files to {}",
@@ -246,64 +223,38 @@ fn run_montecarlo(
             dir.path().display()
         );
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
-fn run_merge(paths: &[PathBuf], out: &Path, name: Option<String>, quiet: bool) -> ExitCode {
+fn run_merge(paths: &[PathBuf], out: &Path, name: Option<String>, quiet: bool) -> CliResult {
     let mut shards = Vec::with_capacity(paths.len());
     for p in paths {
-        match montecarlo::read_shard::<study::SeedSummary>(p) {
-            Ok(s) => shards.push(s),
-            Err(e) => return fail(&e),
-        }
+        shards.push(montecarlo::read_shard::<study::SeedSummary>(p)?);
     }
-    let merged = match montecarlo::merge(shards) {
-        Ok(m) => m,
-        Err(e) => return fail(&e),
-    };
-    let dir = match OutputDir::prepare(out) {
-        Ok(d) => d,
-        Err(e) => return fail(&e),
-    };
+    let merged = montecarlo::merge(shards)?;
+    let dir = OutputDir::prepare(out)?;
     let name = name.unwrap_or_else(|| merged.scenario_hash.clone());
-    let set = study::outputs(&merged, &name, true)
-        .and_then(|mut set| study::add_shard_file(&mut set, &merged).map(|()| set));
-    let set = match set {
-        Ok(set) => set,
-        Err(e) => return fail(&e),
-    };
-    match dir.commit(&set) {
-        Ok(files) => {
-            if !quiet {
-                println!(
-                    "merged {} shards ({} seeds); wrote {} files to {}",
-                    paths.len(),
-                    merged.runs.len(),
-                    files.len(),
-                    dir.path().display()
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(&e),
+    let mut set = study::outputs(&merged, &name, true)?;
+    study::add_shard_file(&mut set, &merged)?;
+    let files = dir.commit(&set)?;
+    if !quiet {
+        println!(
+            "merged {} shards ({} seeds); wrote {} files to {}",
+            paths.len(),
+            merged.runs.len(),
+            files.len(),
+            dir.path().display()
+        );
     }
+    Ok(())
 }
 
-fn run_replay(config: ReplayConfig, out: &Path, quiet: bool) -> ExitCode {
+fn run_replay(config: ReplayConfig, out: &Path, quiet: bool) -> CliResult {
     let started = Instant::now();
     // The folder is proven writable before any work, so a bad --out fails fast.
-    let dir = match OutputDir::prepare(out) {
-        Ok(d) => d,
-        Err(e) => return fail(&e),
-    };
-    let result = match replay::run(&config) {
-        Ok(r) => r,
-        Err(e) => return fail(&e),
-    };
-    let files = match replay_report::outputs(&result).and_then(|set| dir.commit(&set)) {
-        Ok(f) => f,
-        Err(e) => return fail(&e),
-    };
+    let dir = OutputDir::prepare(out)?;
+    let result = replay::run(&config)?;
+    let files = replay_report::outputs(&result).and_then(|set| dir.commit(&set))?;
     if !quiet {
         print!("{}", replay_report::table(&result));
         println!("wrote {} files to {}", files.len(), dir.path().display());
@@ -313,10 +264,5 @@ fn run_replay(config: ReplayConfig, out: &Path, quiet: bool) -> ExitCode {
             started.elapsed()
         );
     }
-    ExitCode::SUCCESS
-}
-
-fn fail(e: &dyn std::error::Error) -> ExitCode {
-    eprintln!("carbonsim: error: {e}");
-    ExitCode::FAILURE
+    Ok(())
 }
