@@ -382,7 +382,6 @@ impl World {
     ///
     /// # Errors
     /// As [`World::run`].
-    #[allow(clippy::too_many_lines)]
     pub fn run_keeping_market(mut self) -> Result<(AgentRun, Exchange), RunError> {
         let cal = self.ex.config().calendar.clone();
         let days = cal.trading_days(self.config.start, self.config.end)?;
@@ -390,13 +389,6 @@ impl World {
         let mut broker = Broker::new(&self.participants);
         for l in &mut self.listings {
             *l = RunListing::new(l.code.clone(), l.subject, l.from, &self.participants);
-        }
-        let mut kinds: Vec<(&'static str, u32)> = Vec::new();
-        for p in &self.participants {
-            match kinds.iter_mut().find(|(k, _)| *k == p.agent.kind()) {
-                Some(k) => k.1 += 1,
-                None => kinds.push((p.agent.kind(), 1)),
-            }
         }
         let mut out = Vec::with_capacity(days.len() * 4);
         let mut compliance = Vec::new();
@@ -416,38 +408,7 @@ impl World {
         self.update_positions(first);
 
         for (d, &date) in days.iter().enumerate() {
-            // Before the open.
-            if date >= PERIOD2_CREDIT && !self.firms.credited2 {
-                self.credit_period2()?;
-            }
-            if date >= VINTAGE_SPLIT && !self.listings.iter().any(|l| l.code == "CEA21") {
-                let reference = self
-                    .ex
-                    .prev_close(self.subjects[0])
-                    .unwrap_or(CEA_REFERENCE);
-                for (k, code) in [(1, "CEA21"), (2, "CEA22")] {
-                    self.ex
-                        .list(self.subjects[k], code, reference, date, None)?;
-                    self.listings.push(RunListing::new(
-                        code.to_owned(),
-                        self.subjects[k],
-                        date,
-                        &self.participants,
-                    ));
-                }
-            }
-            if month != Some((date.year(), date.month())) {
-                let gec_price = self.gec_price();
-                let new = self
-                    .certificates
-                    .month_start(self.ex.registry_mut(), date, gec_price)?;
-                for NewListing { subject, code } in new {
-                    self.ex.list(subject, &code, gec_price, date, None)?;
-                    self.listings
-                        .push(RunListing::new(code, subject, date, &self.participants));
-                }
-                month = Some((date.year(), date.month()));
-            }
+            self.before_open(date, &mut month)?;
             self.ex.open_day(date)?;
             self.deadlines_on(date, &all_days, &mut deadlines);
             let active: Vec<usize> = (0..self.listings.len())
@@ -461,41 +422,8 @@ impl World {
                         && self.listings[i].from <= date
                 })
                 .collect();
-            let account_subjects = self.account_subjects();
-            let start = d * 7_919;
-            self.ex.set_time(MORNING)?;
-            // Who was shown each active listing in the opening round (told its outcome tonight).
-            let mut consulted: Vec<Vec<u32>> = vec![Vec::new(); active.len()];
-            for step in std::iter::once(None).chain((0..self.config.fleet.intraday_steps).map(Some))
-            {
-                if step == Some(0) {
-                    self.ex.set_time(AFTERNOON)?;
-                }
-                for (slot, &li) in active.iter().enumerate() {
-                    broker.refresh_depth(&self.ex, self.listings[li].subject);
-                    let traders = self.listings[li].traders.len();
-                    for k in 0..traders {
-                        // The rotation: a fixed stride through the traders, different each day.
-                        let a = self.listings[li].traders[(start + k) % traders] as usize;
-                        let code = &self.listings[li].code;
-                        if !self.participants[a].agent.wants_view(code, date) {
-                            continue;
-                        }
-                        if step.is_none() {
-                            consulted[slot].push(a as u32);
-                        }
-                        broker.consult(
-                            &mut self.ex,
-                            &mut self.participants,
-                            &self.listings,
-                            &account_subjects,
-                            (a, li, step),
-                            (d as u32, date, &deadlines),
-                            history_bars,
-                        )?;
-                    }
-                }
-            }
+            let consulted =
+                self.trading_rounds(&mut broker, &active, (d, date, &deadlines), history_bars)?;
             if self.ex.time() < AFTERNOON {
                 self.ex.set_time(AFTERNOON)?;
             }
@@ -507,34 +435,13 @@ impl World {
                 .check_conservation()
                 .map_err(|reason| RunError::Conservation { date, reason })?;
 
-            // Market data and outcomes.
-            for &li in &active {
-                let listing = &mut self.listings[li];
-                if let Some(bar) = bars.iter().find(|b| b.subject == listing.code) {
-                    listing.bars.push(agent_bar(bar));
-                    if listing.bars.len() > 2 * history_bars.max(1) {
-                        listing.bars.drain(..history_bars.max(1));
-                    }
-                }
-            }
-            for (slot, &li) in active.iter().enumerate() {
-                let Some(bar) = self.listings[li].bars.last().copied() else {
-                    continue;
-                };
-                if bar.date != date {
-                    continue;
-                }
-                for &a in &consulted[slot] {
-                    let a = a as usize;
-                    let rejected_intents = broker.take_rejections(a, li);
-                    self.participants[a].agent.on_day_end(&DayOutcome {
-                        subject: &self.listings[li].code,
-                        bar,
-                        rejected_intents,
-                    });
-                }
-            }
-            broker.clear_rejections();
+            self.tell_outcomes(
+                &mut broker,
+                &bars,
+                (&active, &consulted),
+                date,
+                history_bars,
+            );
             composite_close = Self::record_day(date, &bars, composite_close, &mut out);
             // Certificates: count trades, claims.
             for row in out.iter().rev().take_while(|r| r.date == date) {
@@ -562,25 +469,7 @@ impl World {
                 self.certificates.close_month(date);
             }
         }
-        let activity = kinds
-            .iter()
-            .map(|(kind, agents)| {
-                let (bought, sold) = self
-                    .participants
-                    .iter()
-                    .zip(broker.traded())
-                    .filter(|(p, _)| p.agent.kind() == *kind)
-                    .fold((Quantity::ZERO, Quantity::ZERO), |(b, s), (_, t)| {
-                        (b + t.0, s + t.1)
-                    });
-                KindActivity {
-                    kind: (*kind).to_owned(),
-                    agents: *agents,
-                    bought,
-                    sold,
-                }
-            })
-            .collect();
+        let activity = self.activity(&broker);
         let calibration = calibrate(&out)?;
         let run = AgentRun {
             scenario: self.config.name.clone(),
@@ -594,6 +483,154 @@ impl World {
             activity,
         };
         Ok((run, self.ex))
+    }
+
+    /// Before a day's open: the second period's credit, the 2023 vintage split into three
+    /// subjects, and at a month's first day the certificate issuance and its new GEC listings.
+    fn before_open(
+        &mut self,
+        date: NaiveDate,
+        month: &mut Option<(i32, u32)>,
+    ) -> Result<(), RunError> {
+        if date >= PERIOD2_CREDIT && !self.firms.credited2 {
+            self.credit_period2()?;
+        }
+        if date >= VINTAGE_SPLIT && !self.listings.iter().any(|l| l.code == "CEA21") {
+            let reference = self
+                .ex
+                .prev_close(self.subjects[0])
+                .unwrap_or(CEA_REFERENCE);
+            for (k, code) in [(1, "CEA21"), (2, "CEA22")] {
+                self.ex
+                    .list(self.subjects[k], code, reference, date, None)?;
+                self.listings.push(RunListing::new(
+                    code.to_owned(),
+                    self.subjects[k],
+                    date,
+                    &self.participants,
+                ));
+            }
+        }
+        if *month != Some((date.year(), date.month())) {
+            let gec_price = self.gec_price();
+            let new = self
+                .certificates
+                .month_start(self.ex.registry_mut(), date, gec_price)?;
+            for NewListing { subject, code } in new {
+                self.ex.list(subject, &code, gec_price, date, None)?;
+                self.listings
+                    .push(RunListing::new(code, subject, date, &self.participants));
+            }
+            *month = Some((date.year(), date.month()));
+        }
+        Ok(())
+    }
+
+    /// The day's trading: the opening round, then the intraday rounds, each showing every
+    /// active listing to its traders in a rotated order. Returns, per active listing, who was
+    /// consulted in the opening round (told the day's outcome tonight).
+    fn trading_rounds(
+        &mut self,
+        broker: &mut Broker,
+        active: &[usize],
+        (d, date, deadlines): (usize, NaiveDate, &[Deadline]),
+        history_bars: usize,
+    ) -> Result<Vec<Vec<u32>>, RunError> {
+        let account_subjects = self.account_subjects();
+        let start = d * 7_919;
+        self.ex.set_time(MORNING)?;
+        let mut consulted: Vec<Vec<u32>> = vec![Vec::new(); active.len()];
+        for step in std::iter::once(None).chain((0..self.config.fleet.intraday_steps).map(Some)) {
+            if step == Some(0) {
+                self.ex.set_time(AFTERNOON)?;
+            }
+            for (slot, &li) in active.iter().enumerate() {
+                broker.refresh_depth(&self.ex, self.listings[li].subject);
+                let traders = self.listings[li].traders.len();
+                for k in 0..traders {
+                    // The rotation: a fixed stride through the traders, different each day.
+                    let a = self.listings[li].traders[(start + k) % traders] as usize;
+                    let code = &self.listings[li].code;
+                    if !self.participants[a].agent.wants_view(code, date) {
+                        continue;
+                    }
+                    if step.is_none() {
+                        consulted[slot].push(a as u32);
+                    }
+                    broker.consult(
+                        &mut self.ex,
+                        &mut self.participants,
+                        &self.listings,
+                        &account_subjects,
+                        (a, li, step),
+                        (d as u32, date, deadlines),
+                        history_bars,
+                    )?;
+                }
+            }
+        }
+        Ok(consulted)
+    }
+
+    /// After the close: each active listing keeps its bar in its history, and the agents
+    /// consulted in the opening round hear the day's outcome and their rejected intents.
+    fn tell_outcomes(
+        &mut self,
+        broker: &mut Broker,
+        bars: &[DailyBar],
+        (active, consulted): (&[usize], &[Vec<u32>]),
+        date: NaiveDate,
+        history_bars: usize,
+    ) {
+        for &li in active {
+            let listing = &mut self.listings[li];
+            if let Some(bar) = bars.iter().find(|b| b.subject == listing.code) {
+                listing.bars.push(agent_bar(bar));
+                if listing.bars.len() > 2 * history_bars.max(1) {
+                    listing.bars.drain(..history_bars.max(1));
+                }
+            }
+        }
+        for (slot, &li) in active.iter().enumerate() {
+            let Some(bar) = self.listings[li].bars.last().copied() else {
+                continue;
+            };
+            if bar.date != date {
+                continue;
+            }
+            for &a in &consulted[slot] {
+                let a = a as usize;
+                let rejected_intents = broker.take_rejections(a, li);
+                self.participants[a].agent.on_day_end(&DayOutcome {
+                    subject: &self.listings[li].code,
+                    bar,
+                    rejected_intents,
+                });
+            }
+        }
+        broker.clear_rejections();
+    }
+
+    /// What each kind of agent bought and sold over the run, kinds in order of first
+    /// appearance.
+    fn activity(&self, broker: &Broker) -> Vec<KindActivity> {
+        let mut out: Vec<KindActivity> = Vec::new();
+        for (p, traded) in self.participants.iter().zip(broker.traded()) {
+            let kind = p.agent.kind();
+            let i = out.iter().position(|k| k.kind == kind).unwrap_or_else(|| {
+                out.push(KindActivity {
+                    kind: kind.to_owned(),
+                    agents: 0,
+                    bought: Quantity::ZERO,
+                    sold: Quantity::ZERO,
+                });
+                out.len() - 1
+            });
+            out[i].agents += 1;
+            out[i].bought += traded.0;
+            out[i].sold += traded.1;
+        }
+        out
     }
 
     /// The subjects every account view lists besides the view's own: the allowance vintages
