@@ -404,3 +404,63 @@ fn the_head_of_a_visible_level_is_the_order_a_pick_of_that_level_takes() {
     assert_eq!(head(&b, 1), None);
     b.check_invariants().unwrap();
 }
+
+#[test]
+fn quantity_limits_hold_at_both_edges_of_the_entry_check() {
+    // The book folds its quantity rules into one range compare; each edge must still reject
+    // with the rule it breaks.
+    let config = |min: Option<u64>, max: Option<u64>| BookConfig {
+        band: Band {
+            lower: Price::from_fen(100),
+            upper: Price::from_fen(200),
+        },
+        tick_fen: 1,
+        lot: Quantity::new(1),
+        max_quantity_exclusive: max.map(Quantity::new),
+        min_quantity: min.map(Quantity::new),
+    };
+    let cases = [
+        (
+            Some(5),
+            Some(10),
+            4,
+            Some(RejectReason::BelowMinimumQuantity),
+        ),
+        (Some(5), Some(10), 5, None),
+        (Some(5), Some(10), 9, None),
+        (
+            Some(5),
+            Some(10),
+            10,
+            Some(RejectReason::AboveMaximumQuantity),
+        ),
+        (Some(0), None, 0, Some(RejectReason::ZeroQuantity)),
+        (Some(0), None, 1, None),
+        (None, None, u64::MAX, None),
+        (None, Some(1), 1, Some(RejectReason::AboveMaximumQuantity)),
+        (
+            Some(3),
+            Some(3),
+            3,
+            Some(RejectReason::AboveMaximumQuantity),
+        ),
+        (
+            Some(3),
+            Some(3),
+            2,
+            Some(RejectReason::BelowMinimumQuantity),
+        ),
+    ];
+    for (min, max, qty, expected) in cases {
+        let mut b = OrderBook::new(config(min, max)).unwrap();
+        let mut ev = Vec::new();
+        let accepted = b.submit(&order(1, Side::Buy, OrderKind::Limit, 150, qty), &mut ev);
+        let got = match ev[0] {
+            BookEvent::Rejected { reason, .. } => Some(reason),
+            _ => None,
+        };
+        assert_eq!(got, expected, "min {min:?} max {max:?} quantity {qty}");
+        assert_eq!(accepted.is_some(), expected.is_none());
+        assert_eq!(b.resting_orders(), usize::from(expected.is_none()));
+    }
+}

@@ -66,10 +66,39 @@ pub struct DepthLevel {
 pub struct OrderBook {
     config: BookConfig,
     lower_fen: i64,
+    /// The config's entry rules folded into two ranges, for the one-branch entry check.
+    window: EntryWindow,
     /// Bids then asks, indexed by [`side_index`] so that side-dependent code needs no branch.
     ladders: [Ladder; 2],
     slab: Slab,
     seq: u64,
+}
+
+/// The quantities and prices an order may enter with when both increments are one, as
+/// `value - low <= span` ranges, so that an acceptable order passes in a single branch.
+#[derive(Debug, Clone, Copy)]
+struct EntryWindow {
+    /// Whether the fast check applies at all (tick and lot of one, a non-empty quantity range).
+    unit: bool,
+    qty_low: u64,
+    qty_span: u64,
+    /// Ticks in the band minus one: a price passes if `fen - lower` is at most this.
+    price_span: u64,
+}
+
+impl EntryWindow {
+    fn of(config: &BookConfig) -> Self {
+        let low = config.min_quantity.map_or(1, |m| m.units().max(1));
+        let high = config
+            .max_quantity_exclusive
+            .map_or(u64::MAX, |m| m.units().saturating_sub(1));
+        EntryWindow {
+            unit: config.tick_fen == 1 && config.lot.units() == 1 && low <= high,
+            qty_low: low,
+            qty_span: high.wrapping_sub(low),
+            price_span: (config.band.upper.fen() - config.band.lower.fen()) as u64,
+        }
+    }
 }
 
 /// A side's index into [`OrderBook`]'s ladders (bids 0, asks 1).
@@ -97,6 +126,7 @@ impl OrderBook {
         let ticks = Self::check_config(&config)?;
         Ok(OrderBook {
             lower_fen: config.band.lower.fen(),
+            window: EntryWindow::of(&config),
             ladders: [Ladder::new(ticks, true), Ladder::new(ticks, false)],
             slab: Slab::new(),
             seq: 0,
@@ -151,6 +181,7 @@ impl OrderBook {
         let ticks = Self::check_config(&config)?;
         self.ladders = [Ladder::new(ticks, true), Ladder::new(ticks, false)];
         self.lower_fen = config.band.lower.fen();
+        self.window = EntryWindow::of(&config);
         self.config = config;
         Ok(())
     }
@@ -261,7 +292,26 @@ impl OrderBook {
     /// The ladder index an order enters at (the band edge for a market order), or why the
     /// order is refused at entry.
     #[inline]
+    // `&` on purpose: one branch for the whole check instead of one per rule.
+    #[allow(clippy::needless_bitwise_bool)]
     fn entry_tick(&self, order: &NewOrder) -> Result<u32, RejectReason> {
+        let w = &self.window;
+        let offset = order.price.fen().wrapping_sub(self.lower_fen) as u64;
+        let quantity_ok = order.quantity.units().wrapping_sub(w.qty_low) <= w.qty_span;
+        if w.unit
+            & quantity_ok
+            & (offset <= w.price_span)
+            & (order.kind != OrderKind::MarketWithProtection)
+        {
+            return Ok(offset as u32);
+        }
+        self.entry_tick_checked(order)
+    }
+
+    /// [`OrderBook::entry_tick`] rule by rule, naming the rule an order breaks.
+    #[cold]
+    #[inline(never)]
+    fn entry_tick_checked(&self, order: &NewOrder) -> Result<u32, RejectReason> {
         self.check_quantity(order.quantity)?;
         if order.kind == OrderKind::MarketWithProtection {
             Ok(match order.side {
