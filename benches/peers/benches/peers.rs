@@ -1,5 +1,6 @@
 //! carbonsim's order book side by side with matchcore 0.4 and orderbook-rs 0.15 on the same
-//! seeded 1,000,000-operation streams, in one criterion group per stream.
+//! seeded 1,000,000-operation streams, in one criterion group per stream, with `stream-only`:
+//! the same walk over the stream with no book, the floor under every book's time.
 //!
 //! Run: `cargo bench -p carbonsim-peers`. Each iteration replays the whole stream into a fresh
 //! book built outside the timed region; throughput is reported per operation.
@@ -8,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use carbonsim::book::workload::{self, Workload};
-use carbonsim_peers::{Carbonsim, Matchcore, OrderbookRs};
+use carbonsim_peers::{Carbonsim, Matchcore, OrderbookRs, StreamOnly};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 const OPS: usize = 1_000_000;
@@ -24,6 +25,13 @@ fn compare(c: &mut Criterion, w: &Workload) {
         b.iter_batched_ref(
             || Carbonsim::new(w),
             |book| assert_eq!(black_box(book.run(w)), expected),
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function("stream-only", |b| {
+        b.iter_batched_ref(
+            || StreamOnly::new(w),
+            |floor| assert_eq!(black_box(floor.run(w)), expected),
             BatchSize::PerIteration,
         );
     });

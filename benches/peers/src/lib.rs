@@ -38,6 +38,41 @@ impl Carbonsim {
     }
 }
 
+/// No book at all: reads the stream, branches on each operation's kind, records an id per
+/// add and looks one up per cancel, as every adapter must. Its time is the floor under all
+/// the books' times, so a book's own cost is its time minus this one. Its "filled" quantity
+/// is the one the stream generator recorded, so the same equality check applies.
+pub struct StreamOnly {
+    ids: Vec<u64>,
+}
+
+impl StreamOnly {
+    /// Buffers sized for `w`.
+    #[must_use]
+    pub fn new(w: &Workload) -> Self {
+        StreamOnly {
+            ids: Vec::with_capacity(w.adds),
+        }
+    }
+
+    /// Walks the stream; returns the recorded fillable quantity.
+    pub fn run(&mut self, w: &Workload) -> u64 {
+        use std::hint::black_box;
+        self.ids.clear();
+        let mut filled = 0;
+        for (seq, op) in w.ops.iter().enumerate() {
+            match *op {
+                Op::Add { .. } => self.ids.push(black_box(seq as u64)),
+                Op::Cancel { add } => {
+                    black_box(self.ids[add as usize]);
+                }
+                Op::Aggressive { fillable, .. } => filled += black_box(fillable),
+            }
+        }
+        filled
+    }
+}
+
 /// matchcore 0.4: one `Command` per operation; order ids are the submit's sequence number.
 pub struct Matchcore {
     book: matchcore::OrderBook,
@@ -206,6 +241,12 @@ mod tests {
         for w in [steady(42, 200_000), deep(42, 200_000)] {
             let ours = Carbonsim::new(&w).run(&w);
             assert!(ours > 0);
+            assert_eq!(
+                StreamOnly::new(&w).run(&w),
+                ours,
+                "the stream's record of {}",
+                w.name
+            );
             assert_eq!(Matchcore::new(&w).run(&w), ours, "matchcore on {}", w.name);
             assert_eq!(
                 OrderbookRs::new(&w).run(&w),
