@@ -87,6 +87,18 @@ struct EntryWindow {
 }
 
 impl EntryWindow {
+    #[inline]
+    fn admits_quantity(&self, quantity: Quantity) -> bool {
+        quantity.units().wrapping_sub(self.qty_low) <= self.qty_span
+    }
+
+    /// Whether a price `offset` ticks above the band's lower limit (see
+    /// [`OrderBook::band_offset`]) lies inside the band.
+    #[inline]
+    fn admits_offset(&self, offset: u64) -> bool {
+        offset <= self.price_span
+    }
+
     fn of(config: &BookConfig) -> Self {
         let low = config.min_quantity.map_or(1, |m| m.units().max(1));
         let high = config
@@ -207,14 +219,12 @@ impl OrderBook {
         &mut self.ladders[side_index(side)]
     }
 
-    #[inline]
+    /// The quantity rules one by one, naming the first one `quantity` breaks.
     fn check_quantity(&self, quantity: Quantity) -> Result<(), RejectReason> {
         if quantity.is_zero() {
             return Err(RejectReason::ZeroQuantity);
         }
-        // A lot or tick of one (every market here) needs no division on the hot path.
-        let lot = self.config.lot.units();
-        if lot != 1 && quantity.units() % lot != 0 {
+        if quantity.units() % self.config.lot.units() != 0 {
             return Err(RejectReason::LotSize);
         }
         if self
@@ -230,16 +240,23 @@ impl OrderBook {
         Ok(())
     }
 
-    #[inline]
+    /// The price rules one by one, naming the first one `price` breaks; else its ladder index.
     fn check_price(&self, price: Price) -> Result<u32, RejectReason> {
-        let tick = self.config.tick_fen;
-        if tick != 1 && price.fen() % tick != 0 {
+        if price.fen() % self.config.tick_fen != 0 {
             return Err(RejectReason::TickSize);
         }
-        if !self.config.band.contains(price) {
+        let offset = self.band_offset(price);
+        if !self.window.admits_offset(offset) {
             return Err(RejectReason::OutsideBand);
         }
-        Ok((price.fen() - self.lower_fen) as u32)
+        Ok(offset as u32)
+    }
+
+    /// Ticks from the band's lower limit to `price`; a price below the band wraps to a huge
+    /// offset, so one compare with the band's span tests both limits.
+    #[inline]
+    fn band_offset(&self, price: Price) -> u64 {
+        price.fen().wrapping_sub(self.lower_fen) as u64
     }
 
     /// Whether an incoming order at ladder index `limit` would trade with the other side's best.
@@ -296,11 +313,10 @@ impl OrderBook {
     #[allow(clippy::needless_bitwise_bool)]
     fn entry_tick(&self, order: &NewOrder) -> Result<u32, RejectReason> {
         let w = &self.window;
-        let offset = order.price.fen().wrapping_sub(self.lower_fen) as u64;
-        let quantity_ok = order.quantity.units().wrapping_sub(w.qty_low) <= w.qty_span;
+        let offset = self.band_offset(order.price);
         if w.unit
-            & quantity_ok
-            & (offset <= w.price_span)
+            & w.admits_quantity(order.quantity)
+            & w.admits_offset(offset)
             & (order.kind != OrderKind::MarketWithProtection)
         {
             return Ok(offset as u32);
@@ -315,7 +331,7 @@ impl OrderBook {
         self.check_quantity(order.quantity)?;
         if order.kind == OrderKind::MarketWithProtection {
             Ok(match order.side {
-                Side::Buy => (self.config.band.upper.fen() - self.lower_fen) as u32,
+                Side::Buy => self.window.price_span as u32,
                 Side::Sell => 0,
             })
         } else {
