@@ -419,37 +419,19 @@ fn quantity_limits_hold_at_both_edges_of_the_entry_check() {
         max_quantity_exclusive: max.map(Quantity::new),
         min_quantity: min.map(Quantity::new),
     };
+    let below = Some(RejectReason::BelowMinimumQuantity);
+    let above = Some(RejectReason::AboveMaximumQuantity);
     let cases = [
-        (
-            Some(5),
-            Some(10),
-            4,
-            Some(RejectReason::BelowMinimumQuantity),
-        ),
+        (Some(5), Some(10), 4, below),
         (Some(5), Some(10), 5, None),
         (Some(5), Some(10), 9, None),
-        (
-            Some(5),
-            Some(10),
-            10,
-            Some(RejectReason::AboveMaximumQuantity),
-        ),
+        (Some(5), Some(10), 10, above),
         (Some(0), None, 0, Some(RejectReason::ZeroQuantity)),
         (Some(0), None, 1, None),
         (None, None, u64::MAX, None),
-        (None, Some(1), 1, Some(RejectReason::AboveMaximumQuantity)),
-        (
-            Some(3),
-            Some(3),
-            3,
-            Some(RejectReason::AboveMaximumQuantity),
-        ),
-        (
-            Some(3),
-            Some(3),
-            2,
-            Some(RejectReason::BelowMinimumQuantity),
-        ),
+        (None, Some(1), 1, above),
+        (Some(3), Some(3), 3, above),
+        (Some(3), Some(3), 2, below),
     ];
     for (min, max, qty, expected) in cases {
         let mut b = OrderBook::new(config(min, max)).unwrap();
