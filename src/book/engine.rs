@@ -276,22 +276,49 @@ impl OrderBook {
     /// Submits a new order; every outcome is appended to `events`.
     ///
     /// Returns the order's id if it was accepted (it may have traded and left the book already).
-    #[inline]
+    ///
+    /// Always inlined, with everything but a passive order's path kept out of line: in a
+    /// caller's loop this saves the call and the order's trip through memory (measured: about
+    /// 14 % fewer instructions and 2–3 ns per operation on the `steady` stream).
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
     pub fn submit(&mut self, order: &NewOrder, events: &mut Vec<BookEvent>) -> Option<OrderId> {
-        let limit = match self.entry_tick(order) {
-            Ok(tick) => tick,
+        match self.entry_tick(order) {
+            Some(limit) => self.admit(order, limit, events),
+            None => self.submit_unusual(order, events),
+        }
+    }
+
+    /// [`OrderBook::submit`] for an order the one-branch entry check does not pass: a market
+    /// order, an order that breaks a rule, or any order in a book whose tick or lot is not one.
+    #[cold]
+    #[inline(never)]
+    fn submit_unusual(&mut self, order: &NewOrder, events: &mut Vec<BookEvent>) -> Option<OrderId> {
+        match self.entry_tick_checked(order) {
+            Ok(limit) => self.admit(order, limit, events),
             Err(reason) => {
                 events.push(BookEvent::Rejected {
                     order: None,
                     owner: order.owner,
                     reason,
                 });
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// An order that passed the entry rules at ladder index `limit`: rest it at once if it is
+    /// passive (most orders are, and they need no matching state), or match it.
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
+    fn admit(
+        &mut self,
+        order: &NewOrder,
+        limit: u32,
+        events: &mut Vec<BookEvent>,
+    ) -> Option<OrderId> {
         let crosses = self.crosses(order.side, limit);
         if !crosses && matches!(order.kind, OrderKind::Limit | OrderKind::PostOnly) {
-            // Most orders are passive: they rest at once, with no matching state to build.
             let id = self.rest_new(order, limit);
             events.push(BookEvent::Accepted {
                 order: id,
@@ -306,27 +333,24 @@ impl OrderBook {
         self.submit_crossing(order, limit, crosses, events)
     }
 
-    /// The ladder index an order enters at (the band edge for a market order), or why the
-    /// order is refused at entry.
+    /// The ladder index a limit-priced order enters at, if it passes every entry rule in one
+    /// branch (possible when the tick and lot are one); `None` sends it to the rule-by-rule
+    /// check, which also prices market orders.
     #[inline]
     // `&` on purpose: one branch for the whole check instead of one per rule.
     #[allow(clippy::needless_bitwise_bool)]
-    fn entry_tick(&self, order: &NewOrder) -> Result<u32, RejectReason> {
+    fn entry_tick(&self, order: &NewOrder) -> Option<u32> {
         let w = &self.window;
         let offset = self.band_offset(order.price);
-        if w.unit
+        (w.unit
             & w.admits_quantity(order.quantity)
             & w.admits_offset(offset)
-            & (order.kind != OrderKind::MarketWithProtection)
-        {
-            return Ok(offset as u32);
-        }
-        self.entry_tick_checked(order)
+            & (order.kind != OrderKind::MarketWithProtection))
+            .then_some(offset as u32)
     }
 
-    /// [`OrderBook::entry_tick`] rule by rule, naming the rule an order breaks.
-    #[cold]
-    #[inline(never)]
+    /// The ladder index an order enters at (the band edge for a market order), checked rule
+    /// by rule, or the first rule it breaks.
     fn entry_tick_checked(&self, order: &NewOrder) -> Result<u32, RejectReason> {
         self.check_quantity(order.quantity)?;
         if order.kind == OrderKind::MarketWithProtection {
@@ -576,7 +600,9 @@ impl OrderBook {
     /// Allocates a new order's slot already linked at the tail of its level. This repeats
     /// [`OrderBook::rest`]'s linking on purpose: sharing it through a helper cost 2 more
     /// instructions per passive order (1.2 % of the `steady` stream), on the book's hottest path.
-    #[inline]
+    /// Forced inline so that it joins [`OrderBook::submit`]'s inlined passive path.
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
     fn rest_new(&mut self, order: &NewOrder, tick: u32) -> OrderId {
         let ladder = &mut self.ladders[side_index(order.side)];
         let level = &mut ladder.levels[tick as usize];
@@ -652,7 +678,11 @@ impl OrderBook {
     }
 
     /// Cancels a resting order.
-    #[inline]
+    ///
+    /// Always inlined, like [`OrderBook::submit`]: in a caller's loop this saves the call
+    /// (measured: 2 % fewer instructions on the `steady` stream).
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
     pub fn cancel(&mut self, id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
         let Some((side, slot)) = self.resting_or_reject(id, owner, events) else {
             return;

@@ -98,18 +98,7 @@ impl Slab {
     ) -> OrderId {
         self.live += 1;
         let (i, generation) = if self.free_head == NIL {
-            let i = self.slots.len() as u32;
-            self.slots.push(Slot {
-                qty: 0,
-                next: NIL,
-                prev: NIL,
-                owner: 0,
-                generation: 0,
-                tick: NIL,
-                state: FREE,
-                stp: 0,
-            });
-            (i, 0)
+            (self.grow(), 0)
         } else {
             let i = self.free_head;
             let generation = self.slots[i as usize].generation;
@@ -127,6 +116,25 @@ impl Slab {
             stp,
         };
         OrderId::new(i, generation)
+    }
+
+    /// Appends a free slot and returns its index. Out of line: it runs only while the book
+    /// reaches a new peak, and it keeps the inlined passive-order path short.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) -> u32 {
+        let i = self.slots.len() as u32;
+        self.slots.push(Slot {
+            qty: 0,
+            next: NIL,
+            prev: NIL,
+            owner: 0,
+            generation: 0,
+            tick: NIL,
+            state: FREE,
+            stp: 0,
+        });
+        i
     }
 
     /// Returns a slot to the free list; its generation moves on so the old id goes stale.

@@ -258,7 +258,11 @@ fn generate(
 }
 
 /// Applies one operation to a carbonsim book; returns the new order's id for an add.
-#[inline]
+///
+/// Always inlined, so that the book's inlined paths land in the caller's loop as they would in
+/// a model's own code.
+#[inline(always)]
+#[allow(clippy::inline_always)]
 pub fn apply(
     book: &mut OrderBook,
     op: &Op,
