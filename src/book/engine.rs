@@ -75,21 +75,23 @@ pub struct OrderBook {
 }
 
 /// The quantities and prices an order may enter with when both increments are one, as
-/// `value - low <= span` ranges, so that an acceptable order passes in a single branch.
+/// `value - low` ranges, so that an acceptable order passes in a single branch.
 #[derive(Debug, Clone, Copy)]
 struct EntryWindow {
-    /// Whether the fast check applies at all (tick and lot of one, a non-empty quantity range).
-    unit: bool,
     qty_low: u64,
-    qty_span: u64,
+    /// How many quantities from `qty_low` up pass; zero when the fast check cannot apply (a
+    /// tick or lot other than one, or no quantity allowed at all), which sends every order to
+    /// the rule-by-rule check.
+    qty_count: u64,
     /// Ticks in the band minus one: a price passes if `fen - lower` is at most this.
     price_span: u64,
 }
 
 impl EntryWindow {
+    /// Whether the fast check admits `quantity` (never, when it cannot apply).
     #[inline]
     fn admits_quantity(&self, quantity: Quantity) -> bool {
-        quantity.units().wrapping_sub(self.qty_low) <= self.qty_span
+        quantity.units().wrapping_sub(self.qty_low) < self.qty_count
     }
 
     /// Whether a price `offset` ticks above the band's lower limit (see
@@ -104,10 +106,11 @@ impl EntryWindow {
         let high = config
             .max_quantity_exclusive
             .map_or(u64::MAX, |m| m.units().saturating_sub(1));
+        let unit = config.tick_fen == 1 && config.lot.units() == 1 && low <= high;
         EntryWindow {
-            unit: config.tick_fen == 1 && config.lot.units() == 1 && low <= high,
             qty_low: low,
-            qty_span: high.wrapping_sub(low),
+            // `low` is at least one, so `high - low + 1` cannot overflow.
+            qty_count: if unit { high - low + 1 } else { 0 },
             price_span: (config.band.upper.fen() - config.band.lower.fen()) as u64,
         }
     }
@@ -285,7 +288,7 @@ impl OrderBook {
     pub fn submit(&mut self, order: &NewOrder, events: &mut Vec<BookEvent>) -> Option<OrderId> {
         match self.entry_tick(order) {
             Some(limit) => self.admit(order, limit, events),
-            None => self.submit_unusual(order, events),
+            None => self.submit_unusual(*order, events),
         }
     }
 
@@ -293,9 +296,9 @@ impl OrderBook {
     /// order, an order that breaks a rule, or any order in a book whose tick or lot is not one.
     #[cold]
     #[inline(never)]
-    fn submit_unusual(&mut self, order: &NewOrder, events: &mut Vec<BookEvent>) -> Option<OrderId> {
-        match self.entry_tick_checked(order) {
-            Ok(limit) => self.admit(order, limit, events),
+    fn submit_unusual(&mut self, order: NewOrder, events: &mut Vec<BookEvent>) -> Option<OrderId> {
+        match self.entry_tick_checked(&order) {
+            Ok(limit) => self.admit(&order, limit, events),
             Err(reason) => {
                 events.push(BookEvent::Rejected {
                     order: None,
@@ -330,7 +333,7 @@ impl OrderBook {
             });
             return Some(id);
         }
-        self.submit_crossing(order, limit, crosses, events)
+        self.submit_crossing(*order, limit, crosses, events)
     }
 
     /// The ladder index a limit-priced order enters at, if it passes every entry rule in one
@@ -342,8 +345,7 @@ impl OrderBook {
     fn entry_tick(&self, order: &NewOrder) -> Option<u32> {
         let w = &self.window;
         let offset = self.band_offset(order.price);
-        (w.unit
-            & w.admits_quantity(order.quantity)
+        (w.admits_quantity(order.quantity)
             & w.admits_offset(offset)
             & (order.kind != OrderKind::MarketWithProtection))
             .then_some(offset as u32)
@@ -368,7 +370,7 @@ impl OrderBook {
     #[inline(never)]
     fn submit_crossing(
         &mut self,
-        order: &NewOrder,
+        order: NewOrder,
         limit: u32,
         crosses: bool,
         events: &mut Vec<BookEvent>,
@@ -393,7 +395,7 @@ impl OrderBook {
             price: self.price_of(limit),
             quantity: order.quantity,
         });
-        if order.kind == OrderKind::FillOrKill && !self.can_fill_in_full(order, limit) {
+        if order.kind == OrderKind::FillOrKill && !self.can_fill_in_full(&order, limit) {
             events.push(BookEvent::Cancelled {
                 order: id,
                 remaining: order.quantity,
