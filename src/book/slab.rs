@@ -97,15 +97,19 @@ impl Slab {
         prev: u32,
     ) -> OrderId {
         self.live += 1;
-        let (i, generation) = if self.free_head == NIL {
-            (self.grow(), 0)
-        } else {
-            let i = self.free_head;
-            let generation = self.slots[i as usize].generation;
-            self.free_head = self.slots[i as usize].next;
-            (i, generation)
+        // `NIL` (`u32::MAX`) lies past the end of the slab, which ids limit to 32-bit indices
+        // (and memory to far fewer: 2^32 slots would take 128 GiB), so one bounds check also
+        // tests for an empty free list.
+        let head = self.free_head;
+        let (i, slot) = match self.slots.get_mut(head as usize) {
+            Some(slot) => {
+                self.free_head = slot.next;
+                (head, slot)
+            }
+            None => self.grow(),
         };
-        self.slots[i as usize] = Slot {
+        let generation = slot.generation;
+        *slot = Slot {
             qty,
             next: NIL,
             prev,
@@ -118,12 +122,12 @@ impl Slab {
         OrderId::new(i, generation)
     }
 
-    /// Appends a free slot and returns its index. Out of line: it runs only while the book
+    /// Appends a free slot and returns its index and the slot. Out of line: it runs only while the book
     /// reaches a new peak, and it keeps the inlined passive-order path short.
     #[cold]
     #[inline(never)]
-    fn grow(&mut self) -> u32 {
-        let i = self.slots.len() as u32;
+    fn grow(&mut self) -> (u32, &mut Slot) {
+        let i = self.slots.len();
         self.slots.push(Slot {
             qty: 0,
             next: NIL,
@@ -134,7 +138,7 @@ impl Slab {
             state: FREE,
             stp: 0,
         });
-        i
+        (i as u32, &mut self.slots[i])
     }
 
     /// Returns a slot to the free list; its generation moves on so the old id goes stale.
