@@ -3,7 +3,9 @@
 //! the same walk over the stream with no book, the floor under every book's time.
 //!
 //! Run: `cargo bench -p carbonsim-peers`. Each iteration replays the whole stream into a fresh
-//! book built outside the timed region; throughput is reported per operation.
+//! book built outside the timed region; throughput is reported per operation. The same command
+//! runs `ratio.rs`, which times the books back to back in rounds: on a shared machine its
+//! per-round ratio is steadier than the ratio of these criterion estimates.
 
 use std::hint::black_box;
 use std::time::Duration;
