@@ -122,8 +122,8 @@ impl Slab {
         OrderId::new(i, generation)
     }
 
-    /// Appends a free slot and returns its index and the slot. Out of line: it runs only while the book
-    /// reaches a new peak, and it keeps the inlined passive-order path short.
+    /// Appends a free slot and returns its index and the slot. Out of line: it runs only while
+    /// the book reaches a new peak, and it keeps the inlined passive-order path short.
     #[cold]
     #[inline(never)]
     fn grow(&mut self) -> (u32, &mut Slot) {
