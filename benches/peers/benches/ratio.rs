@@ -33,8 +33,15 @@ fn time<B>(
     ns
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// The values in ascending order.
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v.sort_by(f64::total_cmp);
+    v
+}
+
+/// The middle value (the upper middle for an even count) of a non-empty list.
+fn median(v: Vec<f64>) -> f64 {
+    let v = sorted(v);
     v[v.len() / 2]
 }
 
@@ -46,7 +53,8 @@ fn main() {
     let rounds: usize = std::env::var("RATIO_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(21);
+        .unwrap_or(21)
+        .max(1);
     for w in [workload::steady(SEED, OPS), workload::deep(SEED, OPS)] {
         let expected = Carbonsim::new(&w).run(&w);
         let (mut ours, mut floor, mut peer, mut ratios) = (vec![], vec![], vec![], vec![]);
@@ -59,17 +67,17 @@ fn main() {
             peer.push(m);
             ratios.push(m / c);
         }
-        let (lo, hi) = ratios
-            .iter()
-            .fold((f64::MAX, 0.0f64), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+        let ratios = sorted(ratios);
         println!(
             "ratio/{}: {rounds} rounds; median ns/op: stream-only {:.1}, carbonsim {:.1}, matchcore {:.1}; \
-             matchcore/carbonsim per round: median {:.2}x (range {lo:.2}x-{hi:.2}x)",
+             matchcore/carbonsim per round: median {:.2}x (range {:.2}x-{:.2}x)",
             w.name,
             median(floor),
             median(ours),
             median(peer),
-            median(ratios),
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1],
         );
     }
 }
