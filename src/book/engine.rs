@@ -116,6 +116,18 @@ impl EntryWindow {
     }
 }
 
+/// Records a request naming an order that is not resting. Out of line, like `submit`'s
+/// rejections, so that it stays out of the inlined `cancel`.
+#[cold]
+#[inline(never)]
+fn reject_unknown(id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
+    events.push(BookEvent::Rejected {
+        order: Some(id),
+        owner,
+        reason: RejectReason::UnknownOrder,
+    });
+}
+
 /// A side's index into [`OrderBook`]'s ladders (bids 0, asks 1).
 #[inline]
 fn side_index(side: Side) -> usize {
@@ -665,11 +677,7 @@ impl OrderBook {
         if let Some(&s) = self.slab.resting(id) {
             return Some((slab::side_of(s.state), s));
         }
-        events.push(BookEvent::Rejected {
-            order: Some(id),
-            owner,
-            reason: RejectReason::UnknownOrder,
-        });
+        reject_unknown(id, owner, events);
         None
     }
 
