@@ -694,11 +694,12 @@ impl OrderBook {
     #[inline(always)]
     #[allow(clippy::inline_always)]
     pub fn cancel(&mut self, id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
-        let Some((side, slot)) = self.resting_or_reject(id, owner, events) else {
+        let Some(slot) = self.slab.take_resting(id) else {
+            reject_unknown(id, owner, events);
             return;
         };
-        self.unlink(side, &slot);
-        self.slab.free(id.slot());
+        // The slot is free already; unlinking works from the copy, and writes only neighbours.
+        self.unlink(slab::side_of(slot.state), &slot);
         events.push(BookEvent::Cancelled {
             order: id,
             remaining: Quantity::new(slot.qty),
