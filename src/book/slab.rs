@@ -202,7 +202,11 @@ mod tests {
         assert_eq!(slab.take_resting(a).map(|s| (s.qty, s.owner)), Some((5, 1)));
         assert_eq!(slab.live(), 0);
         assert!(slab.take_resting(a).is_none(), "the id is stale once taken");
-        assert_eq!(slab.alloc(6, 2, SELL, 0).slot(), a.slot(), "the slot is reused");
+        assert_eq!(
+            slab.alloc(6, 2, SELL, 0).slot(),
+            a.slot(),
+            "the slot is reused"
+        );
     }
 
     #[test]
