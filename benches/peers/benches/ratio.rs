@@ -39,10 +39,14 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v
 }
 
-/// The middle value (the upper middle for an even count) of a non-empty list.
+/// The middle value (the upper middle for an even count) of a non-empty sorted list.
+fn middle(sorted: &[f64]) -> f64 {
+    sorted[sorted.len() / 2]
+}
+
+/// The median of a non-empty list.
 fn median(v: Vec<f64>) -> f64 {
-    let v = sorted(v);
-    v[v.len() / 2]
+    middle(&sorted(v))
 }
 
 fn main() {
@@ -75,7 +79,7 @@ fn main() {
             median(floor),
             median(ours),
             median(peer),
-            ratios[ratios.len() / 2],
+            middle(&ratios),
             ratios[0],
             ratios[ratios.len() - 1],
         );
