@@ -108,16 +108,7 @@ impl Slab {
         // `NIL` (`u32::MAX`) lies past the end of the slab, which ids limit to 32-bit indices
         // (and memory to far fewer: 2^32 slots would take 128 GiB), so one bounds check also
         // tests for an empty free list.
-        let head = self.free_head;
-        let (i, slot) = match self.slots.get_mut(head as usize) {
-            Some(slot) => {
-                self.free_head = slot.next;
-                (head, slot)
-            }
-            None => self.grow(),
-        };
-        let generation = slot.generation;
-        *slot = Slot {
+        let order = |generation| Slot {
             qty,
             next: NIL,
             prev,
@@ -127,26 +118,24 @@ impl Slab {
             state,
             stp,
         };
-        OrderId::new(i, generation)
+        let head = self.free_head;
+        if let Some(slot) = self.slots.get_mut(head as usize) {
+            self.free_head = slot.next;
+            let generation = slot.generation;
+            *slot = order(generation);
+            return OrderId::new(head, generation);
+        }
+        OrderId::new(self.grow(order(0)), 0)
     }
 
-    /// Appends a free slot and returns its index and the slot. Out of line: it runs only while
+    /// Appends a slot holding `order` and returns its index. Out of line: it runs only while
     /// the book reaches a new peak, and it keeps the inlined passive-order path short.
     #[cold]
     #[inline(never)]
-    fn grow(&mut self) -> (u32, &mut Slot) {
-        let i = self.slots.len();
-        self.slots.push(Slot {
-            qty: 0,
-            next: NIL,
-            prev: NIL,
-            owner: 0,
-            generation: 0,
-            tick: NIL,
-            state: FREE,
-            stp: 0,
-        });
-        (i as u32, &mut self.slots[i])
+    fn grow(&mut self, order: Slot) -> u32 {
+        let i = self.slots.len() as u32;
+        self.slots.push(order);
+        i
     }
 
     /// Returns a slot to the free list; its generation moves on so the old id goes stale.
