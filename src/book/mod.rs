@@ -37,8 +37,8 @@
 //! slot index and a generation, so look-ups are one index and stale ids never name new orders.
 //! An order that cannot trade on arrival (most of them) rests without a matching pass.
 //! [`OrderBook::submit`] and [`OrderBook::cancel`] are always inlined into the caller, with
-//! rejections, matching and slab growth out of line, so a passive add or a cancel in a model's
-//! own loop costs no call.
+//! rejections and matching out of line, so a passive add or a cancel in a model's own loop costs
+//! no call.
 //!
 //! | operation | cost |
 //! |---|---|
