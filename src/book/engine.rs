@@ -200,7 +200,7 @@ impl OrderBook {
     /// [`BookError::NotEmpty`] while orders rest (call [`OrderBook::end_of_day`] first), or a bad
     /// configuration; the book is unchanged.
     pub fn reset_day(&mut self, config: BookConfig) -> Result<(), BookError> {
-        if self.slab.live() > 0 {
+        if self.ladders.iter().any(|l| l.best().is_some()) {
             return Err(BookError::NotEmpty {
                 resting: self.slab.live(),
             });
@@ -932,7 +932,8 @@ impl OrderBook {
         }
     }
 
-    /// Number of resting orders.
+    /// Number of resting orders. O(free slots): the book keeps no running count, which would
+    /// cost a store on every add and cancel.
     #[must_use]
     pub fn resting_orders(&self) -> usize {
         self.slab.live()

@@ -38,7 +38,8 @@
 //! An order that cannot trade on arrival (most of them) rests without a matching pass.
 //! [`OrderBook::submit`] and [`OrderBook::cancel`] are always inlined into the caller, with
 //! rejections and matching out of line, so a passive add or a cancel in a model's own loop costs
-//! no call.
+//! no call. The hot paths keep their stores few (see `docs/design.md`): the book keeps no
+//! running count of its orders.
 //!
 //! | operation | cost |
 //! |---|---|
@@ -50,6 +51,7 @@
 //! | depth(n), best bid/ask | O(n) / O(1) |
 //! | queue position | O(orders ahead) |
 //! | end of day | O(resting orders) |
+//! | resting-order count | O(free slots) |
 //!
 //! No operation allocates once the slab has grown to the peak number of live orders; events go
 //! into a caller-provided buffer.
