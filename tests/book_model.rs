@@ -122,17 +122,9 @@ impl Ids {
             .iter()
             .map(|e| {
                 let text = match *e {
-                    BookEvent::Accepted {
-                        order,
-                        owner,
-                        side,
-                        kind,
-                        price,
-                        quantity,
-                    } => format!(
-                        "accepted {} {owner:?} {side:?} {kind:?} {price} {quantity}",
-                        self.name(order)
-                    ),
+                    BookEvent::Accepted { order, owner } => {
+                        format!("accepted {} {owner:?}", self.name(order))
+                    }
                     BookEvent::Rejected {
                         order,
                         owner,

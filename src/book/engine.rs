@@ -338,10 +338,6 @@ impl OrderBook {
             events.push(BookEvent::Accepted {
                 order: id,
                 owner: order.owner,
-                side: order.side,
-                kind: order.kind,
-                price: order.price,
-                quantity: order.quantity,
             });
             return Some(id);
         }
@@ -402,10 +398,6 @@ impl OrderBook {
         events.push(BookEvent::Accepted {
             order: id,
             owner: order.owner,
-            side: order.side,
-            kind: order.kind,
-            price: self.price_of(limit),
-            quantity: order.quantity,
         });
         if order.kind == OrderKind::FillOrKill && !self.can_fill_in_full(&order, limit) {
             events.push(BookEvent::Cancelled {
@@ -826,14 +818,7 @@ impl OrderBook {
         }
         let q = quantity.units();
         let id = self.slab.alloc(q, owner.0, TRANSIENT, 0);
-        events.push(BookEvent::Accepted {
-            order: id,
-            owner,
-            side,
-            kind: OrderKind::ImmediateOrCancel,
-            price: self.price_of(maker.tick),
-            quantity,
-        });
+        events.push(BookEvent::Accepted { order: id, owner });
         let mut taker = Taker {
             id,
             owner: owner.0,

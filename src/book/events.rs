@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::types::{OrderId, OrderKind, OwnerId, Side};
+use super::types::{OrderId, OwnerId, Side};
 use crate::units::{Price, Quantity};
 
 /// One trade between an incoming (taker) and a resting (maker) order, at the maker's price.
@@ -79,20 +79,16 @@ pub enum CancelReason {
 /// An event in the caller's buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BookEvent {
-    /// A new order passed the entry checks and got an id.
+    /// A new order passed the entry checks and got an id. It is always the first event of the
+    /// call that submitted the order; the order's side, kind, price and quantity are the
+    /// caller's own (a market order's limit is the band edge on its side, a pick's the picked
+    /// order's price), so the event does not repeat them: on a growing book each stored field
+    /// costs time (see `docs/design.md`).
     Accepted {
         /// The id.
         order: OrderId,
         /// Its owner.
         owner: OwnerId,
-        /// Its side.
-        side: Side,
-        /// Its kind.
-        kind: OrderKind,
-        /// Its effective limit (the band edge for a market order).
-        price: Price,
-        /// Its quantity.
-        quantity: Quantity,
     },
     /// A new order or request was refused; nothing changed.
     Rejected {

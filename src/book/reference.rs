@@ -129,10 +129,6 @@ impl ReferenceBook {
         events.push(BookEvent::Accepted {
             order: id,
             owner: o.owner,
-            side: o.side,
-            kind: o.kind,
-            price: limit,
-            quantity: o.quantity,
         });
         if o.kind == OrderKind::FillOrKill && !self.fok_fillable(o, limit) {
             events.push(BookEvent::Cancelled {
@@ -448,14 +444,7 @@ impl ReferenceBook {
             return None;
         }
         let id = self.new_id();
-        events.push(BookEvent::Accepted {
-            order: id,
-            owner,
-            side,
-            kind: OrderKind::ImmediateOrCancel,
-            price: p,
-            quantity,
-        });
+        events.push(BookEvent::Accepted { order: id, owner });
         let left = maker.qty - quantity.units();
         if left == 0 {
             self.take(maker_side, p, i);
