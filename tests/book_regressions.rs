@@ -1,7 +1,7 @@
 //! Regression tests for the bug classes public order books keep shipping, one test each.
 
 use carbonsim::book::{
-    Band, BookConfig, BookEvent, CancelReason, NewOrder, OrderBook, OrderId, OrderKind,
+    Band, BookConfig, BookError, BookEvent, CancelReason, NewOrder, OrderBook, OrderId, OrderKind,
     OrderStatus, OwnerId, RejectReason, SelfTradePrevention, Side,
 };
 use carbonsim::units::{Price, Quantity};
@@ -445,4 +445,38 @@ fn quantity_limits_hold_at_both_edges_of_the_entry_check() {
         assert_eq!(accepted.is_some(), expected.is_none());
         assert_eq!(b.resting_orders(), usize::from(expected.is_none()));
     }
+}
+
+#[test]
+fn the_resting_count_follows_cancels_and_fills_and_a_new_day_needs_an_empty_book() {
+    let mut b = book();
+    let a = limit(&mut b, 1, Side::Sell, 5_000, 10);
+    limit(&mut b, 2, Side::Sell, 5_010, 10);
+    limit(&mut b, 3, Side::Buy, 4_900, 10);
+    assert_eq!(b.resting_orders(), 3);
+    let mut ev = Vec::new();
+    b.cancel(a, OwnerId(1), &mut ev);
+    b.cancel(a, OwnerId(1), &mut ev);
+    assert_eq!(b.resting_orders(), 2, "a stale cancel frees nothing");
+    ev.clear();
+    b.submit(
+        &order(4, Side::Buy, OrderKind::ImmediateOrCancel, 5_010, 4),
+        &mut ev,
+    );
+    assert_eq!(fills(&ev), vec![(5_010, 4)]);
+    assert_eq!(b.resting_orders(), 2, "a partly filled maker still rests");
+    let next_day = BookConfig::listed_cea(Band {
+        lower: Price::from_fen(4_000),
+        upper: Price::from_fen(4_400),
+    });
+    assert_eq!(
+        b.reset_day(next_day),
+        Err(BookError::NotEmpty { resting: 2 })
+    );
+    assert_eq!(b.best_ask().map(|l| l.quantity.units()), Some(6));
+    b.check_invariants().unwrap();
+    ev.clear();
+    b.end_of_day(&mut ev);
+    assert_eq!(b.resting_orders(), 0);
+    assert_eq!(b.reset_day(next_day), Ok(()));
 }
