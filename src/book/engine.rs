@@ -505,49 +505,100 @@ impl OrderBook {
             if beyond {
                 return false;
             }
-            let mut stop = false;
-            while taker.remaining > 0 {
-                let head = self.ladder(maker_side).levels[tick as usize].head;
-                if head == NIL {
-                    break;
-                }
-                let maker = self.slab.slots[head as usize];
-                if maker.owner == taker.owner {
-                    match taker.stp {
-                        SelfTradePrevention::CancelTaker => {
-                            stop = true;
-                            break;
-                        }
-                        SelfTradePrevention::CancelMaker | SelfTradePrevention::CancelBoth => {
-                            let id = OrderId::new(head, maker.generation);
-                            events.push(BookEvent::Cancelled {
-                                order: id,
-                                remaining: Quantity::new(maker.qty),
-                                reason: CancelReason::SelfTrade,
-                            });
-                            self.unlink(maker_side, &maker);
-                            self.slab.free(head);
-                            if taker.stp == SelfTradePrevention::CancelBoth {
-                                stop = true;
-                                break;
-                            }
-                            continue;
-                        }
-                    }
-                }
-                let q = taker.remaining.min(maker.qty);
-                self.fill(taker, head, &maker, q, events);
+            if !self.sweep_level(taker, tick, events) {
+                continue;
             }
-            if stop {
+            // The level's head is the taker's own order.
+            let head = self.ladder(maker_side).levels[tick as usize].head;
+            let maker = self.slab.slots[head as usize];
+            if taker.stp == SelfTradePrevention::CancelTaker {
+                return true;
+            }
+            events.push(BookEvent::Cancelled {
+                order: OrderId::new(head, maker.generation),
+                remaining: Quantity::new(maker.qty),
+                reason: CancelReason::SelfTrade,
+            });
+            self.unlink(maker_side, &maker);
+            self.slab.free(head);
+            if taker.stp == SelfTradePrevention::CancelBoth {
                 return true;
             }
         }
         false
     }
 
+    /// Trades `taker` against the occupied level at `tick` of the other side from its head, at
+    /// that level's price, until the taker is filled, the level is empty, or the head is the
+    /// taker's own order (then it returns `true` and leaves that order at the head). A maker
+    /// that is used up leaves the book. The sequence number, the free list and the level's
+    /// ends and total are kept in locals and written back once: on a growing book every store
+    /// costs time (see `docs/design.md`).
+    fn sweep_level(&mut self, taker: &mut Taker, tick: u32, events: &mut Vec<BookEvent>) -> bool {
+        let maker_side = taker.side.opposite();
+        let price = self.price_of(tick);
+        let level = self.ladder(maker_side).levels[tick as usize];
+        let (first, mut head, mut total) = (level.head, level.head, level.total);
+        let mut seq = self.seq;
+        let mut free_head = self.slab.free_head();
+        let mut own = false;
+        loop {
+            let maker = self.slab.slots[head as usize];
+            if maker.owner == taker.owner {
+                own = true;
+                break;
+            }
+            let q = taker.remaining.min(maker.qty);
+            taker.remaining -= q;
+            total -= q;
+            seq += 1;
+            events.push(BookEvent::Fill(Fill {
+                seq,
+                taker: taker.id,
+                maker: OrderId::new(head, maker.generation),
+                taker_owner: OwnerId(taker.owner),
+                maker_owner: OwnerId(maker.owner),
+                taker_side: taker.side,
+                price,
+                quantity: Quantity::new(q),
+                taker_remaining: Quantity::new(taker.remaining),
+                maker_remaining: Quantity::new(maker.qty - q),
+            }));
+            let s = &mut self.slab.slots[head as usize];
+            if q < maker.qty {
+                // A partly filled maker keeps its place; the taker is done.
+                s.qty = maker.qty - q;
+                break;
+            }
+            // Freed as `Slab::free` does, onto a free list held in `free_head`.
+            s.generation = s.generation.wrapping_add(1);
+            s.next = free_head;
+            free_head = head;
+            head = maker.next;
+            if head == NIL || taker.remaining == 0 {
+                break;
+            }
+        }
+        self.seq = seq;
+        self.slab.set_free_head(free_head);
+        let ladder = &mut self.ladders[side_index(maker_side)];
+        let level = &mut ladder.levels[tick as usize];
+        level.total = total;
+        if head != first {
+            level.head = head;
+            if head == NIL {
+                level.tail = NIL;
+                ladder.vacate(tick);
+            } else {
+                self.slab.slots[head as usize].prev = NIL;
+            }
+        }
+        own
+    }
+
     /// Trades `q` of `taker` against the resting order in slot `head` (holding `maker`) at the
-    /// maker's price, and takes the maker out of the book if that uses it up.
-    #[inline]
+    /// maker's price, and takes the maker out of the book if that uses it up. For a pick, which
+    /// takes one named order; matching sweeps whole levels in [`OrderBook::sweep_level`].
     fn fill(
         &mut self,
         taker: &mut Taker,

@@ -172,6 +172,19 @@ impl Slab {
         Some(held)
     }
 
+    /// The first free slot, or `NIL`.
+    #[inline]
+    pub fn free_head(&self) -> u32 {
+        self.free_head
+    }
+
+    /// Makes `slot` the first free slot: for a caller that freed a run of slots itself,
+    /// chaining them through `next` and bumping their generations, as [`Slab::free`] does.
+    #[inline]
+    pub fn set_free_head(&mut self, slot: u32) {
+        self.free_head = slot;
+    }
+
     /// Slots allocated and not freed, counted by walking the free list: O(free slots), as the
     /// slab keeps no count.
     pub fn live(&self) -> usize {
