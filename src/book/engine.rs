@@ -571,8 +571,7 @@ impl OrderBook {
                 break;
             }
             // Freed as `Slab::free` does, onto a free list held in `free_head`.
-            s.generation = s.generation.wrapping_add(1);
-            s.next = free_head;
+            s.retire(free_head);
             free_head = head;
             head = maker.next;
             if head == NIL || taker.remaining == 0 {

@@ -39,6 +39,15 @@ impl Slot {
     fn holds(&self, id: OrderId) -> bool {
         self.generation == id.generation() && (self.state == BUY || self.state == SELL)
     }
+
+    /// Frees the slot in place, ahead of `next_free` on a free list: its generation moves on,
+    /// so that the old id goes stale. The caller makes the slot the list's head.
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
+    pub fn retire(&mut self, next_free: u32) {
+        self.generation = self.generation.wrapping_add(1);
+        self.next = next_free;
+    }
 }
 
 pub(crate) fn side_code(side: Side) -> u8 {
@@ -143,9 +152,7 @@ impl Slab {
     /// Returns a slot to the free list; its generation moves on so the old id goes stale.
     #[inline]
     pub fn free(&mut self, slot: u32) {
-        let s = &mut self.slots[slot as usize];
-        s.generation = s.generation.wrapping_add(1);
-        s.next = self.free_head;
+        self.slots[slot as usize].retire(self.free_head);
         self.free_head = slot;
     }
 
@@ -164,10 +171,7 @@ impl Slab {
             return None;
         }
         let held = *s;
-        // `free`'s steps, repeated on the slot already in hand: sharing them through a helper
-        // on `Slot` cost 4.8 million more instructions per million `steady` operations.
-        s.generation = s.generation.wrapping_add(1);
-        s.next = self.free_head;
+        s.retire(self.free_head);
         self.free_head = id.slot();
         Some(held)
     }
@@ -178,8 +182,8 @@ impl Slab {
         self.free_head
     }
 
-    /// Makes `slot` the first free slot: for a caller that freed a run of slots itself,
-    /// chaining them through `next` and bumping their generations, as [`Slab::free`] does.
+    /// Makes `slot` the first free slot: for a caller that freed a run of slots itself with
+    /// [`Slot::retire`], chaining them through `next`.
     #[inline]
     pub fn set_free_head(&mut self, slot: u32) {
         self.free_head = slot;
