@@ -144,6 +144,36 @@ struct Taker {
     stp: SelfTradePrevention,
 }
 
+impl Taker {
+    /// Trades `q` against the resting order in `slot` (holding `maker`) at `price`, the
+    /// maker's, and returns the fill, numbered `seq`. The book's side of the trade is the
+    /// caller's.
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
+    fn trade(
+        &mut self,
+        seq: u64,
+        slot: u32,
+        maker: &slab::Slot,
+        price: Price,
+        q: u64,
+    ) -> BookEvent {
+        self.remaining -= q;
+        BookEvent::Fill(Fill {
+            seq,
+            taker: self.id,
+            maker: OrderId::new(slot, maker.generation),
+            taker_owner: OwnerId(self.owner),
+            maker_owner: OwnerId(maker.owner),
+            taker_side: self.side,
+            price,
+            quantity: Quantity::new(q),
+            taker_remaining: Quantity::new(self.remaining),
+            maker_remaining: Quantity::new(maker.qty - q),
+        })
+    }
+}
+
 impl OrderBook {
     /// An empty book with these rules.
     ///
@@ -549,21 +579,9 @@ impl OrderBook {
                 break;
             }
             let q = taker.remaining.min(maker.qty);
-            taker.remaining -= q;
             total -= q;
             seq += 1;
-            events.push(BookEvent::Fill(Fill {
-                seq,
-                taker: taker.id,
-                maker: OrderId::new(head, maker.generation),
-                taker_owner: OwnerId(taker.owner),
-                maker_owner: OwnerId(maker.owner),
-                taker_side: taker.side,
-                price,
-                quantity: Quantity::new(q),
-                taker_remaining: Quantity::new(taker.remaining),
-                maker_remaining: Quantity::new(maker.qty - q),
-            }));
+            events.push(taker.trade(seq, head, &maker, price, q));
             let s = &mut self.slab.slots[head as usize];
             if q < maker.qty {
                 // A partly filled maker keeps its place; the taker is done.
@@ -607,21 +625,9 @@ impl OrderBook {
         events: &mut Vec<BookEvent>,
     ) {
         let maker_side = taker.side.opposite();
-        taker.remaining -= q;
         let maker_left = maker.qty - q;
         self.seq += 1;
-        events.push(BookEvent::Fill(Fill {
-            seq: self.seq,
-            taker: taker.id,
-            maker: OrderId::new(head, maker.generation),
-            taker_owner: OwnerId(taker.owner),
-            maker_owner: OwnerId(maker.owner),
-            taker_side: taker.side,
-            price: self.price_of(maker.tick),
-            quantity: Quantity::new(q),
-            taker_remaining: Quantity::new(taker.remaining),
-            maker_remaining: Quantity::new(maker_left),
-        }));
+        events.push(taker.trade(self.seq, head, maker, self.price_of(maker.tick), q));
         if maker_left == 0 {
             self.unlink(maker_side, maker);
             self.slab.free(head);
