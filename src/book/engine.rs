@@ -573,7 +573,8 @@ impl OrderBook {
         let mut free_head = self.slab.free_head();
         let mut own = false;
         loop {
-            let maker = self.slab.slots[head as usize];
+            let s = &mut self.slab.slots[head as usize];
+            let maker = *s;
             if maker.owner == taker.owner {
                 own = true;
                 break;
@@ -582,7 +583,6 @@ impl OrderBook {
             total -= q;
             seq += 1;
             events.push(taker.trade(seq, head, &maker, price, q));
-            let s = &mut self.slab.slots[head as usize];
             if q < maker.qty {
                 // A partly filled maker keeps its place; the taker is done.
                 s.qty = maker.qty - q;
