@@ -17,6 +17,7 @@
 //! | [`compliance`] | benchmark allocation, true-up, obligations, surrender, penalties, reports, synthetic fleets |
 //! | [`exchange`] | trading methods (auction, block board), fees; composes book, registry and rules |
 //! | [`registry`] | accounts, holdings, cash, freezes, `DvP` settlement, surrender; CCER projects and GEC issuance in serial ranges; the journal |
+//! | [`timeline`] | the policy timeline as data: cycles, deadlines, rules, vintages, calendar, with sources |
 //! | [`scenario`] | the 2021–2023 replay through the exchange, its plan and reports; scenario files, fleets, calibration statistics, the Monte Carlo driver with shards and merge |
 //! | [`report`] | whole-file output folders, SVG charts, terminal tables |
 //!
@@ -45,6 +46,7 @@ pub mod registry;
 pub mod report;
 pub mod scenario;
 pub mod schedule;
+pub mod timeline;
 pub mod units;
 
 /// The README's example, compiled and run as a doctest.

@@ -1,0 +1,113 @@
+//! A run's walk through the timeline: each dated event (a vintage credited, a vintage listed, a
+//! deadline settled) is handed out once, in date order, when the runner asks for what is due.
+//! Runners ask before a day's open for credits and listings, and after its close for the
+//! deadlines that fall before the next trading day, so a deadline on a weekend or holiday is
+//! settled after the last trading day on or before it.
+
+use chrono::NaiveDate;
+
+use super::Timeline;
+use super::spec::ShareOf;
+
+/// A deadline of a cycle, as the runners settle it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDeadline {
+    /// The cycle's index in the timeline.
+    pub cycle: usize,
+    /// The cycle's name.
+    pub cycle_name: String,
+    /// The deadline's name (`interim`, `final`).
+    pub name: String,
+    /// Its date.
+    pub date: NaiveDate,
+    /// Percent due, of the volume or of the entities.
+    pub share_pct: u32,
+    /// What the share counts.
+    pub share_of: ShareOf,
+    /// Whether it is the cycle's final deadline.
+    pub is_final: bool,
+}
+
+/// The timeline's dated events not yet handed out.
+#[derive(Debug, Clone)]
+pub struct Agenda {
+    credits: Vec<(NaiveDate, usize)>,
+    listings: Vec<(NaiveDate, usize)>,
+    deadlines: Vec<DueDeadline>,
+    next: [usize; 3],
+}
+
+impl Agenda {
+    /// Every event of `timeline`, none handed out yet.
+    #[must_use]
+    pub fn new(timeline: &Timeline) -> Self {
+        let vintages = timeline.spec().vintages.values().enumerate();
+        let mut credits: Vec<_> = vintages.clone().map(|(i, v)| (v.credited, i)).collect();
+        let mut listings: Vec<_> = vintages.map(|(i, v)| (v.listed, i)).collect();
+        // Stable sorts: events of one date keep the timeline's order.
+        credits.sort_by_key(|e| e.0);
+        listings.sort_by_key(|e| e.0);
+        let mut deadlines = Vec::new();
+        for (cycle, (cycle_name, c)) in timeline.spec().cycles.iter().enumerate() {
+            let count = c.deadlines.len();
+            for (i, (name, d)) in c.deadlines.iter().enumerate() {
+                deadlines.push(DueDeadline {
+                    cycle,
+                    cycle_name: cycle_name.clone(),
+                    name: name.clone(),
+                    date: d.date,
+                    share_pct: d.share_pct,
+                    share_of: d.share_of,
+                    is_final: i + 1 == count,
+                });
+            }
+        }
+        deadlines.sort_by_key(|d| d.date);
+        Agenda {
+            credits,
+            listings,
+            deadlines,
+            next: [0; 3],
+        }
+    }
+
+    /// Vintages (by timeline index) credited on or before `date` and not handed out yet.
+    pub fn credit_due(&mut self, date: NaiveDate) -> Vec<usize> {
+        take_through(&self.credits, &mut self.next[0], date)
+    }
+
+    /// Vintages (by timeline index) listing on or before `date` and not handed out yet.
+    pub fn list_due(&mut self, date: NaiveDate) -> Vec<usize> {
+        take_through(&self.listings, &mut self.next[1], date)
+    }
+
+    /// Deadlines before `next` (the next trading day; `None` at the calendar's end: every
+    /// deadline left) not handed out yet, in date order.
+    pub fn settle_due(&mut self, next: Option<NaiveDate>) -> Vec<DueDeadline> {
+        let start = self.next[2];
+        let end = start
+            + self.deadlines[start..]
+                .iter()
+                .take_while(|d| next.is_none_or(|nx| d.date < nx))
+                .count();
+        self.next[2] = end;
+        self.deadlines[start..end].to_vec()
+    }
+
+    /// Deadlines not settled yet, in date order.
+    #[must_use]
+    pub fn upcoming(&self) -> &[DueDeadline] {
+        &self.deadlines[self.next[2]..]
+    }
+}
+
+fn take_through(events: &[(NaiveDate, usize)], next: &mut usize, date: NaiveDate) -> Vec<usize> {
+    let start = *next;
+    let due: Vec<usize> = events[start..]
+        .iter()
+        .take_while(|e| e.0 <= date)
+        .map(|e| e.1)
+        .collect();
+    *next = start + due.len();
+    due
+}

@@ -1,0 +1,249 @@
+//! The policy timeline's file format: every rule and date of the market as serde data, each
+//! entry with its source (or marked an assumption). [`super::Timeline`] validates it and answers
+//! the runners' questions; this file only says what can be written.
+//!
+//! Cycles and vintages are tables keyed by name, so a scenario file overrides one field of one
+//! cycle with a dotted path (`policy.cycles.2019-2020.offsets.limit_pct = 10`).
+
+use chrono::NaiveDate;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::compliance::allocation::Benchmarks;
+use crate::registry::CcerRules;
+use crate::units::{Money, Price};
+
+/// The whole timeline as written in `data/policy/*.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineSpec {
+    /// A title for tables and reports.
+    pub name: String,
+    /// The trading calendar: the embedded exchange days, then official holidays.
+    pub calendar: CalendarSpec,
+    /// Allowance vintages by subject code, in listing order.
+    pub vintages: IndexMap<String, VintageSpec>,
+    /// Compliance cycles by name, in date order.
+    pub cycles: IndexMap<String, CycleSpec>,
+}
+
+/// Trading days: the exchange's own published days up to `embedded_through`, then weekdays
+/// less the closures of each later year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// The last day of the embedded exchange calendar.
+    pub embedded_through: NaiveDate,
+    /// Where the embedded days come from.
+    pub source: String,
+    /// Weekday closures of later years, keyed by year (`"2024"`).
+    #[serde(default)]
+    pub years: IndexMap<String, CalendarYear>,
+}
+
+/// One later year's weekday closures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarYear {
+    /// Weekdays on which the exchange is closed (public holidays; weekend make-up working days
+    /// never trade, so they are not listed).
+    pub closures: Vec<NaiveDate>,
+    /// The holiday notice.
+    pub source: String,
+}
+
+/// An allowance vintage: a registry subject that lists on the exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VintageSpec {
+    /// Emission years whose allowances it holds.
+    pub years: Vec<u16>,
+    /// The day its allocation is credited to the covered entities (before that day's open).
+    pub credited: NaiveDate,
+    /// The day it starts trading.
+    pub listed: NaiveDate,
+    /// Its reference price on its first day, when it lists at the market's start; otherwise the
+    /// runner takes the previous close (published, or of the vintage trading before it).
+    #[serde(default)]
+    pub reference_price: Option<Price>,
+    /// Where the dates come from.
+    pub source: String,
+    /// Set when a date is a documented assumption rather than a published fact.
+    #[serde(default)]
+    pub assumption: bool,
+}
+
+/// A covered sector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sector {
+    /// Power generation (from the 2019–2020 cycle).
+    Power,
+    /// Steel (from the 2024 compliance year).
+    Steel,
+    /// Cement (from the 2024 compliance year).
+    Cement,
+    /// Aluminium (from the 2024 compliance year).
+    Aluminium,
+}
+
+/// One compliance cycle: who is covered, how they are allocated, when they surrender and the
+/// rules in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CycleSpec {
+    /// Emission years covered.
+    pub years: Vec<u16>,
+    /// Covered sectors.
+    pub sectors: Vec<Sector>,
+    /// The covered fleet's published size, from which the synthetic fleet is drawn.
+    pub coverage: Coverage,
+    /// How allowances are allocated.
+    pub allocation: AllocationSpec,
+    /// Allowance vintages that count towards the obligation, in surrender order.
+    pub eligible_vintages: Vec<String>,
+    /// Deadlines by name, in date order; exactly one, the last, requires 100 % of the volume.
+    pub deadlines: IndexMap<String, DeadlineSpec>,
+    /// A gas unit's obligation is capped at its free allocation.
+    pub gas_exemption: bool,
+    /// An entity's gap is capped at this share of its verified emissions, percent.
+    pub shortfall_cap_pct: u32,
+    /// CCER offsets.
+    pub offsets: OffsetSpec,
+    /// Borrowing from the next vintage, if allowed.
+    #[serde(default)]
+    pub borrowing: Option<BorrowingSpec>,
+    /// The penalty for a shortfall at the final deadline.
+    pub penalty: PenaltySpec,
+    /// Where the cycle's rules come from.
+    pub source: String,
+}
+
+/// The published size of a cycle's covered fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    /// Covered entities.
+    pub entities: u32,
+    /// Verified emissions per year, t CO2.
+    pub annual_emissions_t: u64,
+    /// The fleet's random stream: the run's seed XOR this salt, so each cycle draws its own
+    /// fleet and a given seed draws the same fleets in every version.
+    #[serde(default)]
+    pub seed_salt: u64,
+    /// Where the figures come from.
+    pub source: String,
+}
+
+/// How a cycle's allowances are allocated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum AllocationSpec {
+    /// Output times a benchmark intensity per unit class, with correction factors.
+    Benchmark {
+        /// Benchmarks per emission year (`"2021"`), one for every covered year.
+        benchmarks: IndexMap<String, Benchmarks>,
+        /// Where the benchmark values come from.
+        source: String,
+    },
+    /// A share of each entity's verified emissions (the industrial sectors' first year).
+    Grandfathering {
+        /// Allocation as a share of verified emissions, percent.
+        share_pct: u32,
+        /// Where the rule comes from.
+        source: String,
+    },
+}
+
+/// Who must have covered how much by a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShareOf {
+    /// Each entity must have covered `share_pct` % of its obligation; the shortfall is fined.
+    Volume,
+    /// `share_pct` % of entities must have covered all of their obligation: each entity
+    /// surrenders what it can, and nothing is fined until the final deadline.
+    Entities,
+}
+
+/// One deadline of a cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineSpec {
+    /// The date; it is settled after the close of the last trading day on or before it.
+    pub date: NaiveDate,
+    /// Percent of the volume, or of the entities, due.
+    pub share_pct: u32,
+    /// What the share counts.
+    #[serde(default = "volume")]
+    pub share_of: ShareOf,
+    /// The notice that set it.
+    pub source: String,
+}
+
+fn volume() -> ShareOf {
+    ShareOf::Volume
+}
+
+/// CCER offsets in a cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffsetSpec {
+    /// Offsets as a share of the obligation, percent.
+    pub limit_pct: u32,
+    /// Credits eligible, by the rules they were issued under.
+    pub eligible: Vec<CcerRules>,
+    /// Where the limit comes from.
+    pub source: String,
+}
+
+/// Borrowing from the next vintage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BorrowingSpec {
+    /// Borrowing is open when the gap exceeds this share of the allocation, percent.
+    pub gap_threshold_pct: u32,
+    /// The most that may be borrowed, as a share of the gap, percent.
+    pub max_share_pct: u32,
+    /// Where the rule comes from.
+    pub source: String,
+}
+
+/// The penalty for a shortfall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum PenaltySpec {
+    /// A flat fine per entity short, and optionally the shortfall deducted from the next
+    /// allocation (the 2021 Measures).
+    FlatFine {
+        /// The fine.
+        fine: Money,
+        /// Whether the unpaid shortfall comes off the next allocation.
+        deduct_shortfall: bool,
+        /// Where the rule comes from.
+        source: String,
+        /// Set when a part of the rule is an assumption.
+        #[serde(default)]
+        assumption: bool,
+    },
+}
+
+impl PenaltySpec {
+    /// The fine per entity short.
+    #[must_use]
+    pub fn fine(&self) -> Money {
+        match self {
+            PenaltySpec::FlatFine { fine, .. } => *fine,
+        }
+    }
+
+    /// Whether an unpaid shortfall is deducted from the next allocation.
+    #[must_use]
+    pub fn deducts_shortfall(&self) -> bool {
+        match self {
+            PenaltySpec::FlatFine {
+                deduct_shortfall, ..
+            } => *deduct_shortfall,
+        }
+    }
+}
