@@ -7,6 +7,7 @@
 //! that parse to the same scenario have the same hash whatever their format or layout; Monte Carlo
 //! shards carry it so that shards of different scenarios are never merged.
 
+use crate::timeline::{Timeline, TimelineError};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -60,6 +61,9 @@ pub enum ConfigError {
         /// The parser's message.
         message: String,
     },
+    /// The `[policy]` section breaks a rule of the timeline (boxed: it carries four strings).
+    #[error(transparent)]
+    Policy(Box<TimelineError>),
     /// A field has an impossible value.
     #[error("invalid scenario field {field} = {value}: {reason}")]
     Invalid {
@@ -326,6 +330,10 @@ pub struct ScenarioConfig {
     /// Outputs.
     #[serde(default)]
     pub output: OutputConfig,
+    /// Overrides of the published policy timeline (`data/policy/national_ets.toml`), merged
+    /// over it table by table: `[policy.cycles.2019-2020.offsets] limit_pct = 10`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<toml::Table>,
 }
 
 fn invalid(field: &str, value: &dyn std::fmt::Display, reason: &str) -> ConfigError {
@@ -587,6 +595,18 @@ impl ScenarioConfig {
         parse(&text)
     }
 
+    /// The policy timeline the scenario runs: the published one with `[policy]` merged over it.
+    ///
+    /// # Errors
+    /// [`ConfigError::Policy`] naming the field and value.
+    pub fn timeline(&self) -> Result<Timeline, ConfigError> {
+        let timeline = match &self.policy {
+            Some(overrides) => Timeline::with_overrides(overrides, "scenario [policy]"),
+            None => Timeline::published(),
+        };
+        timeline.map_err(|e| ConfigError::Policy(Box::new(e)))
+    }
+
     /// The last day the calendar covers: `calendar_end` or 2023-12-29.
     #[must_use]
     pub fn calendar_end(&self) -> NaiveDate {
@@ -680,6 +700,7 @@ impl ScenarioConfig {
                 "must not be empty",
             ));
         }
+        self.timeline()?;
         check_submarkets(&self.submarkets)?;
         check_seller("behaviour.ccer_seller.", &self.behaviour.ccer_seller)?;
         check_seller("behaviour.gec_seller.", &self.behaviour.gec_seller)?;

@@ -7,6 +7,7 @@ pub mod agent_report;
 pub mod broker;
 pub mod certificates;
 pub mod config;
+mod cycles;
 pub mod fleet;
 pub mod montecarlo;
 mod periods;

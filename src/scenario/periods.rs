@@ -1,75 +1,72 @@
-//! A compliance period's positions: each covered entity's free allocation over the two years,
-//! its verified emissions and the gas units' share of both, and whether it starts long or short.
-//! Both the replay and the agent-based run build their periods here.
+//! A compliance cycle's positions: each covered entity's free allocation per covered year, its
+//! verified emissions and the gas units' share of both, and whether it starts long or short.
+//! Both runners build their cycles here, through [`super::cycles`].
 
-use crate::compliance::allocation::{self, Benchmarks, CorrectionFactors};
+use crate::compliance::allocation::GeneratingUnit;
 use crate::compliance::cycle::Position;
 use crate::compliance::fleet::Fleet;
 use crate::registry::AccountId;
 use crate::units::Quantity;
 
-/// The positions of a period and who starts it long (allocation above emissions) or short.
+/// The positions of a cycle and who starts it long (allocation above emissions) or short.
 pub(crate) struct Period {
     pub positions: Vec<Position>,
     pub long: Vec<usize>,
     pub short: Vec<usize>,
+    /// Each entity's allocation per covered year, in the cycle's year order.
+    pub per_year: Vec<Vec<Quantity>>,
 }
 
-/// Allocations, emissions and positions of a fleet over a two-year cycle, with each entity's
-/// allocation per year.
+/// Allocations, emissions and positions of a fleet over a cycle of `years` years, each unit
+/// allocated `allocate(unit, year index)`.
 pub(crate) fn period(
     fleet: &Fleet,
     accounts: &[AccountId],
-    years: [&Benchmarks; 2],
-    corrections: &CorrectionFactors,
-) -> (Period, Vec<[Quantity; 2]>) {
-    let mut positions = Vec::with_capacity(fleet.entities.len());
-    let mut per_year = Vec::with_capacity(fleet.entities.len());
-    let (mut long, mut short) = (Vec::new(), Vec::new());
+    years: usize,
+    allocate: &dyn Fn(&GeneratingUnit, usize) -> Quantity,
+) -> Period {
+    let mut p = Period {
+        positions: Vec::with_capacity(fleet.entities.len()),
+        long: Vec::new(),
+        short: Vec::new(),
+        per_year: Vec::with_capacity(fleet.entities.len()),
+    };
+    let years_u64 = years as u64;
     for (i, e) in fleet.entities.iter().enumerate() {
-        let mut alloc = [Quantity::ZERO; 2];
+        let mut alloc = vec![Quantity::ZERO; years];
         let mut gas_alloc = Quantity::ZERO;
         for u in &e.units {
-            for (y, b) in years.iter().enumerate() {
-                let a = allocation::allocate(u, b, corrections);
-                alloc[y] += a;
+            for (y, slot) in alloc.iter_mut().enumerate() {
+                let a = allocate(u, y);
+                *slot += a;
                 if u.class.is_gas() {
                     gas_alloc += a;
                 }
             }
         }
-        let emissions = Quantity::new(2 * e.emissions_t());
-        let gas_emissions = Quantity::new(
-            2 * e
-                .units
-                .iter()
-                .filter(|u| u.class.is_gas())
-                .map(|u| u.emissions_t)
-                .sum::<u64>(),
-        );
-        let allocation = alloc[0] + alloc[1];
-        if allocation > emissions {
-            long.push(i);
-        } else {
-            short.push(i);
-        }
-        positions.push(Position {
+        let gas_t: u64 = e
+            .units
+            .iter()
+            .filter(|u| u.class.is_gas())
+            .map(|u| u.emissions_t)
+            .sum();
+        let allocation: Quantity = alloc.iter().copied().sum();
+        let position = Position {
             account: accounts[i],
             allocation,
-            emissions,
+            emissions: Quantity::new(years_u64.saturating_mul(e.emissions_t())),
             gas_allocation: gas_alloc,
-            gas_emissions,
-        });
-        per_year.push(alloc);
+            gas_emissions: Quantity::new(years_u64.saturating_mul(gas_t)),
+        };
+        if position.allocation > position.emissions {
+            p.long.push(i);
+        } else {
+            p.short.push(i);
+        }
+        p.positions.push(position);
+        p.per_year.push(alloc);
     }
-    (
-        Period {
-            positions,
-            long,
-            short,
-        },
-        per_year,
-    )
+    p
 }
 
 /// Scales every entity's verified emissions (gas units' too) by `1 − balance_bp / 10,000`, so the

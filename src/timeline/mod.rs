@@ -100,7 +100,12 @@ impl Timeline {
     pub fn calendar(&self, through: NaiveDate) -> Result<TradingCalendar, CalendarError> {
         let mut cal = TradingCalendar::sse_2021_2023()?;
         if through > cal.last() {
-            let closures = self.spec.calendar.years.values().flat_map(|y| y.closures.iter());
+            let closures = self
+                .spec
+                .calendar
+                .years
+                .values()
+                .flat_map(|y| y.closures.iter());
             cal.extend(through, closures.copied().filter(|d| *d <= through))?;
         }
         Ok(cal)
@@ -119,7 +124,10 @@ impl Timeline {
     /// The index of the cycle covering `year`.
     #[must_use]
     pub fn cycle_of_year(&self, year: u16) -> Option<usize> {
-        self.spec.cycles.values().position(|c| c.years.contains(&year))
+        self.spec
+            .cycles
+            .values()
+            .position(|c| c.years.contains(&year))
     }
 
     /// The cycle in force on `date`: the first whose final deadline is on or after it (the last

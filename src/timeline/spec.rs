@@ -62,8 +62,9 @@ pub struct VintageSpec {
     pub credited: NaiveDate,
     /// The day it starts trading.
     pub listed: NaiveDate,
-    /// Its reference price on its first day, when it lists at the market's start; otherwise the
-    /// runner takes the previous close (published, or of the vintage trading before it).
+    /// The reference price the exchange set for its first day, which the replay lists it at
+    /// (required for the first vintage, which opens the market). An agent-based run lists a later
+    /// vintage at its own market's previous close instead, since its prices are its own.
     #[serde(default)]
     pub reference_price: Option<Price>,
     /// Where the dates come from.

@@ -64,12 +64,19 @@ fn the_published_timeline_has_both_cycles_and_their_interim_rules() {
     assert_eq!(cycles, ["2019-2020", "2021-2022"]);
     let first = &t.spec().cycles["2019-2020"].deadlines;
     assert_eq!(
-        (first["interim"].date, first["interim"].share_pct, first["interim"].share_of),
+        (
+            first["interim"].date,
+            first["interim"].share_pct,
+            first["interim"].share_of
+        ),
         (day("2021-12-15"), 95, ShareOf::Entities)
     );
     let second = t.cycle_rules(1).unwrap();
     assert_eq!(second.deadline, day("2023-12-31"));
-    assert_eq!(second.interim.map(|i| (i.date, i.share_pct)), Some((day("2023-11-15"), 95)));
+    assert_eq!(
+        second.interim.map(|i| (i.date, i.share_pct)),
+        Some((day("2023-11-15"), 95))
+    );
     // The entity-share interim of the first cycle is not a volume interim.
     assert_eq!(t.cycle_rules(0).unwrap().interim, None);
     assert_eq!(t.market_open(), day("2021-07-16"));
@@ -97,7 +104,10 @@ fn the_agenda_hands_out_each_event_once_in_date_order() {
     let mut a = Agenda::new(&t);
     assert!(a.credit_due(day("2024-01-01")).is_empty());
     assert_eq!(a.credit_due(day("2024-01-05")), [0]);
-    assert!(a.credit_due(day("2024-03-01")).is_empty(), "handed out once");
+    assert!(
+        a.credit_due(day("2024-03-01")).is_empty(),
+        "handed out once"
+    );
     assert!(a.list_due(day("2024-01-05")).is_empty());
     assert_eq!(a.list_due(day("2024-01-08")), [0]);
     // After the close of Thursday 2024-02-15 the next trading day is Friday: nothing due.
@@ -116,7 +126,10 @@ fn the_agenda_hands_out_each_event_once_in_date_order() {
 fn the_calendar_extends_with_the_listed_closures() {
     let t = Timeline::from_toml_str("synthetic.toml", SYNTHETIC).unwrap();
     let cal = t.calendar(day("2024-03-31")).unwrap();
-    assert!(!cal.is_trading_day(day("2024-02-12")).unwrap(), "listed holiday");
+    assert!(
+        !cal.is_trading_day(day("2024-02-12")).unwrap(),
+        "listed holiday"
+    );
     assert!(cal.is_trading_day(day("2024-02-13")).unwrap());
     assert!(!cal.is_trading_day(day("2024-02-17")).unwrap(), "Saturday");
     assert_eq!(t.calendar_end(), day("2024-12-31"));
@@ -124,14 +137,21 @@ fn the_calendar_extends_with_the_listed_closures() {
 }
 
 fn overrides(text: &str) -> Result<Timeline, TimelineError> {
-    Timeline::with_overrides(&text.parse::<toml::Table>().unwrap(), "scenario.toml [policy]")
+    Timeline::with_overrides(
+        &text.parse::<toml::Table>().unwrap(),
+        "scenario.toml [policy]",
+    )
 }
 
 #[test]
 fn overrides_change_one_field_and_keep_the_rest() {
     let t = overrides("[cycles.2019-2020.offsets]\nlimit_pct = 10").unwrap();
     assert_eq!(t.cycle_rules(0).unwrap().offset_limit_pct, 10);
-    assert_eq!(t.spec().cycles["2019-2020"].offsets.eligible.len(), 1, "rest kept");
+    assert_eq!(
+        t.spec().cycles["2019-2020"].offsets.eligible.len(),
+        1,
+        "rest kept"
+    );
     assert_eq!(t.cycle_rules(1).unwrap().offset_limit_pct, 5);
 }
 
@@ -139,7 +159,10 @@ fn overrides_change_one_field_and_keep_the_rest() {
 fn bad_overrides_name_the_file_field_and_value() {
     let err = overrides("[cycles.2019-2020.offsets]\nlimit = 10").unwrap_err();
     let text = err.to_string();
-    assert!(text.starts_with("scenario.toml [policy]:") && text.contains("limit"), "{text}");
+    assert!(
+        text.starts_with("scenario.toml [policy]:") && text.contains("limit"),
+        "{text}"
+    );
     let err = overrides("[cycles.2019-2020.deadlines.final]\ndate = 2021-12-01").unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -147,9 +170,17 @@ fn bad_overrides_name_the_file_field_and_value() {
          deadlines must be in date order"
     );
     let err = overrides("[cycles.2021-2022.offsets]\nlimit_pct = 150").unwrap_err();
-    assert!(err.to_string().contains("cycles.2021-2022.offsets.limit_pct = 150"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cycles.2021-2022.offsets.limit_pct = 150"),
+        "{err}"
+    );
     let err = overrides("[cycles.2021-2022]\neligible_vintages = [\"CEA30\"]").unwrap_err();
-    assert!(err.to_string().contains("CEA30 : is not a vintage") || err.to_string().contains("= CEA30: is not a vintage"), "{err}");
+    assert!(
+        err.to_string().contains("CEA30 : is not a vintage")
+            || err.to_string().contains("= CEA30: is not a vintage"),
+        "{err}"
+    );
     let err = overrides("[cycles.2021-2022.deadlines.final]\ndate = 2025-01-10").unwrap_err();
     assert!(err.to_string().contains("outside the calendar"), "{err}");
 }
@@ -157,14 +188,35 @@ fn bad_overrides_name_the_file_field_and_value() {
 #[test]
 fn every_validation_rule_refuses_its_case() {
     let cases = [
-        ("[vintages.CEA21]\ncredited = 2023-09-01", "vintages.CEA21.credited"),
+        (
+            "[vintages.CEA21]\ncredited = 2023-09-01",
+            "vintages.CEA21.credited",
+        ),
         ("[vintages.CEA22]\nyears = [2021]", "vintages.CEA22.years"),
-        ("[cycles.2019-2020]\nyears = [2019, 2021]", "cycles.2019-2020.years"),
-        ("[cycles.2019-2020.deadlines.interim]\nshare_pct = 0", "deadlines.interim.share_pct"),
-        ("[cycles.2019-2020.deadlines.interim]\nshare_pct = 100\nshare_of = \"volume\"", "interim.share_pct"),
-        ("[cycles.2021-2022.allocation.benchmarks.2021]\nheat_gas = \"0\"", "benchmarks.2021"),
-        ("[calendar.years.2024]\nclosures = [2024-02-10]\nsource = \"x\"", "calendar.years.2024.closures"),
-        ("[cycles.2019-2020.penalty]\nfine = \"-1.00\"", "penalty.fine"),
+        (
+            "[cycles.2019-2020]\nyears = [2019, 2021]",
+            "cycles.2019-2020.years",
+        ),
+        (
+            "[cycles.2019-2020.deadlines.interim]\nshare_pct = 0",
+            "deadlines.interim.share_pct",
+        ),
+        (
+            "[cycles.2019-2020.deadlines.interim]\nshare_pct = 100\nshare_of = \"volume\"",
+            "interim.share_pct",
+        ),
+        (
+            "[cycles.2021-2022.allocation.benchmarks.2021]\nheat_gas = \"0\"",
+            "benchmarks.2021",
+        ),
+        (
+            "[calendar.years.2024]\nclosures = [2024-02-10]\nsource = \"x\"",
+            "calendar.years.2024.closures",
+        ),
+        (
+            "[cycles.2019-2020.penalty]\nfine = \"-1.00\"",
+            "penalty.fine",
+        ),
     ];
     for (text, field) in cases {
         let err = overrides(text).unwrap_err().to_string();

@@ -79,7 +79,11 @@ fn check_calendar(t: &TimelineSpec, bad: &Bad<'_>) -> Result<(), TimelineError> 
             }
         }
         if y.source.trim().is_empty() {
-            return Err(bad(&format!("{field}.source"), &"\"\"", "must name the notice"));
+            return Err(bad(
+                &format!("{field}.source"),
+                &"\"\"",
+                "must name the notice",
+            ));
         }
         last = NaiveDate::from_ymd_opt(n, 12, 31).unwrap_or(last);
     }
@@ -96,7 +100,11 @@ fn check_vintages(t: &TimelineSpec, bad: &Bad<'_>) -> Result<(), TimelineError> 
         }
         for y in &v.years {
             if seen_years.contains(y) {
-                return Err(bad(&field("years"), y, "is already held by another vintage"));
+                return Err(bad(
+                    &field("years"),
+                    y,
+                    "is already held by another vintage",
+                ));
             }
             seen_years.push(*y);
         }
@@ -108,11 +116,17 @@ fn check_vintages(t: &TimelineSpec, bad: &Bad<'_>) -> Result<(), TimelineError> 
             ));
         }
         if previous_listing.is_some_and(|p| v.listed < p) {
-            return Err(bad(&field("listed"), &v.listed, "vintages must be in listing order"));
+            return Err(bad(
+                &field("listed"),
+                &v.listed,
+                "vintages must be in listing order",
+            ));
         }
         previous_listing = Some(v.listed);
         match v.reference_price {
-            Some(p) if p.fen() <= 0 => return Err(bad(&field("reference_price"), &p, "must be > 0")),
+            Some(p) if p.fen() <= 0 => {
+                return Err(bad(&field("reference_price"), &p, "must be > 0"));
+            }
             None if i == 0 => {
                 return Err(bad(
                     &field("reference_price"),
@@ -139,26 +153,46 @@ fn check_cycle(
     bad: &Bad<'_>,
 ) -> Result<(), TimelineError> {
     if c.years.is_empty() || c.years.windows(2).any(|w| w[1] != w[0] + 1) {
-        return Err(bad(&field("years"), &format!("{:?}", c.years), "must be consecutive years"));
+        return Err(bad(
+            &field("years"),
+            &format!("{:?}", c.years),
+            "must be consecutive years",
+        ));
     }
     if c.sectors.is_empty() {
         return Err(bad(&field("sectors"), &"[]", "must name a sector"));
     }
     if c.coverage.entities == 0 || c.coverage.annual_emissions_t == 0 {
-        return Err(bad(&field("coverage"), &c.coverage.entities, "needs entities and emissions"));
+        return Err(bad(
+            &field("coverage"),
+            &c.coverage.entities,
+            "needs entities and emissions",
+        ));
     }
     check_allocation(c, field, bad)?;
     if c.eligible_vintages.is_empty() {
-        return Err(bad(&field("eligible_vintages"), &"[]", "must name a vintage"));
+        return Err(bad(
+            &field("eligible_vintages"),
+            &"[]",
+            "must name a vintage",
+        ));
     }
     for code in &c.eligible_vintages {
         if !t.vintages.contains_key(code) {
-            return Err(bad(&field("eligible_vintages"), code, "is not a vintage of the timeline"));
+            return Err(bad(
+                &field("eligible_vintages"),
+                code,
+                "is not a vintage of the timeline",
+            ));
         }
     }
     for y in &c.years {
         if !t.vintages.values().any(|v| v.years.contains(y)) {
-            return Err(bad(&field("years"), y, "no vintage holds this year's allowances"));
+            return Err(bad(
+                &field("years"),
+                y,
+                "no vintage holds this year's allowances",
+            ));
         }
     }
     for (name, pct) in [
@@ -172,10 +206,18 @@ fn check_cycle(
     if let Some(b) = &c.borrowing
         && (b.gap_threshold_pct > 100 || b.max_share_pct > 100)
     {
-        return Err(bad(&field("borrowing"), &b.max_share_pct, "shares must be 0..=100"));
+        return Err(bad(
+            &field("borrowing"),
+            &b.max_share_pct,
+            "shares must be 0..=100",
+        ));
     }
     if c.penalty.fine().is_negative() {
-        return Err(bad(&field("penalty.fine"), &c.penalty.fine(), "must be >= 0"));
+        return Err(bad(
+            &field("penalty.fine"),
+            &c.penalty.fine(),
+            "must be >= 0",
+        ));
     }
     if c.source.trim().is_empty() || c.coverage.source.trim().is_empty() {
         return Err(bad(&field("source"), &"\"\"", "must name a source"));
@@ -198,16 +240,31 @@ fn check_allocation(
             for (year, b) in benchmarks {
                 let values = b.power.iter().chain([&b.heat_coal, &b.heat_gas]);
                 if !c.years.iter().any(|y| y.to_string() == *year) {
-                    return Err(bad(&field("allocation.benchmarks"), year, "is not a covered year"));
+                    return Err(bad(
+                        &field("allocation.benchmarks"),
+                        year,
+                        "is not a covered year",
+                    ));
                 }
-                if let Some(v) = values.into_iter().find(|v| v.is_sign_negative() || v.is_zero()) {
-                    return Err(bad(&field(&format!("allocation.benchmarks.{year}")), v, "must be > 0"));
+                if let Some(v) = values
+                    .into_iter()
+                    .find(|v| v.is_sign_negative() || v.is_zero())
+                {
+                    return Err(bad(
+                        &field(&format!("allocation.benchmarks.{year}")),
+                        v,
+                        "must be > 0",
+                    ));
                 }
             }
         }
         AllocationSpec::Grandfathering { share_pct, .. } => {
             if *share_pct > 200 {
-                return Err(bad(&field("allocation.share_pct"), share_pct, "must be 0..=200"));
+                return Err(bad(
+                    &field("allocation.share_pct"),
+                    share_pct,
+                    "must be 0..=200",
+                ));
             }
         }
     }
@@ -231,10 +288,18 @@ fn check_deadlines(
     for (i, (name, d)) in c.deadlines.iter().enumerate() {
         let f = field(&format!("deadlines.{name}"));
         if d.share_pct == 0 || d.share_pct > 100 {
-            return Err(bad(&format!("{f}.share_pct"), &d.share_pct, "must be 1..=100"));
+            return Err(bad(
+                &format!("{f}.share_pct"),
+                &d.share_pct,
+                "must be 1..=100",
+            ));
         }
         if d.date <= end_of_cycle {
-            return Err(bad(&format!("{f}.date"), &d.date, "must come after the cycle's last year"));
+            return Err(bad(
+                &format!("{f}.date"),
+                &d.date,
+                "must come after the cycle's last year",
+            ));
         }
         if d.date > last_day {
             return Err(bad(
@@ -244,7 +309,11 @@ fn check_deadlines(
             ));
         }
         if previous.is_some_and(|p| d.date <= p) {
-            return Err(bad(&format!("{f}.date"), &d.date, "deadlines must be in date order"));
+            return Err(bad(
+                &format!("{f}.date"),
+                &d.date,
+                "deadlines must be in date order",
+            ));
         }
         previous = Some(d.date);
         let is_final = d.share_pct == 100 && d.share_of == ShareOf::Volume;

@@ -1,0 +1,270 @@
+//! The covered entities' side of a run, driven by the timeline: what each firm sees of its
+//! obligation and deadlines, crediting and listing the vintages, settling each deadline, and
+//! inheriting the cycles that closed before a late start.
+
+use chrono::NaiveDate;
+
+use super::{RunError, World};
+use crate::agents::{CompliancePosition, Deadline, PenaltyTerms};
+use crate::compliance::cycle;
+use crate::history;
+use crate::registry::{Registry, Settlement, Subject, SubjectId};
+use crate::scenario::broker::RunListing;
+use crate::scenario::replay::ComplianceSummary;
+use crate::timeline::{DueDeadline, ShareOf};
+use crate::units::{Money, Price, Quantity};
+
+impl World {
+    /// Before a day's open: the vintages credited by the timeline, then those that list today
+    /// (a later vintage lists at the market's previous close).
+    pub(super) fn credit_and_list(&mut self, date: NaiveDate) -> Result<(), RunError> {
+        self.cycles.credit_due(self.ex.registry_mut(), date)?;
+        for v in self.cycles.agenda.list_due(date) {
+            let (subject, code) = self.cycles.vintages[v].clone();
+            if self.listings.iter().any(|l| l.subject == subject) {
+                continue;
+            }
+            let reference = self
+                .ex
+                .prev_close(self.cycles.vintages[0].0)
+                .unwrap_or(self.opening_price());
+            self.ex
+                .list(subject, code.as_str(), reference, date, None)?;
+            self.listings
+                .push(RunListing::new(code, subject, date, &self.participants));
+        }
+        Ok(())
+    }
+
+    /// The first vintage's reference price on the market's first day.
+    pub(super) fn opening_price(&self) -> Price {
+        let first = self.cycles.timeline.spec().vintages.values().next();
+        first.and_then(|v| v.reference_price).unwrap_or(Price::ZERO)
+    }
+
+    /// The deadlines of the cycle in force on `date` still ahead, with the trading days left
+    /// counted on the calendar. An entity-share deadline asks each firm for all of its obligation.
+    pub(super) fn deadlines_on(
+        &self,
+        date: NaiveDate,
+        all_days: &[NaiveDate],
+        out: &mut Vec<Deadline>,
+    ) {
+        out.clear();
+        let k = self.cycles.timeline.cycle_in_force(date);
+        let from = all_days.partition_point(|d| *d < date);
+        for d in self
+            .cycles
+            .agenda
+            .upcoming()
+            .iter()
+            .filter(|d| d.cycle == k && d.date >= date)
+        {
+            let to = all_days.partition_point(|x| *x <= d.date);
+            out.push(Deadline {
+                date: d.date,
+                trading_days_left: to.saturating_sub(from) as u32,
+                required_share_bp: match d.share_of {
+                    ShareOf::Volume => d.share_pct * 100,
+                    ShareOf::Entities => 10_000,
+                },
+            });
+        }
+    }
+
+    /// Sets each covered entity's compliance view for the cycle in force on `date`.
+    pub(super) fn update_positions(&mut self, date: NaiveDate) {
+        let c = &self.cycles;
+        let k = c.timeline.cycle_in_force(date);
+        let (period, rules, report) = (&c.periods[k], &c.rules[k], c.reports[k].as_ref());
+        let credited = c.cycle_credited(k);
+        let participants = self.participants.iter_mut().take(c.accounts.len());
+        for (i, p) in participants.enumerate() {
+            let Some(pos) = period.positions.get(i) else {
+                p.compliance = None;
+                continue;
+            };
+            let done = report.and_then(|r| r.entities.get(i));
+            p.compliance = Some(CompliancePosition {
+                allocation: pos.allocation,
+                allocation_pending: if credited {
+                    Quantity::ZERO
+                } else {
+                    pos.allocation
+                },
+                verified_emissions: pos.emissions,
+                expected_emissions: pos.emissions,
+                expected_obligation: cycle::obligation(rules, pos).required,
+                surrendered: done.map_or(Quantity::ZERO, cycle::EntityResult::covered),
+                offsets_surrendered: done.map_or(Quantity::ZERO, |e| e.offsets),
+                shortfall: done.map_or(Quantity::ZERO, |e| e.shortfall),
+                offset_limit_bp: rules.offset_limit_pct * 100,
+                penalty: PenaltyTerms {
+                    fine: rules.fine,
+                    shortfall_deducted: rules.deduct_shortfall,
+                },
+            });
+        }
+    }
+
+    /// Settles every deadline before `next` (the next trading day; `None` at the calendar's
+    /// end), each after the credits due by its date.
+    pub(super) fn settle_deadlines(
+        &mut self,
+        next: Option<NaiveDate>,
+        compliance: &mut Vec<ComplianceSummary>,
+    ) -> Result<(), RunError> {
+        for d in self.cycles.agenda.settle_due(next) {
+            self.settle_one(&d, compliance)?;
+        }
+        Ok(())
+    }
+
+    fn settle_one(
+        &mut self,
+        d: &DueDeadline,
+        compliance: &mut Vec<ComplianceSummary>,
+    ) -> Result<(), RunError> {
+        self.cycles.credit_due(self.ex.registry_mut(), d.date)?;
+        let offsets = self.eligible_offsets(d.cycle);
+        let offsets_of = |r: Option<&cycle::ComplianceReport>| -> Quantity {
+            r.map_or(Quantity::ZERO, |r| {
+                r.entities.iter().map(|e| e.offsets).sum()
+            })
+        };
+        let before = offsets_of(self.cycles.reports[d.cycle].as_ref());
+        let report = self.cycles.settle(self.ex.registry_mut(), d, &offsets)?;
+        self.certificates
+            .record_offsets(offsets_of(Some(&report)).saturating_sub(before));
+        compliance.push(ComplianceSummary::of(&report));
+        Ok(())
+    }
+
+    /// The CCER subjects cycle `k` accepts as offsets, by the rules they were issued under.
+    fn eligible_offsets(&self, k: usize) -> Vec<SubjectId> {
+        let eligible = &self.cycles.timeline.spec().cycles[k].offsets.eligible;
+        let reg = self.ex.registry();
+        let accepted = |s: SubjectId| matches!(reg.subject(s), Ok(Subject::Ccer { rules, .. }) if eligible.contains(rules));
+        self.certificates
+            .ccer_subjects
+            .iter()
+            .map(|(s, _)| *s)
+            .filter(|s| accepted(*s))
+            .collect()
+    }
+
+    /// For a run that starts after some deadlines: each such cycle's trading, done off the
+    /// run's books, then its deadlines settled. See [`World::clear_cycle`].
+    pub(super) fn inherit_deadlines(
+        &mut self,
+        first: NaiveDate,
+        compliance: &mut Vec<ComplianceSummary>,
+    ) -> Result<(), RunError> {
+        let mut cleared = Vec::new();
+        for d in self.cycles.agenda.settle_due(Some(first)) {
+            if !cleared.contains(&d.cycle) {
+                self.cycles.credit_due(self.ex.registry_mut(), d.date)?;
+                self.clear_cycle(d.cycle)?;
+                cleared.push(d.cycle);
+            }
+            self.settle_one(&d, compliance)?;
+        }
+        Ok(())
+    }
+
+    /// A closed cycle's trading, done off the run's books: short entities, in fleet order, buy
+    /// what they lack of the cycle's first eligible vintage from long ones (also in fleet order,
+    /// each keeping what it needs) at the published average price of the trading before the
+    /// cycle's final deadline (CNY 42.85 for 2019–2020 [S12]), as far as their cash allows; each
+    /// transfer is a settlement, so cash and units are conserved.
+    fn clear_cycle(&mut self, k: usize) -> Result<(), RunError> {
+        let price = self.cycle_average_price(k)?;
+        let Some(code) = self.cycles.timeline.spec().cycles[k]
+            .eligible_vintages
+            .first()
+        else {
+            return Ok(());
+        };
+        let Some(&(subject, _)) = self.cycles.vintages.iter().find(|(_, c)| c == code) else {
+            return Ok(());
+        };
+        let fee_account = self.ex.fee_account();
+        let (c, reg) = (&self.cycles, self.ex.registry_mut());
+        let need = |i: usize, reg: &Registry| -> Result<i128, RunError> {
+            let ob = cycle::obligation(&c.rules[k], &c.periods[k].positions[i]);
+            let held = reg.holding(c.accounts[i], subject)?.available;
+            Ok(i128::from(ob.required.units()) - i128::from(held.units()))
+        };
+        let entities = c.periods[k].positions.len();
+        let mut surplus = Vec::new();
+        for i in 0..entities {
+            let n = need(i, reg)?;
+            if n < 0 {
+                surplus.push((i, Quantity::new(n.unsigned_abs() as u64)));
+            }
+        }
+        let mut seller = 0;
+        for i in 0..entities {
+            let mut short = need(i, reg)?;
+            while short > 0 && seller < surplus.len() {
+                let (s, spare) = surplus[seller];
+                let affordable =
+                    reg.cash(c.accounts[i])?.available.fen() / i128::from(price.fen().max(1));
+                let q = u64::try_from(short.min(affordable))
+                    .unwrap_or(0)
+                    .min(spare.units());
+                if q == 0 {
+                    break;
+                }
+                let q = Quantity::new(q);
+                transfer(
+                    reg,
+                    Settlement {
+                        subject,
+                        seller: c.accounts[s],
+                        buyer: c.accounts[i],
+                        quantity: q,
+                        price,
+                        buyer_fee: Money::ZERO,
+                        seller_fee: Money::ZERO,
+                        fee_account,
+                    },
+                )?;
+                surplus[seller].1 = spare.saturating_sub(q);
+                if surplus[seller].1.is_zero() {
+                    seller += 1;
+                }
+                short -= i128::from(q.units());
+            }
+        }
+        // What was bought is usable at the deadline.
+        reg.roll_day();
+        Ok(())
+    }
+
+    /// The published average price (turnover over volume) of the days after the previous
+    /// cycle's final deadline up to cycle `k`'s.
+    fn cycle_average_price(&self, k: usize) -> Result<Price, RunError> {
+        let rules = &self.cycles.rules;
+        let after = k.checked_sub(1).map(|p| rules[p].deadline);
+        let until = rules[k].deadline;
+        let days = history::daily()?
+            .iter()
+            .filter(|d| d.date <= until && after.is_none_or(|a| d.date > a));
+        let (turnover, volume) = days.fold((Money::ZERO, Quantity::ZERO), |(m, q), d| {
+            let t = d.listed_turnover_cny + d.block_turnover_cny;
+            (m + t, q + d.listed_volume_t + d.block_volume_t)
+        });
+        Ok(turnover
+            .div_round_half_up(volume)
+            .unwrap_or(self.opening_price()))
+    }
+}
+
+/// One off-book sale: units and cash frozen, then settled.
+fn transfer(reg: &mut Registry, s: Settlement) -> Result<(), RunError> {
+    reg.freeze_units(s.seller, s.subject, s.quantity)?;
+    reg.freeze_cash(s.buyer, s.price * s.quantity)?;
+    reg.settle(&s)?;
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! The covered entities' compliance across the timeline's cycles, shared by both runners: the
+//! synthetic fleet of each cycle, the allowance vintages as registry subjects, crediting each
+//! vintage (less what an earlier cycle deducted) and settling each deadline through the
+//! compliance rules.
+
+use crate::compliance::allocation::{self, Benchmarks, CorrectionFactors};
+use crate::compliance::cycle::{self, ComplianceError, ComplianceReport, CycleRules, Eligible};
+use crate::compliance::fleet::{Entity, Fleet, FleetConfig};
+use crate::registry::{
+    AccountId, AccountKind, CeaVintage, Registry, RegistryError, Subject, SubjectId,
+};
+use crate::timeline::{Agenda, AllocationSpec, DueDeadline, ShareOf, Timeline, TimelineError};
+use crate::units::{Money, Quantity};
+
+use super::periods::{Period, period, rebalance};
+
+/// How a run draws its fleets.
+pub(crate) struct FleetDraw<'a> {
+    /// The run's seed; each cycle's fleet draws from `seed ^ coverage.seed_salt`.
+    pub seed: u64,
+    /// Entities of the largest cycle (the others scaled alike); `None`: the published counts.
+    pub firms: Option<u32>,
+    /// Each cycle's balance in basis points of its emissions (see [`rebalance`]); missing: 0.
+    pub balance_bp: &'a [i32],
+}
+
+/// A set-up that the timeline cannot support.
+#[derive(Debug, thiserror::Error)]
+pub enum SetUpError {
+    /// The timeline asks for something the runners cannot build.
+    #[error(transparent)]
+    Timeline(#[from] TimelineError),
+    /// The registry refused a set-up step (a bug).
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+/// Every cycle's entities and positions, the vintages, and what is still owed between cycles.
+pub(crate) struct Cycles {
+    pub timeline: Timeline,
+    pub agenda: Agenda,
+    /// One account per entity of the largest cycle; a smaller cycle uses the first ones.
+    pub accounts: Vec<AccountId>,
+    /// Annual emissions of each account's entity in the largest cycle, t.
+    pub annual_emissions: Vec<u64>,
+    /// The largest cycle, whose entities name the accounts.
+    pub largest: usize,
+    pub periods: Vec<Period>,
+    pub rules: Vec<CycleRules>,
+    /// Each vintage's registry subject and code, in timeline order.
+    pub vintages: Vec<(SubjectId, String)>,
+    /// Each cycle's eligible allowance subjects, in surrender order.
+    eligible: Vec<Vec<SubjectId>>,
+    /// Owed by each account from the last final deadline, taken off its next credits.
+    deductions: Vec<Quantity>,
+    /// Each cycle's latest deadline report.
+    pub reports: Vec<Option<ComplianceReport>>,
+    credited: Vec<bool>,
+}
+
+impl Cycles {
+    /// Registers the vintages, draws each cycle's fleet, opens the entities' accounts and
+    /// computes each cycle's positions. Nothing is credited yet.
+    pub fn set_up(
+        timeline: Timeline,
+        draw: &FleetDraw<'_>,
+        reg: &mut Registry,
+    ) -> Result<Self, SetUpError> {
+        let spec = timeline.spec();
+        let mut vintages = Vec::new();
+        for (code, v) in &spec.vintages {
+            let vintage = match v.years.as_slice() {
+                [2019, 2020] => CeaVintage::Y2019_2020,
+                [y] => CeaVintage::Year(*y),
+                _ => {
+                    return Err(unsupported(
+                        &format!("vintages.{code}.years"),
+                        &format!("{:?}", v.years),
+                    ));
+                }
+            };
+            vintages.push((reg.register_subject(Subject::Cea { vintage }), code.clone()));
+        }
+        let fleets = draw_fleets(&timeline, draw)?;
+        let largest = (0..fleets.len())
+            .rev()
+            .max_by_key(|&k| fleets[k].entities.len())
+            .unwrap_or(0);
+        let Some(names) = fleets.get(largest) else {
+            return Err(unsupported("cycles", &"{}"));
+        };
+        let accounts: Vec<AccountId> = names
+            .entities
+            .iter()
+            .map(|e| reg.open_account(AccountKind::CoveredEntity, e.name.clone()))
+            .collect();
+        let annual_emissions = names.entities.iter().map(Entity::emissions_t).collect();
+        let mut periods = Vec::new();
+        let mut rules = Vec::new();
+        let mut eligible = Vec::new();
+        for (k, (_, c)) in spec.cycles.iter().enumerate() {
+            let mut p = cycle_period(&timeline, k, &fleets[k], &accounts)?;
+            rebalance(&mut p, draw.balance_bp.get(k).copied().unwrap_or(0));
+            periods.push(p);
+            rules.push(
+                timeline
+                    .cycle_rules(k)
+                    .ok_or_else(|| unsupported("cycles", &k))?,
+            );
+            let subjects = c
+                .eligible_vintages
+                .iter()
+                .filter_map(|code| vintages.iter().find(|(_, c)| c == code).map(|(s, _)| *s));
+            eligible.push(subjects.collect());
+        }
+        Ok(Cycles {
+            agenda: Agenda::new(&timeline),
+            deductions: vec![Quantity::ZERO; accounts.len()],
+            reports: vec![None; periods.len()],
+            credited: vec![false; vintages.len()],
+            timeline,
+            accounts,
+            annual_emissions,
+            largest,
+            periods,
+            rules,
+            vintages,
+            eligible,
+        })
+    }
+
+    /// Credits vintage `v`'s allocation to every entity of the cycle it belongs to, less what
+    /// the entity still owes from an earlier cycle (taken from the earliest credit first).
+    pub fn credit(&mut self, reg: &mut Registry, v: usize) -> Result<(), RegistryError> {
+        let Some((subject, code)) = self.vintages.get(v).cloned() else {
+            return Ok(());
+        };
+        let years = self.timeline.spec().vintages[code.as_str()].years.clone();
+        let mut totals = vec![Quantity::ZERO; self.accounts.len()];
+        for year in years {
+            let Some(k) = self.timeline.cycle_of_year(year) else {
+                continue;
+            };
+            let cycle_years = &self.timeline.spec().cycles[k].years;
+            let Some(yi) = cycle_years.iter().position(|y| *y == year) else {
+                continue;
+            };
+            for (i, per_year) in self.periods[k].per_year.iter().enumerate() {
+                totals[i] += per_year[yi];
+            }
+        }
+        for (i, total) in totals.into_iter().enumerate() {
+            let taken = self.deductions[i].min(total);
+            self.deductions[i] = self.deductions[i].saturating_sub(taken);
+            let q = total.saturating_sub(taken);
+            if !q.is_zero() {
+                reg.issue(self.accounts[i], subject, q)?;
+            }
+        }
+        self.credited[v] = true;
+        Ok(())
+    }
+
+    /// Credits every vintage due on or before `date`.
+    pub fn credit_due(
+        &mut self,
+        reg: &mut Registry,
+        date: chrono::NaiveDate,
+    ) -> Result<(), RegistryError> {
+        for v in self.agenda.credit_due(date) {
+            self.credit(reg, v)?;
+        }
+        Ok(())
+    }
+
+    /// Whether every vintage holding one of cycle `k`'s years has been credited.
+    pub fn cycle_credited(&self, k: usize) -> bool {
+        let spec = self.timeline.spec();
+        spec.cycles[k].years.iter().all(|y| {
+            spec.vintages
+                .values()
+                .zip(&self.credited)
+                .any(|(v, done)| *done && v.years.contains(y))
+        })
+    }
+
+    /// Settles deadline `d`: each entity of its cycle covers the share due, with `offsets`
+    /// (CCER subjects, in use order) up to the offset limit, then its eligible allowances in
+    /// proportion to its holdings, then borrowing. A volume deadline fines what is missing; an
+    /// entity-share deadline only surrenders what each entity can and fines nothing. The final
+    /// deadline's deductions are owed from the next credits. Fines are collected.
+    pub fn settle(
+        &mut self,
+        reg: &mut Registry,
+        d: &DueDeadline,
+        offsets: &[SubjectId],
+    ) -> Result<ComplianceReport, ComplianceError> {
+        let k = d.cycle;
+        let (rules, share) = match d.share_of {
+            ShareOf::Volume => (self.rules[k].clone(), d.share_pct),
+            ShareOf::Entities => (
+                CycleRules {
+                    fine: Money::ZERO,
+                    deduct_shortfall: false,
+                    ..self.rules[k].clone()
+                },
+                100,
+            ),
+        };
+        let eligible = Eligible {
+            allowances: &self.eligible[k],
+            offsets,
+            pro_rata: true,
+        };
+        let positions = &self.periods[k].positions;
+        let report = cycle::settle(
+            reg,
+            &rules,
+            positions,
+            eligible,
+            share,
+            d.date,
+            self.reports[k].as_ref(),
+        )?;
+        cycle::collect_fines(reg, &report)?;
+        if d.is_final {
+            self.deductions = report.entities.iter().map(|e| e.deduction).collect();
+            self.deductions.resize(self.accounts.len(), Quantity::ZERO);
+        }
+        self.reports[k] = Some(report.clone());
+        Ok(report)
+    }
+}
+
+fn unsupported(field: &str, value: &dyn std::fmt::Display) -> SetUpError {
+    SetUpError::Timeline(TimelineError::Invalid {
+        file: "timeline".into(),
+        field: field.to_owned(),
+        value: value.to_string(),
+        reason: "is not supported by the runners".into(),
+    })
+}
+
+/// Each cycle's synthetic fleet, sized to its coverage (scaled when the run sets `firms`) and
+/// drawn around the benchmarks of its first year (or the latest earlier ones).
+fn draw_fleets(t: &Timeline, draw: &FleetDraw<'_>) -> Result<Vec<Fleet>, SetUpError> {
+    let cycles = &t.spec().cycles;
+    let max = cycles
+        .values()
+        .map(|c| u128::from(c.coverage.entities))
+        .max()
+        .unwrap_or(1);
+    let mut drawn = Vec::new();
+    let mut around: Option<Benchmarks> = None;
+    for (k, c) in cycles.values().enumerate() {
+        let first = c.years.first().copied().unwrap_or(0);
+        around = t.benchmarks(k, first).copied().or(around);
+        let Some(b) = around else {
+            return Err(unsupported(
+                &format!(
+                    "cycles.{}.allocation",
+                    cycles.get_index(k).map_or("", |e| e.0)
+                ),
+                &"grandfathering",
+            ));
+        };
+        let entities = u128::from(c.coverage.entities);
+        let n = draw
+            .firms
+            .map_or(entities, |f| u128::from(f) * entities / max);
+        let emissions = u128::from(c.coverage.annual_emissions_t) * n / entities;
+        let config = FleetConfig {
+            entities: n as usize,
+            annual_emissions_t: u64::try_from(emissions).unwrap_or(u64::MAX),
+            ..FleetConfig::first_period(draw.seed ^ c.coverage.seed_salt)
+        };
+        drawn.push(Fleet::synthetic(&config, &b));
+    }
+    Ok(drawn)
+}
+
+/// Cycle `k`'s positions for `fleet`, on the first accounts.
+fn cycle_period(
+    t: &Timeline,
+    k: usize,
+    fleet: &Fleet,
+    accounts: &[AccountId],
+) -> Result<Period, SetUpError> {
+    let c = &t.spec().cycles[k];
+    let corrections = CorrectionFactors::default();
+    let accounts = accounts
+        .get(..fleet.entities.len())
+        .ok_or_else(|| unsupported("coverage", &fleet.entities.len()))?;
+    Ok(match &c.allocation {
+        AllocationSpec::Benchmark { .. } => {
+            let years: Vec<Benchmarks> = c
+                .years
+                .iter()
+                .filter_map(|y| t.benchmarks(k, *y).copied())
+                .collect();
+            period(fleet, accounts, years.len(), &|u, y| {
+                allocation::allocate(u, &years[y], &corrections)
+            })
+        }
+        AllocationSpec::Grandfathering { share_pct, .. } => {
+            let share = u128::from(*share_pct);
+            period(fleet, accounts, c.years.len(), &|u, _| {
+                Quantity::new((u128::from(u.emissions_t) * share / 100) as u64)
+            })
+        }
+    })
+}
