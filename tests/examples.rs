@@ -97,9 +97,11 @@ fn agent_based_example_compares_with_the_published_market() {
         c.annual_volume.keys().copied().collect::<Vec<_>>(),
         [2021, 2022, 2023]
     );
-    // Three deadlines settled: 2021-12-31, 2023-11-15 (95 %), 2023-12-31.
-    assert_eq!(run.compliance.len(), 3);
-    assert_eq!(run.compliance[1].share_pct, 95);
+    // Four deadlines settled: 2021-12-15 (95 % of entities), 2021-12-31, 2023-11-15 (95 % of
+    // the volume), 2023-12-31.
+    assert_eq!(run.compliance.len(), 4);
+    assert_eq!(run.compliance[0].entity_target_pct, Some(95));
+    assert_eq!(run.compliance[2].share_pct, 95);
     // The committed defaults beat the 47 % maximum-drawdown miss of the published Python model.
     let mdd = c.max_drawdown.relative_error.unwrap();
     assert!(mdd.abs() < 0.47, "maximum drawdown error {mdd}");

@@ -95,3 +95,93 @@ fn range_outside_the_data_is_an_error() {
     assert!(matches!(err, ScenarioError::Range { .. }));
     assert!(err.to_string().contains("2021-07-01"), "{err}");
 }
+
+/// FNV-1a 64 of the default replay's output files, taken before the policy timeline drove the
+/// replay: the timeline changed how the replay is built, not one byte of what it writes. (The
+/// files name the crate's version, so a version bump changes them.)
+#[test]
+fn default_replay_outputs_are_byte_identical_to_before_the_timeline() {
+    let result = replay::run(&ReplayConfig::default()).unwrap();
+    let set = carbonsim::scenario::replay_report::outputs(&result).unwrap();
+    let pinned = [
+        ("daily.csv", "93564cf923d3a386"),
+        ("price.svg", "ab97b6ad4106aa43"),
+        ("summary.json", "0f403596e118240b"),
+        ("summary.txt", "ff805d0f34fdd360"),
+        ("totals.csv", "f6d69aaac163c80a"),
+        ("vintages.csv", "fb5e440d4f4ea74f"),
+        ("volume.svg", "eddbda0ca9b95d69"),
+    ];
+    for (name, hash) in pinned {
+        let bytes = set.get(name).unwrap_or_else(|| panic!("{name} is written"));
+        assert_eq!(format!("{:016x}", fnv1a64(bytes)), hash, "{name}");
+    }
+}
+
+/// A replay may start on any published trading day: each vintage lists at its published
+/// previous close, and every day it covers is exact. Start dates: every 13th published day, and
+/// the days around the first deadline and the vintage split.
+#[test]
+fn replay_from_any_published_day_is_exact() {
+    let days: Vec<chrono::NaiveDate> = carbonsim::history::daily()
+        .unwrap()
+        .iter()
+        .map(|d| d.date)
+        .collect();
+    let named = [
+        "2021-07-19",
+        "2022-01-04",
+        "2023-08-25",
+        "2023-08-28",
+        "2023-08-29",
+        "2023-11-16",
+        "2023-12-29",
+    ];
+    let mut starts: Vec<chrono::NaiveDate> = days.iter().step_by(13).copied().collect();
+    starts.extend(
+        named
+            .iter()
+            .map(|d| d.parse::<chrono::NaiveDate>().unwrap()),
+    );
+    assert!(starts.len() >= 50);
+    for from in starts {
+        let i = days.iter().position(|d| *d == from).unwrap();
+        let to = days[(i + 20).min(days.len() - 1)];
+        let config = ReplayConfig { from, to, seed: 7 };
+        let result = replay::run(&config).unwrap_or_else(|e| panic!("from {from}: {e}"));
+        assert_eq!(result.composite.first().map(|d| d.date), Some(from));
+        for d in &result.composite {
+            let (s, p) = (&d.simulated, &d.published);
+            assert_eq!(
+                (
+                    s.listed_volume,
+                    s.block_volume,
+                    s.listed_turnover,
+                    s.block_turnover
+                ),
+                (
+                    p.listed_volume,
+                    p.block_volume,
+                    p.listed_turnover,
+                    p.block_turnover
+                ),
+                "from {from}: {}",
+                d.date
+            );
+            if result.vintages.iter().all(|v| v.date != d.date) {
+                assert_eq!(s, p, "from {from}: {}", d.date);
+            }
+        }
+        for v in &result.vintages {
+            assert_eq!(
+                v.simulated, v.published,
+                "from {from}: {} {}",
+                v.date, v.subject
+            );
+        }
+    }
+}
+
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    carbonsim::scenario::config::fnv1a64(bytes)
+}

@@ -10,6 +10,7 @@ use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::montecarlo::{self, SeedRange, Shard};
 use carbonsim::scenario::replay::{self, ReplayConfig};
 use carbonsim::scenario::{agent_based, agent_report, replay_report, study};
+use carbonsim::timeline::Timeline;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -82,6 +83,16 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Print the policy timeline a run uses: compliance cycles, deadlines with their interim
+    /// targets, allocation, offsets, borrowing and penalty rules, vintages and the calendar,
+    /// each with its source (the published timeline, or a scenario's with its `[policy]`).
+    Timeline {
+        /// A scenario file whose `[policy]` overrides the published timeline.
+        scenario: Option<PathBuf>,
+        /// Print the timeline as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Combine the shard files of one study into the study's outputs.
     Merge {
         /// Shard files written by `montecarlo --shard`.
@@ -133,6 +144,7 @@ fn main() -> ExitCode {
             name,
             quiet,
         } => run_merge(&shards, &out, name, quiet),
+        Command::Timeline { scenario, json } => print_timeline(scenario.as_deref(), json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -222,6 +234,19 @@ fn run_montecarlo(
             files.len(),
             dir.path().display()
         );
+    }
+    Ok(())
+}
+
+fn print_timeline(scenario: Option<&Path>, json: bool) -> CliResult {
+    let timeline = match scenario {
+        Some(path) => ScenarioConfig::from_path(path)?.timeline()?,
+        None => Timeline::published()?,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(timeline.spec())?);
+    } else {
+        print!("{}", timeline.describe());
     }
     Ok(())
 }

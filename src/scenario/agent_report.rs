@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::agent_based::AgentRun;
 use super::config::OutputConfig;
+use super::replay::ComplianceSummary;
 use super::stats::{CalibrationReport, Compared};
 use crate::history::{self, ATTRIBUTION};
 use crate::registry::YearMonth;
@@ -193,23 +194,29 @@ fn price_chart(run: &AgentRun) -> Result<LineChart, ReportError> {
             });
         }
     }
-    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
     Ok(LineChart {
         title: format!("Agent-based run \"{}\": daily close", run.scenario),
         y_label: "CNY per unit".into(),
         footnote: footnote(run),
         series,
         bands: vec![],
-        markers: [
-            (d(2021, 12, 31), "deadline 2019-2020"),
-            (d(2023, 8, 28), "vintage split"),
-            (d(2023, 11, 15), "95 % due"),
-        ]
-        .into_iter()
-        .filter(|(date, _)| Some(*date) >= first && Some(*date) <= last)
-        .map(|(date, label)| (date, label.to_owned()))
-        .collect(),
+        // The deadlines the run settled, from the timeline it ran.
+        markers: run
+            .compliance
+            .iter()
+            .filter(|c| Some(c.date) >= first && Some(c.date) <= last)
+            .map(|c| (c.date, deadline_label(c)))
+            .collect(),
     })
+}
+
+/// A deadline's chart label: `2019-2020 final`, `2021-2022 95 % due`.
+fn deadline_label(c: &ComplianceSummary) -> String {
+    match (c.entity_target_pct, c.share_pct) {
+        (Some(t), _) => format!("{} {t} % of firms", c.cycle),
+        (None, 100) => format!("deadline {}", c.cycle),
+        (None, share) => format!("{share} % due"),
+    }
 }
 
 fn volume_chart(run: &AgentRun) -> Result<BarChart, ReportError> {
@@ -396,7 +403,10 @@ pub fn table(run: &AgentRun) -> String {
         t.row([
             c.cycle.clone(),
             c.date.to_string(),
-            format!("{} %", c.share_pct),
+            c.entity_target_pct.map_or_else(
+                || format!("{} %", c.share_pct),
+                |t| format!("{t} % of firms"),
+            ),
             format!("{:.2} %", c.rate_by_volume_bp as f64 / 100.0),
             format!("{:.2} %", c.rate_by_entities_bp as f64 / 100.0),
         ]);

@@ -11,6 +11,7 @@
 //! rule and calendar values) and below `scenario`, which runs it.
 
 mod agenda;
+mod describe;
 mod load;
 mod spec;
 mod validate;

@@ -136,7 +136,11 @@ impl World {
         let report = self.cycles.settle(self.ex.registry_mut(), d, &offsets)?;
         self.certificates
             .record_offsets(offsets_of(Some(&report)).saturating_sub(before));
-        compliance.push(ComplianceSummary::of(&report));
+        let mut summary = ComplianceSummary::of(&report);
+        if d.share_of == ShareOf::Entities {
+            summary.entity_target_pct = Some(d.share_pct);
+        }
+        compliance.push(summary);
         Ok(())
     }
 

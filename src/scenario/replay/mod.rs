@@ -215,6 +215,11 @@ pub struct ComplianceSummary {
     pub rate_by_entities_bp: u64,
     /// Fines levied.
     pub fines: Money,
+    /// For a deadline that counts entities (the first cycle's 95 % of entities by 2021-12-15):
+    /// the share of entities to have surrendered in full, percent. Each entity then owes all of
+    /// its obligation (`share_pct` 100) and nothing is fined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_target_pct: Option<u32>,
 }
 
 impl ComplianceSummary {
@@ -231,6 +236,7 @@ impl ComplianceSummary {
             rate_by_volume_bp: r.rate_by_volume_bp(),
             rate_by_entities_bp: r.rate_by_entities_bp(),
             fines: r.entities.iter().map(|e| e.fine).sum(),
+            entity_target_pct: None,
         }
     }
 }

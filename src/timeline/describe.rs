@@ -1,0 +1,127 @@
+//! The timeline as text a person can check: cycles with their deadlines and rules, vintages,
+//! the calendar, each with its source; assumptions are marked.
+
+use std::fmt::Write;
+
+use super::Timeline;
+use super::spec::{AllocationSpec, CycleSpec, ShareOf};
+
+impl Timeline {
+    /// A plain-text description: one block per cycle, then the vintages and the calendar.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let s = &self.spec;
+        let mut out = format!("{}\n\n", s.name);
+        for (name, c) in &s.cycles {
+            describe_cycle(&mut out, name, c);
+        }
+        out.push_str("vintages   years        credited    listed      reference  source\n");
+        for (code, v) in &s.vintages {
+            let years: Vec<String> = v.years.iter().map(u16::to_string).collect();
+            let reference = v.reference_price.map_or("-".into(), |p| p.to_string());
+            let mark = if v.assumption { " (assumption)" } else { "" };
+            let _ = writeln!(
+                out,
+                "{code:<10} {:<12} {}  {}  {reference:>9}  {}{mark}",
+                years.join(","),
+                v.credited,
+                v.listed,
+                v.source
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\ncalendar: exchange days through {} ({})",
+            s.calendar.embedded_through, s.calendar.source
+        );
+        for (year, y) in &s.calendar.years {
+            let _ = writeln!(
+                out,
+                "  {year}: {} weekday closures ({})",
+                y.closures.len(),
+                y.source
+            );
+        }
+        out
+    }
+}
+
+fn describe_cycle(out: &mut String, name: &str, c: &CycleSpec) {
+    let sectors: Vec<String> = c
+        .sectors
+        .iter()
+        .map(|s| format!("{s:?}").to_lowercase())
+        .collect();
+    let _ = writeln!(
+        out,
+        "cycle {name}: emissions of {:?}, {} ({} entities, {} t a year) [{}]",
+        c.years,
+        sectors.join(", "),
+        c.coverage.entities,
+        c.coverage.annual_emissions_t,
+        c.coverage.source
+    );
+    for (d_name, d) in &c.deadlines {
+        let of = match d.share_of {
+            ShareOf::Volume => "of the volume",
+            ShareOf::Entities => "of entities in full",
+        };
+        let _ = writeln!(
+            out,
+            "  deadline {d_name:<8} {}  {:>3} % {of}  [{}]",
+            d.date, d.share_pct, d.source
+        );
+    }
+    let allocation = match &c.allocation {
+        AllocationSpec::Benchmark { benchmarks, source } => {
+            let years: Vec<&str> = benchmarks.keys().map(String::as_str).collect();
+            format!("benchmarks for {} [{source}]", years.join(", "))
+        }
+        AllocationSpec::Grandfathering { share_pct, source } => {
+            format!("grandfathering, {share_pct} % of verified emissions [{source}]")
+        }
+    };
+    let _ = writeln!(out, "  allocation       {allocation}");
+    let _ = writeln!(out, "  eligible         {}", c.eligible_vintages.join(", "));
+    let _ = writeln!(
+        out,
+        "  relief           gas exemption {}, shortfall cap {} % of emissions",
+        if c.gas_exemption { "on" } else { "off" },
+        c.shortfall_cap_pct
+    );
+    let _ = writeln!(
+        out,
+        "  offsets          up to {} % of the obligation, {:?} [{}]",
+        c.offsets.limit_pct, c.offsets.eligible, c.offsets.source
+    );
+    match &c.borrowing {
+        Some(b) => {
+            let _ = writeln!(
+                out,
+                "  borrowing        up to {} % of a gap above {} % of allocation [{}]",
+                b.max_share_pct, b.gap_threshold_pct, b.source
+            );
+        }
+        None => out.push_str("  borrowing        none\n"),
+    }
+    let p = &c.penalty;
+    let super::spec::PenaltySpec::FlatFine {
+        source, assumption, ..
+    } = p;
+    let deduct = if p.deducts_shortfall() {
+        ", shortfall deducted from the next allocation"
+    } else {
+        ""
+    };
+    let mark = if *assumption {
+        " (partly an assumption)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "  penalty          CNY {} fine{deduct} [{source}]{mark}",
+        p.fine()
+    );
+    let _ = writeln!(out, "  source           {}\n", c.source);
+}
