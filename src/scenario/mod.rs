@@ -1,18 +1,23 @@
-//! Scenarios: runs that compose the whole market. The historical replay of 2021–2023 (with its
-//! exact trade plan) and its reports; scenario files, agent fleets, calibration statistics and the
-//! Monte Carlo driver.
+//! Scenarios: runs that compose the whole market, each in its own folder.
+//!
+//! | module | what lives there |
+//! |---|---|
+//! | [`replay`] | the exact replay of the published 2021–2023 market: its trade plan, carriers, days and reports |
+//! | [`agent_based`] | the agent-based market: the world, the broker between agents and the exchange, certificate markets, fleets and reports |
+//! | [`study`] | Monte Carlo over seeds with shards and merge, percentile bands, calibration statistics |
+//! | [`config`] | scenario files, validated, with the `[policy]` overrides of the timeline |
+//!
+//! Both runners share `cycles` (the covered entities' compliance across the policy timeline's
+//! cycles) and `periods` (a cycle's positions). Arrows point down: `study` runs `agent_based`,
+//! both runners use `config`, `cycles` and the layers below `scenario`.
 
 pub mod agent_based;
-pub mod agent_report;
-pub mod broker;
-pub mod certificates;
 pub mod config;
 mod cycles;
-pub mod fleet;
-pub mod montecarlo;
 mod periods;
-pub mod plan;
 pub mod replay;
-pub mod replay_report;
-pub mod stats;
 pub mod study;
+
+pub use agent_based::report as agent_report;
+pub use replay::report as replay_report;
+pub use study::{montecarlo, stats};

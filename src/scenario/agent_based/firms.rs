@@ -4,12 +4,12 @@
 
 use chrono::NaiveDate;
 
+use super::broker::RunListing;
 use super::{RunError, World};
 use crate::agents::{CompliancePosition, Deadline, PenaltyTerms};
 use crate::compliance::cycle;
 use crate::history;
 use crate::registry::{Registry, Settlement, Subject, SubjectId};
-use crate::scenario::broker::RunListing;
 use crate::scenario::replay::ComplianceSummary;
 use crate::timeline::{DueDeadline, ShareOf};
 use crate::units::{Money, Price, Quantity};

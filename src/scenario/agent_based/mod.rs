@@ -31,20 +31,24 @@
 //! ([`crate::agents::agent_rng`]) and the fleet's synthetic units. Nothing depends on the thread
 //! count or on hashing order, so a seed gives byte-identical results.
 
+pub mod broker;
+pub mod certificates;
 mod firms;
+pub mod fleet;
 mod record;
+pub mod report;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::broker::{Broker, Flow, Participant, RunListing};
-use super::certificates::{CertificateMonth, Certificates, NewListing};
+use self::broker::{Broker, Flow, Participant, RunListing};
+use self::certificates::{CertificateMonth, Certificates, NewListing};
+use self::fleet::{FleetMember, build_fleet};
 use super::config::{ConfigError, ScenarioConfig};
 use super::cycles::{Cycles, FleetDraw, SetUpError};
-use super::fleet::{FleetMember, build_fleet};
 use super::replay::ComplianceSummary;
-use super::stats::{CalibrationReport, DayRecord, StatsError};
+use super::study::stats::{CalibrationReport, DayRecord, StatsError};
 use crate::agents::certificate_buyer::CertificateBuyer;
 use crate::agents::certificate_seller::CertificateSeller;
 use crate::agents::{Agent, DayOutcome, Deadline, agent_rng};

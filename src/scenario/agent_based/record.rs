@@ -8,7 +8,7 @@ use crate::agents;
 use crate::exchange::bars::DailyBar;
 use crate::history;
 use crate::registry::Market;
-use crate::scenario::stats::{self, CalibrationReport, DayRecord};
+use crate::scenario::study::stats::{self, CalibrationReport, DayRecord};
 use crate::units::{Money, Price, Quantity};
 
 /// The market of an exchange code, as the day's listings know it.

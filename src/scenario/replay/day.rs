@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use super::carry::{Replay, block_chunks};
+use super::plan::{self, DayPlan, DayTarget};
 use super::published::{self, Published};
 use super::{ComplianceSummary, DayFigures, ReplayDay, ReplayResult, ScenarioError};
 use crate::calendar::TimeOfDay;
@@ -12,7 +13,6 @@ use crate::history::DailyQuote;
 use crate::instrument::TradingMethod;
 use crate::registry::SubjectId;
 use crate::scenario::cycles::Cycles;
-use crate::scenario::plan::{self, DayPlan, DayTarget};
 use crate::timeline::ShareOf;
 use crate::units::{Money, Quantity};
 

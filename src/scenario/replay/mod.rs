@@ -25,7 +25,9 @@
 
 mod carry;
 mod day;
+pub mod plan;
 mod published;
+pub mod report;
 
 use chrono::NaiveDate;
 use rand::SeedableRng;
@@ -34,9 +36,9 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use self::carry::{Entities, Replay};
+use self::plan::PlanError;
 use self::published::Published;
 use super::cycles::{Cycles, FleetDraw, SetUpError};
-use super::plan::PlanError;
 use crate::calendar::TimeOfDay;
 use crate::compliance::cycle::{ComplianceError, ComplianceReport};
 use crate::exchange::bars::DailyBar;

@@ -11,16 +11,19 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub mod montecarlo;
+pub mod stats;
+
+use self::stats::CalibrationReport;
+use super::agent_based::report::published_close_line;
 use super::agent_based::{self, AgentRun, RunError};
-use super::agent_report::published_close_line;
 use super::config::ScenarioConfig;
-use super::montecarlo::{
-    self, Bands, MonteCarloError, PercentileMethod, Progress, SeedRange, Shard, ShardOutput,
-};
-use super::stats::CalibrationReport;
 use crate::history::ATTRIBUTION;
 use crate::report::{LineChart, OutputSet, ReportError, SeriesBand, TimeSeries};
 use crate::units::Price;
+use montecarlo::{
+    Bands, MonteCarloError, PercentileMethod, Progress, SeedRange, Shard, ShardOutput,
+};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 

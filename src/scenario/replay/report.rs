@@ -9,11 +9,11 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::replay::{ComplianceSummary, DayFigures, ReplayDay, ReplayResult};
 use crate::history::ATTRIBUTION;
 use crate::report::{
     Align, BarChart, LineChart, OutputSet, ReportError, TextTable, TimeSeries, group_thousands,
 };
+use crate::scenario::replay::{ComplianceSummary, DayFigures, ReplayDay, ReplayResult};
 use crate::units::{Money, Price, Quantity};
 
 /// The carbonsim version written into every output.

@@ -10,15 +10,15 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::agent_based::AgentRun;
-use super::config::OutputConfig;
-use super::replay::ComplianceSummary;
-use super::stats::{CalibrationReport, Compared};
 use crate::history::{self, ATTRIBUTION};
 use crate::registry::YearMonth;
 use crate::report::{
     Align, BarChart, LineChart, OutputSet, ReportError, TextTable, TimeSeries, group_thousands,
 };
+use crate::scenario::agent_based::AgentRun;
+use crate::scenario::config::OutputConfig;
+use crate::scenario::replay::ComplianceSummary;
+use crate::scenario::study::stats::{CalibrationReport, Compared};
 use crate::units::Quantity;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -314,13 +314,13 @@ pub struct Report<'a> {
     /// The allowance market against the published series.
     pub calibration: Option<&'a CalibrationReport>,
     /// Compliance at each deadline.
-    pub compliance: &'a [super::replay::ComplianceSummary],
+    pub compliance: &'a [crate::scenario::replay::ComplianceSummary],
     /// CCER and GEC against the published facts.
     pub certificates: Vec<FactCheck>,
     /// Order flow.
     pub flow: super::broker::Flow,
     /// Activity per agent kind.
-    pub activity: &'a [super::agent_based::KindActivity],
+    pub activity: &'a [crate::scenario::agent_based::KindActivity],
 }
 
 /// The run's report as one value (written as `report.json`).

@@ -6,11 +6,11 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::config::ScenarioConfig;
 use crate::agents::compliance_firm::ComplianceFirm;
 use crate::agents::investor::Investor;
 use crate::agents::market_maker::MarketMaker;
 use crate::agents::{Agent, agent_rng};
+use crate::scenario::config::ScenarioConfig;
 
 /// One agent of the fleet with its generator.
 pub struct FleetMember {

@@ -7,11 +7,11 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::config::SubMarkets;
 use crate::registry::{
     AccountId, AccountKind, CancelReason, GeneratorId, KWH_PER_CERTIFICATE, Methodology,
     ProjectStep, Registry, RegistryError, Settlement, SubjectId, Technology, YearMonth,
 };
+use crate::scenario::config::SubMarkets;
 use crate::schedule::per_month_on;
 use crate::units::{Money, Price, Quantity};
 
