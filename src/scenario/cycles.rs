@@ -310,3 +310,122 @@ fn cycle_period(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::RegistryConfig;
+    use crate::timeline::tests::synthetic_two_cycles;
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn set_up() -> (Cycles, Registry) {
+        let timeline = Timeline::from_toml_str("synthetic", &synthetic_two_cycles()).unwrap();
+        let mut reg = Registry::new(RegistryConfig::default());
+        let draw = FleetDraw {
+            seed: 3,
+            firms: None,
+            balance_bp: &[],
+        };
+        let cycles = Cycles::set_up(timeline, &draw, &mut reg).unwrap();
+        (cycles, reg)
+    }
+
+    fn held(reg: &Registry, c: &Cycles, i: usize, v: usize) -> Quantity {
+        reg.holding(c.accounts[i], c.vintages[v].0)
+            .unwrap()
+            .available
+    }
+
+    #[test]
+    fn fleets_follow_the_coverage_and_the_largest_names_the_accounts() {
+        let (c, _) = set_up();
+        assert_eq!(
+            (c.periods[0].positions.len(), c.periods[1].positions.len()),
+            (10, 12)
+        );
+        assert_eq!((c.accounts.len(), c.largest), (12, 1));
+        // Grandfathering at 90 % (each unit rounded down): short by a tenth, to a few tonnes.
+        for p in &c.periods[1].positions {
+            let tenth_short = p.emissions.units() * 9 / 10;
+            assert!(p.allocation.units() <= tenth_short && p.allocation.units() + 10 > tenth_short);
+        }
+    }
+
+    #[test]
+    fn a_quarter_settles_interim_then_final_and_deducts_from_the_next_credit() {
+        let (mut c, mut reg) = set_up();
+        c.credit_due(&mut reg, day("2024-01-02")).unwrap();
+        assert!(c.cycle_credited(0) && !c.cycle_credited(1));
+        for (i, p) in c.periods[0].positions.iter().enumerate() {
+            assert_eq!(held(&reg, &c, i, 0), p.allocation, "credited in full");
+        }
+        let due = c.agenda.settle_due(Some(day("2024-02-19")));
+        assert_eq!(due.len(), 1, "the interim of Friday 2024-02-16");
+        let interim = c.settle(&mut reg, &due[0], &[]).unwrap();
+        assert!(
+            interim.entities.iter().all(|e| e.fine == Money::ZERO),
+            "an entity-share deadline fines nothing"
+        );
+        assert!(c.deductions.iter().all(|d| d.is_zero()), "nor deducts");
+        let rules = c.rules[0].clone();
+        for (i, (e, p)) in interim
+            .entities
+            .iter()
+            .zip(&c.periods[0].positions)
+            .enumerate()
+        {
+            let required = cycle::obligation(&rules, p).required;
+            assert_eq!(
+                e.surrendered,
+                required.min(p.allocation),
+                "entity {i} surrenders what it can"
+            );
+        }
+        let due = c.agenda.settle_due(Some(day("2024-04-01")));
+        let fin = c.settle(&mut reg, &due[0], &[]).unwrap();
+        let short: Vec<usize> = (0..10)
+            .filter(|&i| !fin.entities[i].shortfall.is_zero())
+            .collect();
+        assert!(
+            !short.is_empty() && short.len() < 10,
+            "the draw has long and short entities"
+        );
+        for (i, e) in fin.entities.iter().enumerate() {
+            assert_eq!(e.fine == Money::ZERO, e.shortfall.is_zero());
+            assert_eq!(c.deductions[i], e.deduction);
+            assert_eq!(
+                e.deduction, e.shortfall,
+                "no borrowing: the shortfall is deducted"
+            );
+        }
+        c.credit_due(&mut reg, day("2024-04-01")).unwrap();
+        for (i, alloc) in c.periods[1].per_year.iter().enumerate() {
+            let owed = fin.entities.get(i).map_or(Quantity::ZERO, |e| e.deduction);
+            assert_eq!(
+                held(&reg, &c, i, 1),
+                alloc[0].saturating_sub(owed),
+                "entity {i}"
+            );
+        }
+        reg.check_conservation().unwrap();
+    }
+
+    #[test]
+    fn a_vintage_the_registry_cannot_hold_is_refused_at_set_up() {
+        let text = synthetic_two_cycles()
+            .replace("years = [2024]\ncredited", "years = [2024, 2025]\ncredited");
+        let timeline = Timeline::from_toml_str("synthetic", &text).unwrap();
+        let draw = FleetDraw {
+            seed: 3,
+            firms: None,
+            balance_bp: &[],
+        };
+        let err = Cycles::set_up(timeline, &draw, &mut Registry::default())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("vintages.R.years"), "{err}");
+    }
+}

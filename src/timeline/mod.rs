@@ -189,4 +189,4 @@ fn final_deadline(c: &CycleSpec) -> NaiveDate {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

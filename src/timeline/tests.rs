@@ -34,9 +34,12 @@ entities = 10
 annual_emissions_t = 1000000
 source = "test"
 [cycles.q.allocation]
-method = "grandfathering"
-share_pct = 90
+method = "benchmark"
 source = "test"
+[cycles.q.allocation.benchmarks.2023]
+power = ["0.8", "0.85", "0.9", "0.38"]
+heat_coal = "0.11"
+heat_gas = "0.055"
 [cycles.q.deadlines.interim]
 date = 2024-02-16
 share_pct = 80
@@ -56,6 +59,53 @@ fine = "1000.00"
 deduct_shortfall = true
 source = "test"
 "#;
+
+/// [`SYNTHETIC`] and a second year: vintage `R` credited on 2024-04-01, after the first
+/// cycle's final deadline, and a grandfathered cycle `r` due on 2025-03-31.
+pub(crate) fn synthetic_two_cycles() -> String {
+    format!(
+        "{SYNTHETIC}{}",
+        r#"
+[calendar.years.2025]
+closures = []
+source = "test"
+[vintages.R]
+years = [2024]
+credited = 2024-04-01
+listed = 2024-04-08
+source = "test"
+[cycles.r]
+years = [2024]
+sectors = ["steel"]
+eligible_vintages = ["R", "Q"]
+gas_exemption = false
+shortfall_cap_pct = 100
+source = "test"
+[cycles.r.coverage]
+entities = 12
+annual_emissions_t = 1200000
+seed_salt = 7
+source = "test"
+[cycles.r.allocation]
+method = "grandfathering"
+share_pct = 90
+source = "test"
+[cycles.r.deadlines.final]
+date = 2025-03-31
+share_pct = 100
+source = "test"
+[cycles.r.offsets]
+limit_pct = 0
+eligible = []
+source = "test"
+[cycles.r.penalty]
+kind = "flat-fine"
+fine = "1000.00"
+deduct_shortfall = false
+source = "test"
+"#
+    )
+}
 
 #[test]
 fn the_published_timeline_has_both_cycles_and_their_interim_rules() {
