@@ -653,43 +653,7 @@ impl ScenarioConfig {
                 &format!("must not be before start {}", self.start),
             ));
         }
-        let fleet = &self.fleet;
-        if fleet.market_makers > 0 && !self.participants.market_makers {
-            return Err(invalid(
-                "fleet.market_makers",
-                &fleet.market_makers,
-                "market makers are not admitted: set participants.market_makers = true",
-            ));
-        }
-        if fleet.investors > 0 && !self.participants.investors {
-            return Err(invalid(
-                "fleet.investors",
-                &fleet.investors,
-                "investors are not admitted: set participants.investors = true",
-            ));
-        }
-        if fleet.compliance_firms == 0 && fleet.market_makers == 0 && fleet.investors == 0 {
-            return Err(invalid(
-                "fleet.compliance_firms",
-                &0,
-                "the fleet has no agent",
-            ));
-        }
-        for (field, bp) in [
-            ("fleet.period1_balance_bp", fleet.period1_balance_bp),
-            ("fleet.period2_balance_bp", fleet.period2_balance_bp),
-        ] {
-            if !(-5_000..=5_000).contains(&bp) {
-                return Err(invalid(
-                    field,
-                    &bp,
-                    "must be between -5000 and 5000 (±50 %)",
-                ));
-            }
-        }
-        if fleet.firm_cash.is_negative() {
-            return Err(invalid("fleet.firm_cash", &fleet.firm_cash, "must be >= 0"));
-        }
+        check_fleet(&self.fleet, self.participants)?;
         if self.montecarlo.seeds == 0 {
             return Err(invalid("montecarlo.seeds", &0, "must be at least 1"));
         }
@@ -730,6 +694,47 @@ impl ScenarioConfig {
     pub fn content_hash(&self) -> String {
         format!("{:016x}", fnv1a64(self.canonical_json().as_bytes()))
     }
+}
+
+/// The fleet's counts, admissions, balances and cash.
+fn check_fleet(fleet: &FleetConfig, participants: Participants) -> Result<(), ConfigError> {
+    if fleet.market_makers > 0 && !participants.market_makers {
+        return Err(invalid(
+            "fleet.market_makers",
+            &fleet.market_makers,
+            "market makers are not admitted: set participants.market_makers = true",
+        ));
+    }
+    if fleet.investors > 0 && !participants.investors {
+        return Err(invalid(
+            "fleet.investors",
+            &fleet.investors,
+            "investors are not admitted: set participants.investors = true",
+        ));
+    }
+    if fleet.compliance_firms == 0 && fleet.market_makers == 0 && fleet.investors == 0 {
+        return Err(invalid(
+            "fleet.compliance_firms",
+            &0,
+            "the fleet has no agent",
+        ));
+    }
+    for (field, bp) in [
+        ("fleet.period1_balance_bp", fleet.period1_balance_bp),
+        ("fleet.period2_balance_bp", fleet.period2_balance_bp),
+    ] {
+        if !(-5_000..=5_000).contains(&bp) {
+            return Err(invalid(
+                field,
+                &bp,
+                "must be between -5000 and 5000 (±50 %)",
+            ));
+        }
+    }
+    if fleet.firm_cash.is_negative() {
+        return Err(invalid("fleet.firm_cash", &fleet.firm_cash, "must be >= 0"));
+    }
+    Ok(())
 }
 
 /// FNV-1a, 64-bit (offset basis 0xcbf29ce484222325, prime 0x100000001b3).

@@ -38,6 +38,125 @@ pub struct Participant {
     pub compliance: Option<CompliancePosition>,
 }
 
+/// What every consultation of one trading day shares.
+#[derive(Debug)]
+pub struct DayContext<'a> {
+    /// The day's index in the run.
+    pub index: u32,
+    /// The day.
+    pub date: NaiveDate,
+    /// The deadlines ahead.
+    pub deadlines: &'a [Deadline],
+    /// Daily bars shown to agents.
+    pub history_bars: usize,
+    /// The subjects a covered entity's account view lists (allowance vintages and CCER).
+    pub account_subjects: &'a [(SubjectId, String)],
+}
+
+/// One agent consulted on one listing, in the opening round (`step` `None`) or an intraday one.
+#[derive(Debug, Clone, Copy)]
+pub struct Turn {
+    /// The participant's index.
+    pub agent: usize,
+    /// The listing's index.
+    pub listing: usize,
+    /// The intraday round, if not the opening one.
+    pub step: Option<u32>,
+}
+
+/// The open quotes that can take block intent `b`, best counterpart first: the cheapest offers
+/// for a bid, the highest bids for an offer; earlier quotes first at equal prices.
+fn counterparts(quotes: &[OpenQuote], b: &BlockIntent) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..quotes.len())
+        .filter(|&k| {
+            let q = &quotes[k];
+            q.listing == b.listing
+                && q.side != b.side
+                && q.agent != b.agent
+                && !q.open.is_zero()
+                && match b.side {
+                    Side::Buy => q.price <= b.limit,
+                    Side::Sell => q.price >= b.limit,
+                }
+        })
+        .collect();
+    order.sort_by_key(|&k| {
+        let q = &quotes[k];
+        let key = match b.side {
+            Side::Buy => q.price.fen(),
+            Side::Sell => -q.price.fen(),
+        };
+        (key, q.arrival)
+    });
+    order
+}
+
+/// The public market an agent sees on listing `l`: bands, sizes, recent bars and depth.
+fn market_view<'a>(
+    ex: &Exchange,
+    l: &'a RunListing,
+    day: &DayContext<'a>,
+    (listed, block, prev_close): (crate::book::Band, crate::book::Band, crate::units::Price),
+    (bids, asks): (&'a [crate::agents::Level], &'a [crate::agents::Level]),
+) -> MarketView<'a> {
+    let rules = &ex.config().rules;
+    let sizes = SizeRules {
+        listed_max: rules
+            .listed
+            .max_quantity_exclusive
+            .map_or(Quantity::new(u64::MAX), |m| Quantity::new(m.units() - 1)),
+        block_min: rules.block.min_quantity.unwrap_or(Quantity::new(1)),
+    };
+    MarketView {
+        subject: &l.code,
+        date: day.date,
+        day_index: day.index,
+        deadlines: day.deadlines,
+        prev_close,
+        listed_band: PriceBand {
+            lower: listed.lower,
+            upper: listed.upper,
+        },
+        block_band: PriceBand {
+            lower: block.lower,
+            upper: block.upper,
+        },
+        sizes,
+        bars: &l.bars[l.bars.len().saturating_sub(day.history_bars)..],
+        bids,
+        asks,
+    }
+}
+
+/// A participant's holdings as its account view shows them: covered entities see their
+/// allowance and offset holdings, everyone sees the viewed subject's.
+fn holdings_of<'a>(
+    registry: &crate::registry::Registry,
+    p: &Participant,
+    account_subjects: &'a [(SubjectId, String)],
+    (subject, code): (SubjectId, &'a str),
+) -> Vec<Holding<'a>> {
+    let listed = if p.compliance.is_some() {
+        account_subjects
+    } else {
+        &[]
+    };
+    let own = (!listed.iter().any(|(s, _)| *s == subject)).then_some((subject, code));
+    listed
+        .iter()
+        .map(|(s, code)| (*s, code.as_str()))
+        .chain(own)
+        .map(|(s, code)| {
+            let h = registry.holding(p.account, s).unwrap_or_default();
+            Holding {
+                subject: code,
+                available: h.available,
+                frozen: h.frozen + h.pending,
+            }
+        })
+        .collect()
+}
+
 /// A subject the run lists, with the bars its agents are shown.
 #[derive(Debug, Clone)]
 pub struct RunListing {
@@ -183,17 +302,19 @@ impl Broker {
     ///
     /// # Errors
     /// Only on an internal inconsistency of the exchange (a bug); refusals are events.
-    #[allow(clippy::too_many_arguments)]
     pub fn consult(
         &mut self,
         ex: &mut Exchange,
         participants: &mut [Participant],
         listings: &[RunListing],
-        account_subjects: &[(SubjectId, String)],
-        (agent, listing, step): (usize, usize, Option<u32>),
-        (day_index, date, deadlines): (u32, NaiveDate, &[Deadline]),
-        history_bars: usize,
+        day: &DayContext<'_>,
+        turn: Turn,
     ) -> Result<(), ExchangeError> {
+        let Turn {
+            agent,
+            listing,
+            step,
+        } = turn;
         let l = &listings[listing];
         let (Some(listed), Some(block), Some(prev_close)) = (
             ex.band(l.subject, TradingMethod::ListedAgreement),
@@ -202,57 +323,11 @@ impl Broker {
         ) else {
             return Ok(());
         };
-        let rules = &ex.config().rules;
-        let sizes = SizeRules {
-            listed_max: rules
-                .listed
-                .max_quantity_exclusive
-                .map_or(Quantity::new(u64::MAX), |m| Quantity::new(m.units() - 1)),
-            block_min: rules.block.min_quantity.unwrap_or(Quantity::new(1)),
-        };
-        let bars = &l.bars[l.bars.len().saturating_sub(history_bars)..];
-        let market = MarketView {
-            subject: &l.code,
-            date,
-            day_index,
-            deadlines,
-            prev_close,
-            listed_band: PriceBand {
-                lower: listed.lower,
-                upper: listed.upper,
-            },
-            block_band: PriceBand {
-                lower: block.lower,
-                upper: block.upper,
-            },
-            sizes,
-            bars,
-            bids: &self.bids,
-            asks: &self.asks,
-        };
+        let bands = (listed, block, prev_close);
+        let market = market_view(ex, l, day, bands, (&self.bids, &self.asks));
         let p = &mut participants[agent];
         let registry = ex.registry();
-        // Covered entities see their allowance and offset holdings; everyone sees the view's.
-        let listed = if p.compliance.is_some() {
-            account_subjects
-        } else {
-            &[]
-        };
-        let own =
-            (!listed.iter().any(|(s, _)| *s == l.subject)).then_some((l.subject, l.code.as_str()));
-        let holdings: Vec<Holding<'_>> = listed
-            .iter()
-            .map(|(s, code)| (*s, code.as_str()))
-            .chain(own)
-            .map(|(s, code)| {
-                let h = registry.holding(p.account, s).unwrap_or_default();
-                Holding {
-                    subject: code,
-                    available: h.available,
-                    frozen: h.frozen + h.pending,
-                }
-            })
-            .collect();
+        let holdings = holdings_of(registry, p, day.account_subjects, (l.subject, &l.code));
         let cash = registry.cash(p.account).unwrap_or_default();
         let account = AccountView {
             holdings: &holdings,
@@ -279,7 +354,7 @@ impl Broker {
             self.send(ex, (agent, account), (listing, l.subject), *intent)?;
         }
         self.intents = intents;
-        self.dispatch(participants, listings, date);
+        self.dispatch(participants, listings, day.date);
         self.refresh_depth(ex, l.subject);
         Ok(())
     }
@@ -384,29 +459,7 @@ impl Broker {
             let subject = listings[b.listing].subject;
             let account = participants[b.agent].account;
             let mut left = b.quantity;
-            // Best counterpart first: the cheapest offers for a bid, the highest bids for an
-            // offer; earlier quotes first at equal prices.
-            let mut order: Vec<usize> = (0..quotes.len())
-                .filter(|&k| {
-                    let q = &quotes[k];
-                    q.listing == b.listing
-                        && q.side != b.side
-                        && q.agent != b.agent
-                        && !q.open.is_zero()
-                        && match b.side {
-                            Side::Buy => q.price <= b.limit,
-                            Side::Sell => q.price >= b.limit,
-                        }
-                })
-                .collect();
-            order.sort_by_key(|&k| {
-                let q = &quotes[k];
-                let key = match b.side {
-                    Side::Buy => q.price.fen(),
-                    Side::Sell => -q.price.fen(),
-                };
-                (key, q.arrival)
-            });
+            let order = counterparts(&quotes, b);
             for k in order {
                 let Some(take) = acceptable(left, quotes[k].open, minimum) else {
                     continue;

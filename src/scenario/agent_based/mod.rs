@@ -42,7 +42,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use self::broker::{Broker, Flow, Participant, RunListing};
+use self::broker::{Broker, DayContext, Flow, Participant, RunListing, Turn};
 use self::certificates::{CertificateMonth, Certificates, NewListing};
 use self::fleet::{FleetMember, build_fleet};
 use super::config::{ConfigError, ScenarioConfig};
@@ -57,6 +57,7 @@ use crate::compliance::cycle::ComplianceError;
 use crate::exchange::bars::DailyBar;
 use crate::exchange::{Exchange, ExchangeConfig, ExchangeError};
 use crate::history::{self, HistoryError};
+use crate::instrument::TradingMethod;
 use crate::registry::{
     AccountId, AccountKind, AdmissionRules, Market, Registry, RegistryConfig, RegistryError,
     Subject, SubjectId,
@@ -192,6 +193,20 @@ impl AgentRun {
     pub fn series<'a>(&'a self, subject: &'a str) -> impl Iterator<Item = &'a SubjectDay> + 'a {
         self.days.iter().filter(move |d| d.subject == subject)
     }
+}
+
+/// What a run carries from day to day.
+struct RunState {
+    broker: Broker,
+    /// The rows recorded so far.
+    out: Vec<SubjectDay>,
+    compliance: Vec<ComplianceSummary>,
+    events: Vec<crate::exchange::ExchangeEvent>,
+    /// The deadlines ahead, refreshed each morning.
+    deadlines: Vec<Deadline>,
+    composite_close: Price,
+    /// The month whose certificates were last issued.
+    month: Option<(i32, u32)>,
 }
 
 /// A run being set up: the scenario's market and fleet, to which an economist may add agents
@@ -351,99 +366,119 @@ impl World {
         let cal = self.ex.config().calendar.clone();
         let days = cal.trading_days(self.config.start, self.config.end)?;
         let all_days = cal.trading_days(cal.first(), cal.last())?;
-        let mut broker = Broker::new(&self.participants);
         for l in &mut self.listings {
             *l = RunListing::new(l.code.clone(), l.subject, l.from, &self.participants);
         }
-        let mut out = Vec::with_capacity(days.len() * 4);
-        let mut compliance = Vec::new();
-        let mut events = Vec::new();
-        let mut deadlines = Vec::with_capacity(2);
-        let history_bars = self.config.fleet.history_bars as usize;
-        let mut composite_close = opening_reference(&self.cycles, self.config.start)?;
-        let mut month = None;
+        let mut state = RunState {
+            broker: Broker::new(&self.participants),
+            out: Vec::with_capacity(days.len() * 4),
+            compliance: Vec::new(),
+            events: Vec::new(),
+            deadlines: Vec::with_capacity(2),
+            composite_close: opening_reference(&self.cycles, self.config.start)?,
+            month: None,
+        };
         let first = days.first().copied().unwrap_or(self.config.start);
         // A run starting after some deadlines inherits their cycles as the market left them:
         // traded to cover, then settled.
-        self.inherit_deadlines(first, &mut compliance)?;
+        self.inherit_deadlines(first, &mut state.compliance)?;
         self.update_positions(first);
-
         for (d, &date) in days.iter().enumerate() {
-            self.before_open(date, &mut month)?;
-            self.ex.open_day(date)?;
-            self.deadlines_on(date, &all_days, &mut deadlines);
-            let active: Vec<usize> = (0..self.listings.len())
-                .filter(|&i| {
-                    self.ex
-                        .band(
-                            self.listings[i].subject,
-                            crate::instrument::TradingMethod::ListedAgreement,
-                        )
-                        .is_some()
-                        && self.listings[i].from <= date
-                })
-                .collect();
-            let consulted =
-                self.trading_rounds(&mut broker, &active, (d, date, &deadlines), history_bars)?;
-            if self.ex.time() < AFTERNOON {
-                self.ex.set_time(AFTERNOON)?;
-            }
-            broker.negotiate_blocks(&mut self.ex, &mut self.participants, &self.listings, date)?;
-            let bars = self.ex.close_day(&mut events)?;
-            broker.end_day(&mut events, &mut self.participants, &self.listings, date);
-            self.ex
-                .registry()
-                .check_conservation()
-                .map_err(|reason| RunError::Conservation { date, reason })?;
-
-            self.tell_outcomes(
-                &mut broker,
-                &bars,
-                (&active, &consulted),
-                date,
-                history_bars,
-            );
-            composite_close = self.record(date, &bars, composite_close, &mut out);
-            // Certificates: count trades, claims.
-            for row in out.iter().rev().take_while(|r| r.date == date) {
-                match row.subject.as_str() {
-                    "CCER" => self
-                        .certificates
-                        .record_trade(true, row.listed_volume + row.block_volume),
-                    "GEC" => self
-                        .certificates
-                        .record_trade(false, row.listed_volume + row.block_volume),
-                    _ => {}
-                }
-            }
-            self.certificates.claim(self.ex.registry_mut(), date)?;
-
-            // Deadlines after the close (2023-12-31 is a Sunday: settled after the last trading
-            // day before it).
+            self.trade_day(&mut state, d, date, &all_days)?;
             let next = all_days
                 .get(all_days.partition_point(|x| *x <= date))
                 .copied();
-            self.settle_deadlines(next, &mut compliance)?;
-            self.update_positions(next.unwrap_or(date));
-            let certificate_markets = self.config.submarkets.ccer || self.config.submarkets.gec;
-            if certificate_markets && next.is_none_or(|nx| nx.month() != date.month()) {
-                self.certificates.close_month(date);
-            }
+            self.after_close(&mut state, date, next)?;
         }
-        let activity = self.activity(&broker);
-        let calibration = record::calibrate(&out)?;
+        let activity = self.activity(&state.broker);
+        let calibration = record::calibrate(&state.out)?;
         let run = AgentRun {
             scenario: self.config.name.clone(),
             scenario_hash: self.config.content_hash(),
             seed: self.seed,
-            days: out,
-            compliance,
+            days: state.out,
+            compliance: state.compliance,
             calibration,
             certificates: self.certificates.months.clone(),
-            flow: broker.flow,
+            flow: state.broker.flow,
             activity,
         };
         Ok((run, self.ex))
+    }
+
+    /// One trading day, from the credits before the open to the bars recorded after the close.
+    fn trade_day(
+        &mut self,
+        state: &mut RunState,
+        d: usize,
+        date: NaiveDate,
+        all_days: &[NaiveDate],
+    ) -> Result<(), RunError> {
+        self.before_open(date, &mut state.month)?;
+        self.ex.open_day(date)?;
+        self.deadlines_on(date, all_days, &mut state.deadlines);
+        let active: Vec<usize> = (0..self.listings.len())
+            .filter(|&i| {
+                let listed = self
+                    .ex
+                    .band(self.listings[i].subject, TradingMethod::ListedAgreement);
+                listed.is_some() && self.listings[i].from <= date
+            })
+            .collect();
+        let day = DayContext {
+            index: d as u32,
+            date,
+            deadlines: &state.deadlines,
+            history_bars: self.config.fleet.history_bars as usize,
+            account_subjects: &self.account_subjects(),
+        };
+        let consulted = self.trading_rounds(&mut state.broker, &active, &day)?;
+        if self.ex.time() < AFTERNOON {
+            self.ex.set_time(AFTERNOON)?;
+        }
+        let broker = &mut state.broker;
+        broker.negotiate_blocks(&mut self.ex, &mut self.participants, &self.listings, date)?;
+        let bars = self.ex.close_day(&mut state.events)?;
+        broker.end_day(
+            &mut state.events,
+            &mut self.participants,
+            &self.listings,
+            date,
+        );
+        self.ex
+            .registry()
+            .check_conservation()
+            .map_err(|reason| RunError::Conservation { date, reason })?;
+        self.tell_outcomes(broker, &bars, (&active, &consulted), &day);
+        state.composite_close = self.record(date, &bars, state.composite_close, &mut state.out);
+        Ok(())
+    }
+
+    /// After the close: certificate trades counted and claims made, the deadlines before the
+    /// next trading day settled (a deadline on a weekend or holiday after the last trading day
+    /// before it), the firms' views updated, and a month closed.
+    fn after_close(
+        &mut self,
+        state: &mut RunState,
+        date: NaiveDate,
+        next: Option<NaiveDate>,
+    ) -> Result<(), RunError> {
+        for row in state.out.iter().rev().take_while(|r| r.date == date) {
+            let traded = row.listed_volume + row.block_volume;
+            match row.subject.as_str() {
+                "CCER" => self.certificates.record_trade(true, traded),
+                "GEC" => self.certificates.record_trade(false, traded),
+                _ => {}
+            }
+        }
+        self.certificates.claim(self.ex.registry_mut(), date)?;
+        self.settle_deadlines(next, &mut state.compliance)?;
+        self.update_positions(next.unwrap_or(date));
+        let certificate_markets = self.config.submarkets.ccer || self.config.submarkets.gec;
+        if certificate_markets && next.is_none_or(|nx| nx.month() != date.month()) {
+            self.certificates.close_month(date);
+        }
+        Ok(())
     }
 
     /// Before a day's open: the timeline's credits and listings, and at a month's first day the
@@ -476,11 +511,9 @@ impl World {
         &mut self,
         broker: &mut Broker,
         active: &[usize],
-        (d, date, deadlines): (usize, NaiveDate, &[Deadline]),
-        history_bars: usize,
+        day: &DayContext<'_>,
     ) -> Result<Vec<Vec<u32>>, RunError> {
-        let account_subjects = self.account_subjects();
-        let start = d * 7_919;
+        let (start, date) = (day.index as usize * 7_919, day.date);
         self.ex.set_time(MORNING)?;
         let mut consulted: Vec<Vec<u32>> = vec![Vec::new(); active.len()];
         for step in std::iter::once(None).chain((0..self.config.fleet.intraday_steps).map(Some)) {
@@ -500,14 +533,17 @@ impl World {
                     if step.is_none() {
                         consulted[slot].push(a as u32);
                     }
+                    let turn = Turn {
+                        agent: a,
+                        listing: li,
+                        step,
+                    };
                     broker.consult(
                         &mut self.ex,
                         &mut self.participants,
                         &self.listings,
-                        &account_subjects,
-                        (a, li, step),
-                        (d as u32, date, deadlines),
-                        history_bars,
+                        day,
+                        turn,
                     )?;
                 }
             }
@@ -522,9 +558,9 @@ impl World {
         broker: &mut Broker,
         bars: &[DailyBar],
         (active, consulted): (&[usize], &[Vec<u32>]),
-        date: NaiveDate,
-        history_bars: usize,
+        day: &DayContext<'_>,
     ) {
+        let (date, history_bars) = (day.date, day.history_bars);
         for &li in active {
             let listing = &mut self.listings[li];
             if let Some(bar) = bars.iter().find(|b| b.subject == listing.code) {

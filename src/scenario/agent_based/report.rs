@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::certificates::CertificateMonth;
 use crate::history::{self, ATTRIBUTION};
 use crate::registry::YearMonth;
 use crate::report::{
@@ -52,8 +53,7 @@ pub fn facts(run: &AgentRun) -> Vec<FactCheck> {
     }
     let at = |m: Option<YearMonth>| m.and_then(|m| months.iter().find(|c| c.month == m));
     let q = |x: Quantity| x.units() as f64;
-    let gec_traded =
-        |c: &super::certificates::CertificateMonth| q(c.gec_traded) + q(c.gec_green_power);
+    let gec_traded = |c: &CertificateMonth| q(c.gec_traded) + q(c.gec_green_power);
     let jul23 = at(month(2023, 7));
     let oct23 = at(month(2023, 10));
     let dec22 = at(month(2022, 12));
@@ -68,7 +68,8 @@ pub fn facts(run: &AgentRun) -> Vec<FactCheck> {
                 note: note.into(),
             }
         };
-    vec![
+    let mut out = Vec::new();
+    out.extend([
         fact(
             "GEC issued, cumulative, end of July 2023",
             Some(120_000_000.0),
@@ -113,6 +114,21 @@ pub fn facts(run: &AgentRun) -> Vec<FactCheck> {
             "China Electric Power News citing NEA (\"passed 100 million at end-2023\")",
             "published counts trading since 2017; simulated counts trading from the run's start",
         ),
+    ]);
+    out.extend(certificate_market_facts(months, &fact));
+    out
+}
+
+/// Green-power and CCER facts beside the run's certificate months.
+fn certificate_market_facts(months: &[CertificateMonth], fact: &Fact<'_>) -> Vec<FactCheck> {
+    let at = |m: Option<YearMonth>| m.and_then(|m| months.iter().find(|c| c.month == m));
+    let q = |x: Quantity| x.units() as f64;
+    let (oct23, dec22, dec23) = (
+        at(month(2023, 10)),
+        at(month(2022, 12)),
+        at(month(2023, 12)),
+    );
+    vec![
         fact(
             "Green power traded, cumulative, end of October 2023 (MWh)",
             Some(87_800_000.0),
@@ -141,6 +157,9 @@ pub fn facts(run: &AgentRun) -> Vec<FactCheck> {
         ),
     ]
 }
+
+/// How a fact row is built.
+type Fact<'a> = dyn Fn(&str, Option<f64>, Option<f64>, &str, &str) -> FactCheck + 'a;
 
 fn footnote(run: &AgentRun) -> String {
     format!(
