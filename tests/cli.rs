@@ -291,3 +291,57 @@ fn agent_commands_refuse_bad_input_clearly_and_write_nothing() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+#[test]
+fn timeline_prints_the_rules_with_sources_and_a_scenarios_changes() {
+    let out = succeeds(carbonsim().arg("timeline"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "cycle 2019-2020",
+        "deadline interim  2021-12-15   95 % of entities in full",
+        "deadline final    2023-12-31  100 % of the volume",
+        "MEE notice of 2021-10-26",
+        "CEA21      2021         2023-03-16  2023-08-28",
+        "2024: 20 weekday closures",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    let json = succeeds(carbonsim().args(["timeline", "--json"]));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        value["cycles"]["2021-2022"]["deadlines"]["interim"]["share_pct"],
+        95
+    );
+
+    let path = scenario_file(
+        "policy",
+        "[policy.cycles.2019-2020.offsets]\nlimit_pct = 10\n",
+    );
+    let out = succeeds(carbonsim().arg("timeline").arg(&path));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("cycles.2019-2020.offsets.limit_pct = 10"),
+        "{text}"
+    );
+    assert!(text.contains("up to 10 % of the obligation"), "{text}");
+
+    let bad = scenario_file(
+        "badpolicy",
+        "[policy.cycles.2019-2020.offsets]\nlimit_pct = 101\n",
+    );
+    let err = fails(carbonsim().arg("timeline").arg(&bad));
+    assert!(
+        err.contains("cycles.2019-2020.offsets.limit_pct = 101"),
+        "{err}"
+    );
+    let err = fails(
+        carbonsim()
+            .args(["run"])
+            .arg(&bad)
+            .args(["--out", "/nonexistent-never"]),
+    );
+    assert!(err.contains("limit_pct = 101"), "{err}");
+}

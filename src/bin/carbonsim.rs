@@ -225,6 +225,12 @@ fn run_montecarlo(
     };
     study::add_shard_file(&mut set, &study)?;
     let files = dir.commit(&set)?;
+    if !quiet && shard == Shard::WHOLE {
+        print!(
+            "{}",
+            study::statistics_table(&study::statistic_bands(&study))
+        );
+    }
     if !quiet {
         println!(
             "ran {} of {} seeds (shard {shard}) in {:.2?}; wrote {} files to {}",

@@ -12,6 +12,13 @@ impl Timeline {
     pub fn describe(&self) -> String {
         let s = &self.spec;
         let mut out = format!("{}\n\n", s.name);
+        if !self.overrides.is_empty() {
+            out.push_str("changed by the scenario (sources below are the published ones):\n");
+            for (path, value) in &self.overrides {
+                let _ = writeln!(out, "  {path} = {value}");
+            }
+            out.push('\n');
+        }
         for (name, c) in &s.cycles {
             describe_cycle(&mut out, name, c);
         }

@@ -60,6 +60,22 @@ pub(crate) fn merge(base: &mut toml::Table, over: &toml::Table) {
     }
 }
 
+/// Every leaf of `table` as a dotted path under `prefix` with its value, in the order written.
+pub(crate) fn leaves(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(t) => leaves(&path, t, out),
+            toml::Value::Datetime(d) => out.push((path, d.to_string())),
+            other => out.push((path, other.to_string())),
+        }
+    }
+}
+
 /// Deserializes a merged table into the file format.
 pub(crate) fn to_spec(file: &str, table: toml::Table) -> Result<TimelineSpec, TimelineError> {
     toml::Value::Table(table)

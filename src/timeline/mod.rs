@@ -33,6 +33,8 @@ pub use spec::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     spec: TimelineSpec,
+    /// The overridden fields, as dotted paths with their new values, in the order written.
+    overrides: Vec<(String, String)>,
 }
 
 impl Timeline {
@@ -52,7 +54,9 @@ impl Timeline {
     pub fn with_overrides(overrides: &toml::Table, origin: &str) -> Result<Self, TimelineError> {
         let mut table = load::embedded_table()?;
         load::merge(&mut table, overrides);
-        Self::build(origin, table)
+        let mut timeline = Self::build(origin, table)?;
+        load::leaves("", overrides, &mut timeline.overrides);
+        Ok(timeline)
     }
 
     /// A whole timeline from TOML text (a file of the embedded file's format).
@@ -66,7 +70,16 @@ impl Timeline {
     fn build(file: &str, table: toml::Table) -> Result<Self, TimelineError> {
         let spec = load::to_spec(file, table)?;
         validate::check(file, &spec)?;
-        Ok(Timeline { spec })
+        Ok(Timeline {
+            spec,
+            overrides: Vec::new(),
+        })
+    }
+
+    /// The fields a scenario changed, as dotted paths with their new values.
+    #[must_use]
+    pub fn overrides(&self) -> &[(String, String)] {
+        &self.overrides
     }
 
     /// The timeline as written.

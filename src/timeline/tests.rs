@@ -203,6 +203,13 @@ fn overrides_change_one_field_and_keep_the_rest() {
         "rest kept"
     );
     assert_eq!(t.cycle_rules(1).unwrap().offset_limit_pct, 5);
+    let changed = [(
+        "cycles.2019-2020.offsets.limit_pct".to_string(),
+        "10".to_string(),
+    )];
+    assert_eq!(t.overrides(), changed);
+    assert!(t.describe().contains("changed by the scenario"));
+    assert!(Timeline::published().unwrap().overrides().is_empty());
 }
 
 #[test]
@@ -231,7 +238,7 @@ fn bad_overrides_name_the_file_field_and_value() {
             || err.to_string().contains("= CEA30: is not a vintage"),
         "{err}"
     );
-    let err = overrides("[cycles.2021-2022.deadlines.final]\ndate = 2025-01-10").unwrap_err();
+    let err = overrides("[cycles.2021-2022.deadlines.final]\ndate = 2027-01-10").unwrap_err();
     assert!(err.to_string().contains("outside the calendar"), "{err}");
 }
 
@@ -272,4 +279,24 @@ fn every_validation_rule_refuses_its_case() {
         let err = overrides(text).unwrap_err().to_string();
         assert!(err.contains(field), "{text:?} gave {err}");
     }
+}
+
+#[test]
+fn the_published_calendar_closes_every_listed_holiday_and_counts_the_published_days() {
+    let t = Timeline::published().unwrap();
+    let cal = t.calendar(day("2026-12-31")).unwrap();
+    for (year, y) in &t.spec().calendar.years {
+        for d in &y.closures {
+            assert!(!cal.is_trading_day(*d).unwrap(), "{year}: {d} is a holiday");
+        }
+    }
+    let count = |y: i32| {
+        let (from, to) = (format!("{y}-01-01"), format!("{y}-12-31"));
+        cal.trading_days(day(&from), day(&to)).unwrap().len()
+    };
+    // 2024: 242 trading days as the MEE reported; 2025 and 2026 as the notices give them.
+    assert_eq!((count(2024), count(2025), count(2026)), (242, 243, 242));
+    // Make-up working days fall on weekends and never trade (2024-02-04, a Sunday).
+    assert!(!cal.is_trading_day(day("2024-02-04")).unwrap());
+    assert!(cal.is_trading_day(day("2024-02-08")).unwrap());
 }

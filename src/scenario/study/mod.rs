@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 pub mod montecarlo;
 pub mod stats;
+mod table;
+
+pub use table::statistics_table;
 
 use self::stats::CalibrationReport;
 use super::agent_based::report::published_close_line;
@@ -341,6 +344,7 @@ pub fn outputs(
         message: e.to_string(),
     })?;
     set.add("study.json", json + "\n")?;
+    set.add("statistics.md", statistics_table(&summary.statistics))?;
     if charts && !study.runs.is_empty() {
         set.add("price_bands.svg", band_chart(study, name)?.to_svg()?)?;
     }
