@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod config;
 pub mod fleet;
 pub mod montecarlo;
+pub mod overrides;
 mod periods;
 pub mod plan;
 pub mod replay;
