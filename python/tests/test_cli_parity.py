@@ -5,7 +5,8 @@ import json
 import subprocess
 from decimal import Decimal
 
-from conftest import SMALL
+import pytest
+from conftest import ROOT, SMALL
 
 import carbonsim
 
@@ -14,9 +15,15 @@ def fen(text: str) -> int:
     return int(Decimal(text) * 100)
 
 
-def test_python_run_equals_cli_run(tmp_path, cli):
-    path = tmp_path / "small.toml"
-    path.write_text(SMALL)
+@pytest.mark.parametrize("name", ["small.toml", "open_market_2024.json"])
+def test_python_run_equals_cli_run(tmp_path, cli, name):
+    # The small file, and the shipped scenario that exercises the most: market makers,
+    # investors, CCER and GEC books.
+    if name == "small.toml":
+        path = tmp_path / name
+        path.write_text(SMALL)
+    else:
+        path = ROOT / "examples" / "scenarios" / name
     out = tmp_path / "out"
     subprocess.run([str(cli), "run", str(path), "--seed", "21", "--out", str(out), "--quiet"], check=True)
 
