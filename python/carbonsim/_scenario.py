@@ -161,7 +161,8 @@ class Scenario:
 
     def to_dict(self) -> Dict[str, Any]:
         """The scenario as a dict (prices and money as decimal strings)."""
-        return json.loads(self._native.to_json())
+        d: Dict[str, Any] = json.loads(self._native.to_json())
+        return d
 
     def timeline(self) -> "pd.DataFrame":
         """The compliance calendar the run applies: deadlines (with the share due), the
