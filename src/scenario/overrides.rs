@@ -209,42 +209,46 @@ impl ScenarioConfig {
     /// scenario file is.
     ///
     /// # Errors
-    /// [`OverrideError::UnknownPath`] for a path no field has, [`OverrideError::Invalid`] for a
-    /// value of the wrong type or out of range (naming the first override the scenario fails
-    /// with). `self` is never changed.
+    /// [`OverrideError::UnknownPath`] for a path no field has; [`OverrideError::Invalid`] for a
+    /// value of the wrong type (naming the override) or a scenario that breaks a rule (naming
+    /// the field and value the rule reports). `self` is never changed.
     pub fn with_overrides(&self, overrides: &[Override]) -> Result<ScenarioConfig, OverrideError> {
         let mut doc = Value::try_from(self).map_err(|e| OverrideError::Syntax {
             text: String::new(),
-            reason: format!("the scenario does not serialise: {e}"),
+            reason: format!("the scenario does not serialise to TOML: {e}"),
         })?;
+        let mut config = self.clone();
         for o in overrides {
             let known = set(&mut doc, o)
                 .ok_or_else(|| o.error("no such field in the scenario".into(), false))?;
-            // Read back after each one, so the error names the override that broke the file.
-            let config: ScenarioConfig = doc
+            // Read back after each one, so a type error names the override that caused it.
+            config = doc
                 .clone()
                 .try_into()
                 .map_err(|e: toml::de::Error| o.error(e.message().to_owned(), known))?;
-            if let Err(e) = config.validate() {
-                return Err(o.error(invalid_reason(e), true));
-            }
         }
-        doc.try_into()
-            .map_err(|e: toml::de::Error| OverrideError::Syntax {
-                text: String::new(),
-                reason: e.message().to_owned(),
-            })
+        // Rules between fields are checked once, on the result, so the order of the overrides
+        // does not matter (`participants.investors=true` before or after `fleet.investors=5`).
+        config.validate().map_err(broken_rule)?;
+        Ok(config)
     }
 }
 
-fn invalid_reason(e: ConfigError) -> String {
+fn broken_rule(e: ConfigError) -> OverrideError {
     match e {
         ConfigError::Invalid {
             field,
             value,
             reason,
-        } => format!("{field} = {value} {reason}"),
-        other => other.to_string(),
+        } => OverrideError::Invalid {
+            path: field,
+            value,
+            reason,
+        },
+        other => OverrideError::Syntax {
+            text: String::new(),
+            reason: other.to_string(),
+        },
     }
 }
 
@@ -358,7 +362,7 @@ end = "2021-12-31"
     }
 
     #[test]
-    fn a_failed_list_changes_nothing_and_names_the_first_bad_override() {
+    fn a_failed_list_changes_nothing_and_names_the_broken_field() {
         let before = base();
         let list = [
             Override::parse("fleet.compliance_firms=10").unwrap_or_else(|e| panic!("{e}")),
@@ -371,6 +375,14 @@ end = "2021-12-31"
             "{err:?}"
         );
         assert_eq!(before, base());
+    }
+
+    #[test]
+    fn rules_between_fields_hold_whatever_the_order() {
+        let one = apply(&["fleet.investors=5", "participants.investors=true"]);
+        let two = apply(&["participants.investors=true", "fleet.investors=5"]);
+        assert_eq!(one.as_ref().ok(), two.as_ref().ok());
+        assert_eq!(one.map(|c| c.fleet.investors).ok(), Some(5));
     }
 
     #[test]
