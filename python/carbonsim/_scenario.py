@@ -114,7 +114,13 @@ class Scenario:
         to ``value`` and validates the scenario; returns ``self`` for chaining. Prices and money
         take ``Decimal``, ``str`` or ``int`` (read exactly). On error nothing changes and
         :class:`OverrideError` names the path and the value."""
-        self._native = self._native.with_value(path, value)
+        return self.update({path: value})
+
+    def update(self, values: Mapping[str, Any]) -> "Scenario":
+        """Sets several dotted paths at once (``{"participants.investors": True,
+        "fleet.investors": 5}``) and validates the result once, so rules between fields hold
+        whatever the order; returns ``self``. On error nothing changes."""
+        self._native = self._native.with_values(list(values.items()))
         return self
 
     def copy(self) -> "Scenario":

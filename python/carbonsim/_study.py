@@ -105,8 +105,8 @@ def sweep(
 
     ``grid`` maps dotted paths to the values to try (``{"fleet.compliance_firms": [200, 400],
     "behaviour.compliance_firm.base_activity": [0.01, 0.02]}``, every combination in order) or
-    lists the points as dicts. Each point is validated as :meth:`Scenario.set` validates
-    before anything runs. ``seeds`` is as for :func:`montecarlo`.
+    lists the points as dicts. Each point is applied and validated as :meth:`Scenario.update`
+    does, before anything runs. ``seeds`` is as for :func:`montecarlo`.
 
     With ``executor`` (any ``concurrent.futures.Executor``: a process pool, a
     ``dask.distributed.Client``, Ray's or mpi4py's), each point's seeds are split into
@@ -123,10 +123,7 @@ def sweep(
     points = _points(grid)
     scenarios = []
     for point in points:
-        s = scenario.copy()
-        for path, value in point.items():
-            s.set(path, value)
-        scenarios.append(s.to_json())
+        scenarios.append(scenario.copy().update(point).to_json())
     tasks = [(i, text, a, n) for i, text in enumerate(scenarios) for a, n in _shards(first, count, shards if executor else 1)]
     if executor is None:
         results = [_sweep_task(text, a, n, threads) for _, text, a, n in tasks]

@@ -41,10 +41,13 @@ impl NativeScenario {
         Ok(NativeScenario { config })
     }
 
-    /// A copy with `path` set to `value` (a Python value) and validated.
-    fn with_value(&self, path: &str, value: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let o = Override::new(path, to_toml(value)?).map_err(|e| errors::overrides(&e))?;
-        self.with(&[o])
+    /// A copy with each `(path, value)` (Python values) applied, then validated once.
+    fn with_values(&self, items: Vec<(String, Bound<'_, PyAny>)>) -> PyResult<Self> {
+        let mut list = Vec::with_capacity(items.len());
+        for (path, value) in &items {
+            list.push(Override::new(path, to_toml(value)?).map_err(|e| errors::overrides(&e))?);
+        }
+        self.with(&list)
     }
 
     /// A copy with `PATH=VALUE` texts applied in order and validated.

@@ -117,3 +117,15 @@ def test_timeline_lists_the_deadlines_and_marks_the_run(small):
     interim = t[t["event"] == "interim deadline"].iloc[0]
     assert (interim["cycle"], interim["share_due_pct"]) == ("2021-2022", 95)
     assert t["date"].is_monotonic_increasing
+
+
+def test_update_checks_rules_between_fields_once(small):
+    small.set("participants.investors", False)
+    with pytest.raises(carbonsim.OverrideError, match="not admitted"):
+        small.set("fleet.investors", 5)
+    small.update({"fleet.investors": 5, "participants.investors": True})
+    assert small.to_dict()["fleet"]["investors"] == 5
+    before = small.to_toml()
+    with pytest.raises(carbonsim.OverrideError, match="fleet.firms"):
+        small.update({"fleet.compliance_firms": 10, "fleet.firms": 1})
+    assert small.to_toml() == before
