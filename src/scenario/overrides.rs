@@ -171,18 +171,27 @@ fn coerced(o: &Override, current: Option<&Value>) -> Value {
     }
 }
 
-/// Sets `o` in `doc`, creating a missing last key (an optional field left out of the document).
-/// Returns whether the path existed, or `None` when it runs through a value that is not a table
-/// or an array.
+/// Sets `o` in `doc`, creating missing keys on the way (an optional field or table left out of
+/// the document; a key no field has is then refused by the read-back). Returns whether the whole
+/// path existed, or `None` when it runs through a value that is neither a table nor an array.
 fn set(doc: &mut Value, o: &Override) -> Option<bool> {
     let (last, parents) = o.path.split_last()?;
     let mut node = doc;
+    let mut existed = true;
     for seg in parents {
-        node = child(node, seg)?;
+        node = match node {
+            Value::Table(t) => {
+                existed &= t.contains_key(seg);
+                t.entry(seg.clone())
+                    .or_insert_with(|| Value::Table(toml::Table::new()))
+            }
+            Value::Array(a) => a.get_mut(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
     }
     match node {
         Value::Table(t) => {
-            let existed = t.contains_key(last);
+            existed &= t.contains_key(last);
             let v = coerced(o, t.get(last));
             t.insert(last.clone(), v);
             Some(existed)
@@ -190,16 +199,8 @@ fn set(doc: &mut Value, o: &Override) -> Option<bool> {
         Value::Array(a) => {
             let slot = a.get_mut(last.parse::<usize>().ok()?)?;
             *slot = coerced(o, Some(slot));
-            Some(true)
+            Some(existed)
         }
-        _ => None,
-    }
-}
-
-fn child<'a>(node: &'a mut Value, seg: &str) -> Option<&'a mut Value> {
-    match node {
-        Value::Table(t) => t.get_mut(seg),
-        Value::Array(a) => a.get_mut(seg.parse::<usize>().ok()?),
         _ => None,
     }
 }
@@ -322,6 +323,8 @@ end = "2021-12-31"
         for text in [
             "fleet.compliance_firm=3",
             "colour=1",
+            "colour.shade=1",
+            "fleet.colour.shade=1",
             "seed.low=1",
             "submarkets.gec_demand.9.per_month=5",
         ] {
