@@ -345,3 +345,52 @@ fn timeline_prints_the_rules_with_sources_and_a_scenarios_changes() {
     );
     assert!(err.contains("limit_pct = 101"), "{err}");
 }
+
+#[test]
+fn set_changes_a_run_records_it_and_refuses_bad_paths_writing_nothing() {
+    let path = scenario_file("set", "");
+    let out = scratch("set");
+    succeeds(
+        carbonsim()
+            .arg("run")
+            .arg(&path)
+            .args(["--set", "fleet.compliance_firms=150"])
+            .args(["--set", "policy.cycles.2019-2020.offsets.limit_pct=10"])
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet"),
+    );
+    let recorded = std::fs::read_to_string(out.join("overrides.txt")).unwrap();
+    assert_eq!(
+        recorded,
+        "fleet.compliance_firms = 150\npolicy.cycles.2019-2020.offsets.limit_pct = 10\n"
+    );
+    let timeline = succeeds(
+        carbonsim()
+            .arg("timeline")
+            .arg(&path)
+            .args(["--set", "policy.cycles.2019-2020.offsets.limit_pct=10"]),
+    );
+    assert!(String::from_utf8_lossy(&timeline.stdout).contains("up to 10 % of the obligation"));
+    for (set, expected) in [
+        ("fleet.firms=3", "fleet.firms"),
+        ("fleet.compliance_firms=many", "fleet.compliance_firms"),
+        (
+            "policy.cycles.2019-2020.offsets.limit=10",
+            "unknown field `limit`",
+        ),
+        ("nothing", "PATH=VALUE"),
+    ] {
+        let bad = scratch("set-bad");
+        let err = fails(
+            carbonsim()
+                .arg("run")
+                .arg(&path)
+                .args(["--set", set])
+                .arg("--out")
+                .arg(&bad),
+        );
+        assert!(err.contains(expected), "{set}: {err}");
+        assert!(!bad.exists(), "{set}: nothing written");
+    }
+}

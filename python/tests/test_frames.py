@@ -86,6 +86,8 @@ def test_views_seen_by_an_agent(small):
     assert (v.listed_max, v.block_min) == (99_999, 100_000)
     assert v.subject == "CEA" and v.day_index >= 1
     assert v.bars[-1][0] < v.date
-    assert v.deadlines[0][0].isoformat() == "2021-12-31" and v.deadlines[0][2] == 10_000
+    # The first cycle's entity-share interim asks each firm for all of its obligation.
+    assert [d[0].isoformat() for d in v.deadlines[:2]] == ["2021-12-15", "2021-12-31"]
+    assert v.deadlines[0][2] == 10_000
     assert v.account.cash_available_fen == 100_000 and v.account.holding("CEA") == (0, 0)
     assert all(p > 0 and q > 0 for p, q in v.bids + v.asks)

@@ -8,6 +8,7 @@ use std::time::Instant;
 use carbonsim::report::{OutputDir, OutputSet};
 use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::montecarlo::{self, SeedRange, Shard};
+use carbonsim::scenario::overrides::Override;
 use carbonsim::scenario::replay::{self, ReplayConfig};
 use carbonsim::scenario::{agent_based, agent_report, replay_report, study};
 use carbonsim::timeline::Timeline;
@@ -49,6 +50,11 @@ enum Command {
     Run {
         /// The scenario file (.toml or .json).
         scenario: PathBuf,
+        /// Change a scenario value for this run: a dotted path and a TOML value, e.g.
+        /// `--set fleet.compliance_firms=500` or
+        /// `--set policy.cycles.2019-2020.offsets.limit_pct=10`. Repeatable; checked as the file is.
+        #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
         /// Seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
@@ -64,6 +70,11 @@ enum Command {
     Montecarlo {
         /// The scenario file (.toml or .json).
         scenario: PathBuf,
+        /// Change a scenario value for this run: a dotted path and a TOML value, e.g.
+        /// `--set fleet.compliance_firms=500` or
+        /// `--set policy.cycles.2019-2020.offsets.limit_pct=10`. Repeatable; checked as the file is.
+        #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
         /// Number of seeds (default: the scenario's `montecarlo.seeds`).
         #[arg(long)]
         seeds: Option<u32>,
@@ -89,6 +100,9 @@ enum Command {
     Timeline {
         /// A scenario file whose `[policy]` overrides the published timeline.
         scenario: Option<PathBuf>,
+        /// Change a scenario value first, as `run --set` does (needs a scenario).
+        #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
         /// Print the timeline as JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -125,26 +139,39 @@ fn main() -> ExitCode {
         } => run_replay(ReplayConfig { from, to, seed }, &out, quiet),
         Command::Run {
             scenario,
+            set,
             seed,
             out,
             quiet,
-        } => run_scenario(&scenario, seed, out, quiet),
+        } => run_scenario((&scenario, &set), seed, out, quiet),
         Command::Montecarlo {
             scenario,
+            set,
             seeds,
             first_seed,
             threads,
             shard,
             out,
             quiet,
-        } => run_montecarlo(&scenario, (seeds, first_seed), threads, shard, out, quiet),
+        } => run_montecarlo(
+            (&scenario, &set),
+            (seeds, first_seed),
+            threads,
+            shard,
+            out,
+            quiet,
+        ),
         Command::Merge {
             shards,
             out,
             name,
             quiet,
         } => run_merge(&shards, &out, name, quiet),
-        Command::Timeline { scenario, json } => print_timeline(scenario.as_deref(), json),
+        Command::Timeline {
+            scenario,
+            set,
+            json,
+        } => print_timeline(scenario.as_deref(), &set, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -155,12 +182,51 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_scenario(path: &Path, seed: Option<u64>, out: Option<PathBuf>, quiet: bool) -> CliResult {
-    let started = Instant::now();
+/// A scenario file with `--set` overrides applied.
+type ScenarioArgs<'a> = (&'a Path, &'a [Override]);
+
+fn load_scenario(
+    (path, overrides): ScenarioArgs<'_>,
+) -> Result<ScenarioConfig, Box<dyn std::error::Error>> {
     let config = ScenarioConfig::from_path(path)?;
+    if overrides.is_empty() {
+        return Ok(config);
+    }
+    Ok(config.with_overrides(overrides)?)
+}
+
+/// `overrides.txt`, recording every `--set` of a run (none written without one).
+fn record_overrides(
+    set: &mut OutputSet,
+    overrides: &[Override],
+) -> Result<(), carbonsim::report::ReportError> {
+    if overrides.is_empty() {
+        return Ok(());
+    }
+    let lines: String = overrides
+        .iter()
+        .map(|o| format!("{} = {}\n", o.path(), o.value()))
+        .collect();
+    set.add("overrides.txt", lines)
+}
+
+fn parse_override(text: &str) -> Result<Override, String> {
+    Override::parse(text).map_err(|e| e.to_string())
+}
+
+fn run_scenario(
+    scenario: ScenarioArgs<'_>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> CliResult {
+    let started = Instant::now();
+    let config = load_scenario(scenario)?;
     let dir = OutputDir::prepare(out.unwrap_or_else(|| PathBuf::from(&config.output.dir)))?;
     let run = agent_based::run(&config, seed.unwrap_or(config.seed))?;
-    let files = agent_report::outputs(&run, &config.output).and_then(|set| dir.commit(&set))?;
+    let mut set = agent_report::outputs(&run, &config.output)?;
+    record_overrides(&mut set, scenario.1)?;
+    let files = dir.commit(&set)?;
     if !quiet {
         print!("{}", agent_report::table(&run));
         println!("wrote {} files to {}", files.len(), dir.path().display());
@@ -187,7 +253,7 @@ fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
 }
 
 fn run_montecarlo(
-    path: &Path,
+    scenario: ScenarioArgs<'_>,
     (seeds, first_seed): (Option<u32>, Option<u64>),
     threads: Option<usize>,
     shard: Option<Shard>,
@@ -195,7 +261,7 @@ fn run_montecarlo(
     quiet: bool,
 ) -> CliResult {
     let started = Instant::now();
-    let config = ScenarioConfig::from_path(path)?;
+    let config = load_scenario(scenario)?;
     let count = seeds.unwrap_or(config.montecarlo.seeds);
     if count == 0 {
         return Err("--seeds 0: a study needs at least one seed".into());
@@ -224,6 +290,7 @@ fn run_montecarlo(
         OutputSet::new()
     };
     study::add_shard_file(&mut set, &study)?;
+    record_overrides(&mut set, scenario.1)?;
     let files = dir.commit(&set)?;
     if !quiet && shard == Shard::WHOLE {
         print!(
@@ -244,10 +311,11 @@ fn run_montecarlo(
     Ok(())
 }
 
-fn print_timeline(scenario: Option<&Path>, json: bool) -> CliResult {
+fn print_timeline(scenario: Option<&Path>, overrides: &[Override], json: bool) -> CliResult {
     let timeline = match scenario {
-        Some(path) => ScenarioConfig::from_path(path)?.timeline()?,
-        None => Timeline::published()?,
+        Some(path) => load_scenario((path, overrides))?.timeline()?,
+        None if overrides.is_empty() => Timeline::published()?,
+        None => return Err("--set needs a scenario file".into()),
     };
     if json {
         println!("{}", serde_json::to_string_pretty(timeline.spec())?);

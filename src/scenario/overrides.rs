@@ -51,6 +51,9 @@ pub enum OverrideError {
         /// The parser's explanation (it lists the fields that exist where it can).
         reason: String,
     },
+    /// The `[policy]` timeline the overrides produce breaks one of its rules.
+    #[error(transparent)]
+    Policy(Box<crate::timeline::TimelineError>),
     /// The field exists but the value has the wrong type or is out of range.
     #[error("invalid value for {path} = {value}: {reason}")]
     Invalid {
@@ -246,6 +249,7 @@ fn broken_rule(e: ConfigError) -> OverrideError {
             value,
             reason,
         },
+        ConfigError::Policy(e) => OverrideError::Policy(e),
         other => OverrideError::Syntax {
             text: String::new(),
             reason: other.to_string(),
