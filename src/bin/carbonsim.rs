@@ -1,6 +1,7 @@
 //! The `carbonsim` command-line front end: parses arguments, calls the library, prints a short
 //! summary. All logic lives in the library.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -203,10 +204,10 @@ fn record_overrides(
     if overrides.is_empty() {
         return Ok(());
     }
-    let lines: String = overrides
-        .iter()
-        .map(|o| format!("{} = {}\n", o.path(), o.value()))
-        .collect();
+    let mut lines = String::new();
+    for o in overrides {
+        let _ = writeln!(lines, "{} = {}", o.path(), o.value());
+    }
     set.add("overrides.txt", lines)
 }
 
