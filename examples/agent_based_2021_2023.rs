@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = ScenarioConfig::from_path(Path::new(&path))?;
     let run = run(Path::new(&path), seed)?;
     print!("{}", agent_report::table(&run));
-    let dir = OutputDir::prepare(&config.output.dir)?;
+    let dir = OutputDir::prepare(config.output_dir())?;
     let files = dir.commit(&agent_report::outputs(&run, &config.output)?)?;
     println!("wrote {} files to {}", files.len(), dir.path().display());
     Ok(())

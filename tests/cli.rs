@@ -155,6 +155,7 @@ fn run_writes_the_agent_based_outputs() {
         files_in(&dir),
         [
             "daily.csv",
+            "manifest.json",
             "price.svg",
             "report.json",
             "summary.txt",
@@ -195,9 +196,11 @@ fn montecarlo_is_the_same_on_any_thread_count_and_merges_from_shards() {
         names,
         [
             "bands.csv",
+            "manifest.json",
             "price_bands.svg",
             "seeds.csv",
             "shard-0-of-1.json",
+            "statistics.md",
             "study.json"
         ]
     );
@@ -221,7 +224,8 @@ fn montecarlo_is_the_same_on_any_thread_count_and_merges_from_shards() {
         merge.arg(shards.join(format!("shard-{i}-of-3.json")));
     }
     succeeds(&mut merge);
-    for f in &names {
+    // The manifests differ by design (`montecarlo` and `merge` wrote them); the rest is the same.
+    for f in names.iter().filter(|f| *f != "manifest.json") {
         assert_eq!(
             std::fs::read(one.join(f)).unwrap(),
             std::fs::read(merged.join(f)).unwrap(),
@@ -393,4 +397,148 @@ fn set_changes_a_run_records_it_and_refuses_bad_paths_writing_nothing() {
         assert!(err.contains(expected), "{set}: {err}");
         assert!(!bad.exists(), "{set}: nothing written");
     }
+}
+
+#[test]
+fn limits_and_nonsense_are_refused_up_front_naming_the_value() {
+    let cases: [(&str, &[&str], &str); 10] = [
+        (
+            "huge",
+            &["--set", "fleet.compliance_firms=4294967295"],
+            "fleet.compliance_firms = 4294967295: must be at most 100000",
+        ),
+        (
+            "steps",
+            &["--set", "fleet.intraday_steps=4294967295"],
+            "fleet.intraday_steps = 4294967295: must be at most 100",
+        ),
+        (
+            "gec",
+            &["--set", "submarkets.gec_buyers=4294967295"],
+            "submarkets.gec_buyers = 4294967295",
+        ),
+        (
+            "cash",
+            &["--set", "fleet.cash_per_tonne=\"-1.00\""],
+            "fleet.cash_per_tonne = -1.00: must be >= 0",
+        ),
+        (
+            "nope",
+            &[
+                "--set",
+                "behaviour.compliance_firm.allowance_subjects=[\"NOPE\"]",
+            ],
+            "\"NOPE\": is not an allowance vintage",
+        ),
+        (
+            "weekend",
+            &["--set", "start=2021-10-02", "--set", "end=2021-10-07"],
+            "no trading day from 2021-10-02 to 2021-10-07",
+        ),
+        (
+            "seeds",
+            &["--seeds", "4294967295"],
+            "--seeds 4294967295: a study runs 1 to 100000 seeds",
+        ),
+        (
+            "threads",
+            &["--threads", "10000"],
+            "--threads 10000: use 1 to 1024",
+        ),
+        (
+            "first",
+            &["--seeds", "2", "--first-seed", "18446744073709551615"],
+            "--first-seed 18446744073709551615",
+        ),
+        (
+            "mcseeds",
+            &["--set", "montecarlo.seeds=4294967295"],
+            "montecarlo.seeds = 4294967295",
+        ),
+    ];
+    let path = scenario_file("limits", "");
+    for (name, args, expected) in cases {
+        let command =
+            if args[0].starts_with("--seeds") || args[0] == "--threads" || name == "mcseeds" {
+                "montecarlo"
+            } else {
+                "run"
+            };
+        let out = scratch(&format!("limits-{name}"));
+        let err = fails(
+            carbonsim()
+                .arg(command)
+                .arg(&path)
+                .args(args)
+                .arg("--out")
+                .arg(&out),
+        );
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(files_in(&out).is_empty(), "{name}: nothing written");
+    }
+}
+
+#[test]
+fn an_output_folder_never_mixes_two_runs() {
+    let dir = scratch("mix");
+    succeeds(
+        carbonsim()
+            .args(["replay", "--to", "2021-07-30", "--quiet", "--out"])
+            .arg(&dir),
+    );
+    assert!(files_in(&dir).contains(&"manifest.json".to_string()));
+    let path = scenario_file("mix", "");
+    let err = fails(
+        carbonsim()
+            .arg("run")
+            .arg(&path)
+            .arg("--out")
+            .arg(&dir)
+            .arg("--quiet"),
+    );
+    assert!(
+        err.contains("holds the files of `carbonsim replay of replay`") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(
+        files_in(&dir).contains(&"vintages.csv".to_string()),
+        "the replay's files are untouched"
+    );
+    // The same command again replaces its own files without --force.
+    succeeds(
+        carbonsim()
+            .args(["replay", "--to", "2021-07-30", "--quiet", "--out"])
+            .arg(&dir),
+    );
+    succeeds(
+        carbonsim()
+            .arg("run")
+            .arg(&path)
+            .arg("--out")
+            .arg(&dir)
+            .args(["--quiet", "--force"]),
+    );
+    let files = files_in(&dir);
+    assert!(
+        !files.contains(&"vintages.csv".to_string()),
+        "the replaced run's files are gone: {files:?}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        (manifest["command"].as_str(), manifest["scenario"].as_str()),
+        (Some("run"), Some("mix"))
+    );
+    let listed: Vec<String> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort();
+    assert_eq!(
+        listed_sorted, files,
+        "the manifest lists exactly the folder's files"
+    );
 }

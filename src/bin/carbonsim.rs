@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use carbonsim::report::{OutputDir, OutputSet};
-use carbonsim::scenario::config::ScenarioConfig;
+use carbonsim::report::{Manifest, OutputDir, OutputSet};
+use carbonsim::scenario::config::{MAX_SEEDS, ScenarioConfig};
 use carbonsim::scenario::montecarlo::{self, SeedRange, Shard};
 use carbonsim::scenario::overrides::Override;
 use carbonsim::scenario::replay::{self, ReplayConfig};
@@ -40,11 +40,10 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// Folder for the outputs (created if missing).
-        #[arg(long, default_value = "out")]
+        #[arg(long, default_value = "out/replay")]
         out: PathBuf,
-        /// Print nothing but errors.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Run an agent-based scenario file (TOML or JSON) and compare the simulated market with the
     /// published one (writes CSV, JSON and SVG files).
@@ -59,12 +58,11 @@ enum Command {
         /// Seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Folder for the outputs (default: the scenario's `output.dir`).
+        /// Folder for the outputs (default: the scenario's `output.dir`, or `out/<its name>`).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Print nothing but errors.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Run a scenario over many seeds in parallel and summarise them in percentile bands; with
     /// --shard, run one deterministic slice of the seeds and write it for `merge`.
@@ -88,12 +86,11 @@ enum Command {
         /// Run only slice i of n (0-based, e.g. 3/8) and write `shard-i-of-n.json`.
         #[arg(long)]
         shard: Option<Shard>,
-        /// Folder for the outputs (default: the scenario's `output.dir` + `/montecarlo`).
+        /// Folder for the outputs (default: the `run` folder + `/montecarlo`).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Print nothing but errors (no progress bar).
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Print the policy timeline a run uses: compliance cycles, deadlines with their interim
     /// targets, allocation, offsets, borrowing and penalty rules, vintages and the calendar,
@@ -119,10 +116,24 @@ enum Command {
         /// Name shown in the charts (default: the scenario hash).
         #[arg(long)]
         name: Option<String>,
-        /// Print nothing but errors.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        output: OutputArgs,
     },
+}
+
+/// The most worker threads a study may ask for.
+const MAX_THREADS: usize = 1_024;
+
+/// How a command writes its outputs.
+#[derive(Debug, clap::Args)]
+struct OutputArgs {
+    /// Print nothing but errors (no progress bar).
+    #[arg(long)]
+    quiet: bool,
+    /// Write into a folder that holds another run's files (its manifest names another command
+    /// or scenario), replacing them.
+    #[arg(long)]
+    force: bool,
 }
 
 /// What a command reports when it fails: printed as `carbonsim: error: …`.
@@ -136,15 +147,15 @@ fn main() -> ExitCode {
             to,
             seed,
             out,
-            quiet,
-        } => run_replay(ReplayConfig { from, to, seed }, &out, quiet),
+            output,
+        } => run_replay(ReplayConfig { from, to, seed }, &out, &output),
         Command::Run {
             scenario,
             set,
             seed,
             out,
-            quiet,
-        } => run_scenario((&scenario, &set), seed, out, quiet),
+            output,
+        } => run_scenario((&scenario, &set), seed, out, &output),
         Command::Montecarlo {
             scenario,
             set,
@@ -153,21 +164,21 @@ fn main() -> ExitCode {
             threads,
             shard,
             out,
-            quiet,
+            output,
         } => run_montecarlo(
             (&scenario, &set),
             (seeds, first_seed),
             threads,
             shard,
             out,
-            quiet,
+            &output,
         ),
         Command::Merge {
             shards,
             out,
             name,
-            quiet,
-        } => run_merge(&shards, &out, name, quiet),
+            output,
+        } => run_merge(&shards, &out, name, &output),
         Command::Timeline {
             scenario,
             set,
@@ -219,16 +230,18 @@ fn run_scenario(
     scenario: ScenarioArgs<'_>,
     seed: Option<u64>,
     out: Option<PathBuf>,
-    quiet: bool,
+    output: &OutputArgs,
 ) -> CliResult {
     let started = Instant::now();
     let config = load_scenario(scenario)?;
-    let dir = OutputDir::prepare(out.unwrap_or_else(|| PathBuf::from(&config.output.dir)))?;
-    let run = agent_based::run(&config, seed.unwrap_or(config.seed))?;
+    let seed = seed.unwrap_or(config.seed);
+    let dir = OutputDir::prepare(out.unwrap_or_else(|| config.output_dir()))?
+        .claim(Manifest::new("run", &config.name, seed), output.force)?;
+    let run = agent_based::run(&config, seed)?;
     let mut set = agent_report::outputs(&run, &config.output)?;
     record_overrides(&mut set, scenario.1)?;
     let files = dir.commit(&set)?;
-    if !quiet {
+    if !output.quiet {
         print!("{}", agent_report::table(&run));
         println!("wrote {} files to {}", files.len(), dir.path().display());
         println!(
@@ -259,28 +272,47 @@ fn run_montecarlo(
     threads: Option<usize>,
     shard: Option<Shard>,
     out: Option<PathBuf>,
-    quiet: bool,
+    output: &OutputArgs,
 ) -> CliResult {
     let started = Instant::now();
     let config = load_scenario(scenario)?;
     let count = seeds.unwrap_or(config.montecarlo.seeds);
-    if count == 0 {
-        return Err("--seeds 0: a study needs at least one seed".into());
+    if count == 0 || count > MAX_SEEDS {
+        return Err(format!(
+            "--seeds {count}: a study runs 1 to {MAX_SEEDS} seeds (about 10 KiB each)"
+        )
+        .into());
     }
-    if threads == Some(0) {
-        return Err("--threads 0: at least one thread is needed".into());
+    if let Some(t) = threads.filter(|t| *t == 0 || *t > MAX_THREADS) {
+        return Err(
+            format!("--threads {t}: use 1 to {MAX_THREADS} (results do not depend on it)").into(),
+        );
     }
-    let range = SeedRange {
-        first: first_seed.unwrap_or(config.seed),
-        count,
-    };
+    let first = first_seed.unwrap_or(config.seed);
+    if first.checked_add(u64::from(count) - 1).is_none() {
+        return Err(format!(
+            "--first-seed {first}: {count} seeds from it pass the largest seed, {}",
+            u64::MAX
+        )
+        .into());
+    }
+    let range = SeedRange { first, count };
     let shard = shard.unwrap_or(Shard::WHOLE);
-    let out = out.unwrap_or_else(|| PathBuf::from(&config.output.dir).join("montecarlo"));
-    let dir = OutputDir::prepare(out)?;
+    let out = out.unwrap_or_else(|| config.output_dir().join("montecarlo"));
+    let dir = OutputDir::prepare(out)?.claim(
+        Manifest::new("montecarlo", &config.name, first),
+        output.force,
+    )?;
+    // Shards of one study may share a folder; each adds its file.
+    let dir = if shard == Shard::WHOLE {
+        dir
+    } else {
+        dir.accumulating()
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()?;
-    let bar = progress_bar(shard.slice(&range.seeds()).len(), quiet);
+    let bar = progress_bar(shard.slice(&range.seeds()).len(), output.quiet);
     let result = pool.install(|| study::run_study(&config, range, shard, |_| bar.inc(1)));
     bar.finish_and_clear();
     let study = result?;
@@ -293,13 +325,13 @@ fn run_montecarlo(
     study::add_shard_file(&mut set, &study)?;
     record_overrides(&mut set, scenario.1)?;
     let files = dir.commit(&set)?;
-    if !quiet && shard == Shard::WHOLE {
+    if !output.quiet && shard == Shard::WHOLE {
         print!(
             "{}",
             study::statistics_table(&study::statistic_bands(&study))
         );
     }
-    if !quiet {
+    if !output.quiet {
         println!(
             "ran {} of {} seeds (shard {shard}) in {:.2?}; wrote {} files to {}",
             study.runs.len(),
@@ -326,18 +358,26 @@ fn print_timeline(scenario: Option<&Path>, overrides: &[Override], json: bool) -
     Ok(())
 }
 
-fn run_merge(paths: &[PathBuf], out: &Path, name: Option<String>, quiet: bool) -> CliResult {
+fn run_merge(
+    paths: &[PathBuf],
+    out: &Path,
+    name: Option<String>,
+    output: &OutputArgs,
+) -> CliResult {
     let mut shards = Vec::with_capacity(paths.len());
     for p in paths {
         shards.push(montecarlo::read_shard::<study::SeedSummary>(p)?);
     }
     let merged = montecarlo::merge(shards)?;
-    let dir = OutputDir::prepare(out)?;
     let name = name.unwrap_or_else(|| merged.scenario_hash.clone());
+    let dir = OutputDir::prepare(out)?.claim(
+        Manifest::new("merge", &name, merged.study_seeds.first),
+        output.force,
+    )?;
     let mut set = study::outputs(&merged, &name, true)?;
     study::add_shard_file(&mut set, &merged)?;
     let files = dir.commit(&set)?;
-    if !quiet {
+    if !output.quiet {
         println!(
             "merged {} shards ({} seeds); wrote {} files to {}",
             paths.len(),
@@ -349,13 +389,14 @@ fn run_merge(paths: &[PathBuf], out: &Path, name: Option<String>, quiet: bool) -
     Ok(())
 }
 
-fn run_replay(config: ReplayConfig, out: &Path, quiet: bool) -> CliResult {
+fn run_replay(config: ReplayConfig, out: &Path, output: &OutputArgs) -> CliResult {
     let started = Instant::now();
     // The folder is proven writable before any work, so a bad --out fails fast.
-    let dir = OutputDir::prepare(out)?;
+    let dir = OutputDir::prepare(out)?
+        .claim(Manifest::new("replay", "replay", config.seed), output.force)?;
     let result = replay::run(&config)?;
     let files = replay_report::outputs(&result).and_then(|set| dir.commit(&set))?;
-    if !quiet {
+    if !output.quiet {
         print!("{}", replay_report::table(&result));
         println!("wrote {} files to {}", files.len(), dir.path().display());
         println!(

@@ -3,6 +3,7 @@
 //! rows, series and tables and hand them here.
 
 mod chart;
+mod manifest;
 mod output;
 mod table;
 
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 pub use chart::{BarChart, LineChart, SeriesBand, TimeSeries};
+pub use manifest::{MANIFEST, Manifest};
 pub use output::{OutputDir, OutputSet};
 pub use table::{Align, TextTable, group_thousands};
 
@@ -47,6 +49,16 @@ pub enum ReportError {
         chart: String,
         /// What went wrong.
         message: String,
+    },
+    /// The folder holds another run's files.
+    #[error(
+        "output folder {path} holds the files of `{found}`; choose another folder (--out) or pass --force to replace them"
+    )]
+    OtherRun {
+        /// The folder.
+        path: PathBuf,
+        /// The command and scenario that wrote it.
+        found: String,
     },
     /// Serialising a CSV or JSON output failed.
     #[error("cannot serialise {what}: {message}")]

@@ -7,11 +7,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::ReportError;
+use super::manifest::{MANIFEST, Manifest};
 
 /// An output folder that has been created (if needed) and proven writable.
 #[derive(Debug, Clone)]
 pub struct OutputDir {
     path: PathBuf,
+    /// The run that will write here, and the manifest found before it.
+    run: Option<(Manifest, Option<Manifest>)>,
+    /// Whether the run adds to the folder's files (a shard among shards) rather than replacing.
+    accumulate: bool,
 }
 
 impl OutputDir {
@@ -35,7 +40,42 @@ impl OutputDir {
         let probe = path.join(".carbonsim-write-probe");
         fs::write(&probe, b"probe").map_err(|e| io("write to folder", e))?;
         fs::remove_file(&probe).map_err(|e| io("write to folder", e))?;
-        Ok(OutputDir { path })
+        Ok(OutputDir {
+            path,
+            run: None,
+            accumulate: false,
+        })
+    }
+
+    /// Claims the folder for `run`: refused when its manifest names another command or
+    /// scenario, unless `force`. On [`commit`](Self::commit) the folder's `manifest.json` names
+    /// the run and its files, and the files of the run it replaces that this one does not write
+    /// are removed, so a folder never mixes two runs.
+    ///
+    /// # Errors
+    /// [`ReportError::OtherRun`] naming the folder and the run found there; a manifest that
+    /// cannot be read is an error too.
+    pub fn claim(mut self, run: Manifest, force: bool) -> Result<Self, ReportError> {
+        let found = Manifest::read(&self.path)?;
+        if let Some(f) = &found
+            && !force
+            && !f.same_run(&run)
+        {
+            return Err(ReportError::OtherRun {
+                path: self.path,
+                found: format!("carbonsim {} of {}", f.command, f.scenario),
+            });
+        }
+        self.run = Some((run, found));
+        Ok(self)
+    }
+
+    /// Keeps the files of the run this one continues (same command and scenario), as shards of
+    /// one study written to one folder do: the manifest lists both, nothing is removed.
+    #[must_use]
+    pub fn accumulating(mut self) -> Self {
+        self.accumulate = true;
+        self
     }
 
     /// The folder.
@@ -52,6 +92,37 @@ impl OutputDir {
     /// [`ReportError::Io`] naming the file; any temporary file already written is removed and no
     /// target file is replaced.
     pub fn commit(&self, set: &OutputSet) -> Result<Vec<PathBuf>, ReportError> {
+        let Some((run, found)) = &self.run else {
+            return self.write_all(set);
+        };
+        let mut with_manifest = set.clone();
+        let mut manifest = run.clone();
+        let kept = found
+            .iter()
+            .filter(|f| self.accumulate && f.same_run(run))
+            .flat_map(|f| f.files.iter().cloned());
+        let new = set.names().map(str::to_owned).chain([MANIFEST.to_owned()]);
+        for name in kept.chain(new) {
+            if !manifest.files.contains(&name) {
+                manifest.files.push(name);
+            }
+        }
+        let json = serde_json::to_string_pretty(&manifest).map_err(|e| ReportError::Serialise {
+            what: MANIFEST.into(),
+            message: e.to_string(),
+        })?;
+        with_manifest.add(MANIFEST, json + "\n")?;
+        let written = self.write_all(&with_manifest)?;
+        // The replaced run's files that this one did not write.
+        for stale in found.iter().flat_map(|f| &f.files) {
+            if !manifest.files.contains(stale) && OutputSet::valid_name(stale) {
+                let _ = fs::remove_file(self.path.join(stale));
+            }
+        }
+        Ok(written)
+    }
+
+    fn write_all(&self, set: &OutputSet) -> Result<Vec<PathBuf>, ReportError> {
         let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(set.files.len());
         let cleanup = |staged: &[(PathBuf, PathBuf)]| {
             for (tmp, _) in staged {
@@ -113,17 +184,18 @@ impl OutputSet {
     /// [`ReportError::BadFileName`] for an empty name, a name with a path separator, or a name
     /// already added.
     pub fn add(&mut self, name: &str, bytes: impl Into<Vec<u8>>) -> Result<(), ReportError> {
-        let bad = name.is_empty()
-            || name.starts_with('.')
-            || name.contains(['/', '\\'])
-            || self.files.iter().any(|(n, _)| n == name);
-        if bad {
+        if !Self::valid_name(name) || self.files.iter().any(|(n, _)| n == name) {
             return Err(ReportError::BadFileName {
                 name: name.to_owned(),
             });
         }
         self.files.push((name.to_owned(), bytes.into()));
         Ok(())
+    }
+
+    /// A plain file name: not empty, not hidden, no folder separator.
+    pub(crate) fn valid_name(name: &str) -> bool {
+        !(name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']))
     }
 
     /// The names added so far, in order.

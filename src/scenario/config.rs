@@ -276,8 +276,9 @@ impl Default for MonteCarloConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputConfig {
-    /// Output folder. Default `out`.
-    pub dir: String,
+    /// Output folder. Default `out/<scenario name>` (see [`ScenarioConfig::output_dir`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
     /// Write the daily CSV. Default on.
     pub daily_csv: bool,
     /// Write the JSON summary. Default on.
@@ -289,7 +290,7 @@ pub struct OutputConfig {
 impl Default for OutputConfig {
     fn default() -> Self {
         OutputConfig {
-            dir: "out".into(),
+            dir: None,
             daily_csv: true,
             summary_json: true,
             charts: true,
@@ -365,6 +366,25 @@ fn check_positive(field: &str, v: f64) -> Result<(), ConfigError> {
         Ok(())
     } else {
         Err(invalid(field, &v, "must be a finite number > 0"))
+    }
+}
+
+/// The subjects firms trade must be allowance vintages of the timeline (`CEA`, `CEA21`, …).
+fn check_subjects(timeline: &Timeline, subjects: &[String]) -> Result<(), ConfigError> {
+    let vintages = &timeline.spec().vintages;
+    match subjects.iter().find(|s| !vintages.contains_key(s.as_str())) {
+        Some(bad) => {
+            let known: Vec<&str> = vintages.keys().map(String::as_str).collect();
+            Err(invalid(
+                "behaviour.compliance_firm.allowance_subjects",
+                &format!("{bad:?}"),
+                &format!(
+                    "is not an allowance vintage of the timeline ({})",
+                    known.join(", ")
+                ),
+            ))
+        }
+        None => Ok(()),
     }
 }
 
@@ -518,6 +538,26 @@ fn check_submarkets(m: &SubMarkets) -> Result<(), ConfigError> {
             "must be at least 1 when gec is on",
         ));
     }
+    check_limits(&[
+        (
+            "submarkets.ccer_projects",
+            m.ccer_projects,
+            MAX_CERTIFICATE_ACCOUNTS,
+            "one account and subject each",
+        ),
+        (
+            "submarkets.gec_generators",
+            m.gec_generators,
+            MAX_CERTIFICATE_ACCOUNTS,
+            "one account and a subject a month each",
+        ),
+        (
+            "submarkets.gec_buyers",
+            m.gec_buyers,
+            MAX_CERTIFICATE_ACCOUNTS,
+            "one account each",
+        ),
+    ])?;
     for (name, price) in [
         ("ccer_reference_price", m.ccer_reference_price),
         ("gec_reference_price", m.gec_reference_price),
@@ -607,6 +647,16 @@ impl ScenarioConfig {
         timeline.map_err(|e| ConfigError::Policy(Box::new(e)))
     }
 
+    /// Where a run writes: `output.dir`, or `out/<name>` so that runs of different scenarios
+    /// never share a folder.
+    #[must_use]
+    pub fn output_dir(&self) -> std::path::PathBuf {
+        self.output.dir.as_ref().map_or_else(
+            || std::path::Path::new("out").join(&self.name),
+            std::path::PathBuf::from,
+        )
+    }
+
     /// The last day the calendar covers: `calendar_end` or 2023-12-29.
     #[must_use]
     pub fn calendar_end(&self) -> NaiveDate {
@@ -657,14 +707,26 @@ impl ScenarioConfig {
         if self.montecarlo.seeds == 0 {
             return Err(invalid("montecarlo.seeds", &0, "must be at least 1"));
         }
-        if self.output.dir.trim().is_empty() {
+        check_limits(&[(
+            "montecarlo.seeds",
+            self.montecarlo.seeds,
+            MAX_SEEDS,
+            "about 10 KiB a seed",
+        )])?;
+        if let Some(dir) = &self.output.dir
+            && dir.trim().is_empty()
+        {
             return Err(invalid(
                 "output.dir",
-                &format!("{:?}", self.output.dir),
+                &format!("{dir:?}"),
                 "must not be empty",
             ));
         }
-        self.timeline()?;
+        let timeline = self.timeline()?;
+        check_subjects(
+            &timeline,
+            &self.behaviour.compliance_firm.allowance_subjects,
+        )?;
         check_submarkets(&self.submarkets)?;
         check_seller("behaviour.ccer_seller.", &self.behaviour.ccer_seller)?;
         check_seller("behaviour.gec_seller.", &self.behaviour.gec_seller)?;
@@ -731,8 +793,72 @@ fn check_fleet(fleet: &FleetConfig, participants: Participants) -> Result<(), Co
             ));
         }
     }
-    if fleet.firm_cash.is_negative() {
-        return Err(invalid("fleet.firm_cash", &fleet.firm_cash, "must be >= 0"));
+    for (field, cash) in [
+        ("fleet.firm_cash", fleet.firm_cash),
+        ("fleet.cash_per_tonne", fleet.cash_per_tonne),
+    ] {
+        if cash.is_negative() {
+            return Err(invalid(field, &cash, "must be >= 0"));
+        }
+    }
+    check_limits(&[
+        (
+            "fleet.compliance_firms",
+            fleet.compliance_firms,
+            MAX_FIRMS,
+            "about 60 KiB each",
+        ),
+        (
+            "fleet.market_makers",
+            fleet.market_makers,
+            MAX_TRADERS,
+            "about 10 KiB each",
+        ),
+        (
+            "fleet.investors",
+            fleet.investors,
+            MAX_TRADERS,
+            "about 10 KiB each",
+        ),
+        (
+            "fleet.intraday_steps",
+            fleet.intraday_steps,
+            MAX_INTRADAY_STEPS,
+            "each a full round of every agent",
+        ),
+        (
+            "fleet.history_bars",
+            fleet.history_bars,
+            MAX_HISTORY_BARS,
+            "bars shown to every agent every day",
+        ),
+    ])
+}
+
+/// The most covered entities a scenario may draw: above China's whole covered fleet (about 3,600
+/// entities with steel, cement and aluminium), small enough that a run fits in memory.
+pub const MAX_FIRMS: u32 = 100_000;
+/// The most market makers or investors.
+pub const MAX_TRADERS: u32 = 10_000;
+/// The most intraday rounds after the opening one.
+pub const MAX_INTRADAY_STEPS: u32 = 100;
+/// The most daily bars shown to agents.
+pub const MAX_HISTORY_BARS: u32 = 2_500;
+/// The most seeds of one study (each keeps its daily series: about 10 KiB a seed).
+pub const MAX_SEEDS: u32 = 100_000;
+/// The most CCER projects, GEC generators or GEC buyers.
+pub const MAX_CERTIFICATE_ACCOUNTS: u32 = 100_000;
+
+/// Refuses a count above its documented limit, naming the field, the value and its cost.
+fn check_limits(limits: &[(&str, u32, u32, &str)]) -> Result<(), ConfigError> {
+    for &(field, value, max, cost) in limits {
+        if value > max {
+            return Err(invalid(
+                field,
+                &value,
+                &format!("must be at most {max} ({cost})"),
+            ));
+        }
     }
     Ok(())
 }

@@ -111,6 +111,14 @@ pub enum RunError {
         /// What broke.
         reason: String,
     },
+    /// The scenario's dates hold no trading day (only weekends or holidays).
+    #[error("no trading day from {start} to {end}: the exchange is closed on all of them")]
+    NoTradingDay {
+        /// The scenario's start.
+        start: NaiveDate,
+        /// The scenario's end.
+        end: NaiveDate,
+    },
     /// An added agent's request is impossible.
     #[error("cannot add agent {name:?}: {reason}")]
     BadAgent {
@@ -365,6 +373,12 @@ impl World {
     pub fn run_keeping_market(mut self) -> Result<(AgentRun, Exchange), RunError> {
         let cal = self.ex.config().calendar.clone();
         let days = cal.trading_days(self.config.start, self.config.end)?;
+        if days.is_empty() {
+            return Err(RunError::NoTradingDay {
+                start: self.config.start,
+                end: self.config.end,
+            });
+        }
         let all_days = cal.trading_days(cal.first(), cal.last())?;
         for l in &mut self.listings {
             *l = RunListing::new(l.code.clone(), l.subject, l.from, &self.participants);

@@ -101,6 +101,14 @@ pub enum ScenarioError {
         /// Last day of the data.
         last: NaiveDate,
     },
+    /// The range holds no published trading day (only weekends or holidays).
+    #[error("no trading day from {from} to {to}: the exchange was closed on all of them")]
+    NoTradingDay {
+        /// Requested start.
+        from: NaiveDate,
+        /// Requested end.
+        to: NaiveDate,
+    },
     /// The embedded data failed to parse.
     #[error(transparent)]
     History(#[from] HistoryError),
@@ -278,6 +286,16 @@ pub fn run(config: &ReplayConfig) -> Result<ReplayResult, ScenarioError> {
         composite: history::daily()?,
         vintages: history::by_vintage()?,
     };
+    if !published
+        .composite
+        .iter()
+        .any(|d| d.date >= config.from && d.date <= config.to)
+    {
+        return Err(ScenarioError::NoTradingDay {
+            from: config.from,
+            to: config.to,
+        });
+    }
     let mut run = set_up(config, &published)?;
     let mut out = ReplayResult {
         config: *config,
