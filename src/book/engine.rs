@@ -14,6 +14,12 @@ use crate::units::{Price, Quantity};
 /// The most ticks a day's band may span (a ±30 % band around 10,000 CNY is 600,000 ticks).
 pub const MAX_BAND_TICKS: i64 = 4_000_000;
 
+/// The largest quantity one order may have, whatever the configuration says: with at most
+/// [`MAX_LIVE_ORDERS`](super::MAX_LIVE_ORDERS) (< 2^24) orders, a level's total stays below
+/// 2^63 and can never overflow. Larger orders are rejected as
+/// [`RejectReason::AboveMaximumQuantity`].
+pub const MAX_ORDER_QUANTITY: u64 = 1 << 39;
+
 /// Misuse of the book's configuration (orders themselves are never errors: they are rejected
 /// with an event).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -105,7 +111,8 @@ impl EntryWindow {
         let low = config.min_quantity.map_or(1, |m| m.units().max(1));
         let high = config
             .max_quantity_exclusive
-            .map_or(u64::MAX, |m| m.units().saturating_sub(1));
+            .map_or(MAX_ORDER_QUANTITY, |m| m.units().saturating_sub(1))
+            .min(MAX_ORDER_QUANTITY);
         let unit = config.tick_fen == 1 && config.lot.units() == 1 && low <= high;
         EntryWindow {
             qty_low: low,
@@ -162,7 +169,7 @@ impl Taker {
         BookEvent::Fill(Fill {
             seq,
             taker: self.id,
-            maker: OrderId::new(slot, maker.generation),
+            maker: OrderId::new(slot | self.id.tag_bits(), maker.generation),
             taker_owner: OwnerId(self.owner),
             maker_owner: OwnerId(maker.owner),
             taker_side: self.side,
@@ -180,12 +187,21 @@ impl OrderBook {
     /// # Errors
     /// [`BookError`] for an inverted or oversized band, or a non-positive tick or lot.
     pub fn new(config: BookConfig) -> Result<Self, BookError> {
+        Self::with_tag(config, 0)
+    }
+
+    /// An empty book whose order ids carry `tag`: a book refuses every id whose tag is not its
+    /// own, so books that may see each other's ids (an exchange's listings) need distinct tags.
+    ///
+    /// # Errors
+    /// As [`OrderBook::new`].
+    pub fn with_tag(config: BookConfig, tag: u8) -> Result<Self, BookError> {
         let ticks = Self::check_config(&config)?;
         Ok(OrderBook {
             lower_fen: config.band.lower.fen(),
             window: EntryWindow::of(&config),
             ladders: [Ladder::new(ticks, true), Ladder::new(ticks, false)],
-            slab: Slab::new(),
+            slab: Slab::new(tag),
             seq: 0,
             config,
         })
@@ -249,6 +265,12 @@ impl OrderBook {
         &self.config
     }
 
+    /// The tag this book's order ids carry (see [`OrderBook::with_tag`]).
+    #[must_use]
+    pub fn tag(&self) -> u32 {
+        self.slab.id(0, 0).book_tag()
+    }
+
     #[inline]
     fn price_of(&self, tick: u32) -> Price {
         Price::from_fen(self.lower_fen + i64::from(tick))
@@ -276,6 +298,7 @@ impl OrderBook {
             .config
             .max_quantity_exclusive
             .is_some_and(|m| quantity >= m)
+            || quantity.units() > MAX_ORDER_QUANTITY
         {
             return Err(RejectReason::AboveMaximumQuantity);
         }
@@ -364,7 +387,9 @@ impl OrderBook {
     ) -> Option<OrderId> {
         let crosses = self.crosses(order.side, limit);
         if !crosses && matches!(order.kind, OrderKind::Limit | OrderKind::PostOnly) {
-            let id = self.rest_new(order, limit);
+            let Some(id) = self.rest_new(order, limit) else {
+                return Self::reject_full(order.owner, events);
+            };
             events.push(BookEvent::Accepted {
                 order: id,
                 owner: order.owner,
@@ -422,9 +447,12 @@ impl OrderBook {
             return None;
         }
         let qty = order.quantity.units();
-        let id = self
+        let Some(id) = self
             .slab
-            .alloc(qty, order.owner.0, TRANSIENT, slab::stp_code(order.stp));
+            .alloc(qty, order.owner.0, TRANSIENT, slab::stp_code(order.stp))
+        else {
+            return Self::reject_full(order.owner, events);
+        };
         events.push(BookEvent::Accepted {
             order: id,
             owner: order.owner,
@@ -449,6 +477,18 @@ impl OrderBook {
         let stopped = self.match_taker(&mut taker, events);
         self.finish_taker(&taker, order.kind, stopped, events);
         Some(id)
+    }
+
+    /// Refuses a new order because every slot an id can name is taken.
+    #[cold]
+    #[inline(never)]
+    fn reject_full(owner: OwnerId, events: &mut Vec<BookEvent>) -> Option<OrderId> {
+        events.push(BookEvent::Rejected {
+            order: None,
+            owner,
+            reason: RejectReason::BookFull,
+        });
+        None
     }
 
     /// After matching: rest a limit remainder, or cancel what is left.
@@ -545,7 +585,7 @@ impl OrderBook {
                 return true;
             }
             events.push(BookEvent::Cancelled {
-                order: OrderId::new(head, maker.generation),
+                order: self.slab.id(head, maker.generation),
                 remaining: Quantity::new(maker.qty),
                 reason: CancelReason::SelfTrade,
             });
@@ -665,7 +705,7 @@ impl OrderBook {
     /// Forced inline so that it joins [`OrderBook::submit`]'s inlined passive path.
     #[inline(always)]
     #[allow(clippy::inline_always)]
-    fn rest_new(&mut self, order: &NewOrder, tick: u32) -> OrderId {
+    fn rest_new(&mut self, order: &NewOrder, tick: u32) -> Option<OrderId> {
         let ladder = &mut self.ladders[side_index(order.side)];
         let level = &mut ladder.levels[tick as usize];
         let tail = level.tail;
@@ -677,7 +717,7 @@ impl OrderBook {
             slab::stp_code(order.stp),
             tick,
             tail,
-        );
+        )?;
         level.tail = id.slot();
         level.total += qty;
         if tail == NIL {
@@ -686,7 +726,7 @@ impl OrderBook {
         } else {
             self.slab.slots[tail as usize].next = id.slot();
         }
-        id
+        Some(id)
     }
 
     /// Removes a resting order, whose slot holds `s`, from its level (the slot is not freed).
@@ -873,7 +913,9 @@ impl OrderBook {
             return None;
         }
         let q = quantity.units();
-        let id = self.slab.alloc(q, owner.0, TRANSIENT, 0);
+        let Some(id) = self.slab.alloc(q, owner.0, TRANSIENT, 0) else {
+            return Self::reject_full(owner, events);
+        };
         events.push(BookEvent::Accepted { order: id, owner });
         let mut taker = Taker {
             id,
@@ -896,7 +938,7 @@ impl OrderBook {
                 let head = self.ladder(side).levels[tick as usize].head;
                 let s = self.slab.slots[head as usize];
                 events.push(BookEvent::Expired {
-                    order: OrderId::new(head, s.generation),
+                    order: self.slab.id(head, s.generation),
                     remaining: Quantity::new(s.qty),
                 });
                 self.unlink(side, &s);
@@ -944,7 +986,7 @@ impl OrderBook {
         let head = self.ladder(side).levels[tick as usize].head;
         let s = self.slab.slots.get(head as usize)?;
         Some((
-            OrderId::new(head, s.generation),
+            self.slab.id(head, s.generation),
             DepthLevel {
                 price: self.price_of(tick),
                 quantity: Quantity::new(s.qty),

@@ -69,8 +69,9 @@ mod slab;
 mod types;
 pub mod workload;
 
-pub use engine::{BookError, DepthLevel, MAX_BAND_TICKS, OrderBook};
+pub use engine::{BookError, DepthLevel, MAX_BAND_TICKS, MAX_ORDER_QUANTITY, OrderBook};
 pub use events::{BookEvent, CancelReason, Fill, RejectReason};
 pub use types::{
-    Band, BookConfig, NewOrder, OrderId, OrderKind, OrderStatus, OwnerId, SelfTradePrevention, Side,
+    BOOK_TAGS, Band, BookConfig, MAX_LIVE_ORDERS, NewOrder, OrderId, OrderIdError, OrderKind,
+    OrderStatus, OwnerId, SelfTradePrevention, Side,
 };

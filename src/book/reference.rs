@@ -45,7 +45,7 @@ impl ReferenceBook {
 
     fn new_id(&mut self) -> OrderId {
         self.next_id += 1;
-        OrderId::new(self.next_id, 0)
+        OrderId::from_raw_unchecked(u64::from(self.next_id))
     }
 
     fn side_map(&mut self, side: Side) -> &mut BTreeMap<Price, VecDeque<RefOrder>> {
@@ -69,7 +69,9 @@ impl ReferenceBook {
             Some(RejectReason::ZeroQuantity)
         } else if q.units() % c.lot.units() != 0 {
             Some(RejectReason::LotSize)
-        } else if c.max_quantity_exclusive.is_some_and(|m| q >= m) {
+        } else if c.max_quantity_exclusive.is_some_and(|m| q >= m)
+            || q.units() > super::engine::MAX_ORDER_QUANTITY
+        {
             Some(RejectReason::AboveMaximumQuantity)
         } else if c.min_quantity.is_some_and(|m| q < m) {
             Some(RejectReason::BelowMinimumQuantity)

@@ -307,13 +307,17 @@ impl Exchange {
             );
             return Ok(());
         };
-        if self.record(i, id).is_some_and(|r| r.account != account) {
-            Self::reject(
-                events,
-                account,
-                subject,
-                ExchangeReject::NotOwner { account },
-            );
+        // Only an order this listing issued and the account owns: an id of another book (or
+        // a stale one) has no record here and never reaches the book.
+        let refusal = match self.record(i, id) {
+            None => Some(ExchangeReject::Book(
+                crate::book::RejectReason::UnknownOrder,
+            )),
+            Some(r) if r.account != account => Some(ExchangeReject::NotOwner { account }),
+            Some(_) => None,
+        };
+        if let Some(reason) = refusal {
+            Self::reject(events, account, subject, reason);
             return Ok(());
         }
         self.run_book(i, None, events, |book, out| {

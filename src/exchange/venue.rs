@@ -11,7 +11,7 @@ use super::bars::{BarBuilder, DailyBar};
 use super::block::BlockBoard;
 use super::events::{ExchangeEvent, Trade};
 use super::fees::{FeeRate, FeeSchedule};
-use crate::book::{Band, BookConfig, BookError, DepthLevel, OrderBook, OrderId, Side};
+use crate::book::{BOOK_TAGS, Band, BookConfig, BookError, DepthLevel, OrderBook, OrderId, Side};
 use crate::calendar::{CalendarError, TimeOfDay, TradingCalendar};
 use crate::instrument::{MarketRules, TradingMethod};
 use crate::registry::{AccountId, AccountKind, Registry, RegistryError, Settlement, SubjectId};
@@ -54,6 +54,17 @@ pub enum ExchangeError {
     AlreadyListed {
         /// The subject.
         subject: SubjectId,
+    },
+    /// Every book tag is taken: an exchange lists at most [`BOOK_TAGS`] subjects, so that no
+    /// two of its books accept each other's order ids.
+    #[error(
+        "cannot list subject {subject:?}: the exchange lists {listed} subjects, the most it can"
+    )]
+    TooManyListings {
+        /// The subject.
+        subject: SubjectId,
+        /// Subjects listed already.
+        listed: usize,
     },
     /// The exchange clock cannot go back.
     #[error("clock cannot go back from {now} to {to}")]
@@ -196,7 +207,7 @@ impl Exchange {
     /// previous close of its first day.
     ///
     /// # Errors
-    /// Unknown subject, or already listed.
+    /// Unknown subject, already listed, or [`ExchangeError::TooManyListings`].
     pub fn list(
         &mut self,
         subject: SubjectId,
@@ -212,7 +223,14 @@ impl Exchange {
         }
         let listed_band = self.config.rules.listed.band(reference_price);
         let block_band = self.config.rules.block.band(reference_price);
-        let book = OrderBook::new(self.book_config(listed_band))?;
+        // Each book's ids carry its listing index, so no book takes another's ids.
+        let tag =
+            u8::try_from(self.listings.len()).map_err(|_| ExchangeError::TooManyListings {
+                subject,
+                listed: self.listings.len(),
+            })?;
+        debug_assert!(u32::from(tag) < BOOK_TAGS);
+        let book = OrderBook::with_tag(self.book_config(listed_band), tag)?;
         let minimum = self
             .config
             .rules
