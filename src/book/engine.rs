@@ -42,6 +42,12 @@ pub enum BookError {
         /// The limit.
         max: i64,
     },
+    /// The band admits prices at or below zero (every price must be positive).
+    #[error("band lower limit {lower} is not above zero")]
+    NonPositiveBand {
+        /// Lower limit.
+        lower: Price,
+    },
     /// The tick or lot is zero or negative.
     #[error("tick {tick_fen} fen and lot {lot} must both be positive")]
     BadIncrement {
@@ -218,10 +224,14 @@ impl OrderBook {
         Ok(book)
     }
 
-    fn check_config(config: &BookConfig) -> Result<usize, BookError> {
+    /// The ladder size `config` needs, or why the book refuses it.
+    pub(super) fn check_config(config: &BookConfig) -> Result<usize, BookError> {
         let Band { lower, upper } = config.band;
         if lower > upper {
             return Err(BookError::InvertedBand { lower, upper });
+        }
+        if lower.fen() <= 0 {
+            return Err(BookError::NonPositiveBand { lower });
         }
         if config.tick_fen <= 0 || config.lot.is_zero() {
             return Err(BookError::BadIncrement {
@@ -229,6 +239,7 @@ impl OrderBook {
                 lot: config.lot,
             });
         }
+        // Both limits are positive, so the difference cannot overflow.
         let span = upper.fen() - lower.fen();
         if span >= MAX_BAND_TICKS {
             return Err(BookError::BandTooWide {

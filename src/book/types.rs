@@ -200,6 +200,16 @@ pub struct BookConfig {
 }
 
 impl BookConfig {
+    /// Checks the rules as [`OrderBook::new`](super::OrderBook::new) would, without building a
+    /// book: for callers that must know every book will accept its rules before changing
+    /// anything.
+    ///
+    /// # Errors
+    /// The [`BookError`](super::BookError) the book would give.
+    pub fn validate(&self) -> Result<(), super::BookError> {
+        super::OrderBook::check_config(self).map(|_| ())
+    }
+
     /// The listed-agreement rules of the national CEA market for a given band: 1 fen tick, 1 t
     /// lot, orders strictly below 100,000 t.
     #[must_use]

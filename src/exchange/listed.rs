@@ -126,10 +126,10 @@ impl Exchange {
         cash: Money,
     ) -> Result<(), ExchangeError> {
         if !units.is_zero() {
-            self.registry.release_units(account, subject, units)?;
+            self.registry.release_units_held(account, subject, units)?;
         }
         if cash > Money::ZERO {
-            self.registry.release_cash(account, cash)?;
+            self.registry.release_cash_held(account, cash)?;
         }
         Ok(())
     }

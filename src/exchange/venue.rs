@@ -285,15 +285,26 @@ impl Exchange {
         if !self.config.calendar.is_trading_day(date)? {
             return Err(ExchangeError::ClosedDay { date });
         }
+        // Every book must take its new band before anything changes: a close far from the
+        // last one can make a band too wide, and a half-opened day could never be retried.
+        let rules = &self.config.rules;
+        let bands: Vec<Band> = self
+            .listings
+            .iter()
+            .map(|l| rules.listed.band(l.prev_close))
+            .collect();
+        for &band in &bands {
+            self.book_config(band).validate()?;
+        }
         self.registry.roll_day();
-        let rules = self.config.rules.clone();
-        for i in 0..self.listings.len() {
-            let band = rules.listed.band(self.listings[i].prev_close);
+        self.registry.venue_holds_freezes = true;
+        for (i, band) in bands.into_iter().enumerate() {
             let cfg = self.book_config(band);
+            let block_band = self.config.rules.block.band(self.listings[i].prev_close);
             let l = &mut self.listings[i];
             l.active = date >= l.from && l.until.is_none_or(|u| date <= u);
             l.listed_band = band;
-            l.block_band = rules.block.band(l.prev_close);
+            l.block_band = block_band;
             l.book.reset_day(cfg)?;
             l.bar = BarBuilder::new(date, l.code.clone(), l.prev_close);
         }
@@ -349,6 +360,7 @@ impl Exchange {
         }
         self.bars.extend(bars.iter().cloned());
         self.day = None;
+        self.registry.venue_holds_freezes = false;
         Ok(bars)
     }
 
@@ -360,8 +372,10 @@ impl Exchange {
 
     /// The registry, for issuance, deposits and compliance between trading days.
     ///
-    /// Changing holdings that open orders have frozen is prevented by the registry itself (frozen
-    /// units and cash are not available).
+    /// Changing holdings that open orders have frozen is prevented by the registry itself:
+    /// frozen units and cash are not available, and while a day is open the registry refuses to
+    /// release freezes ([`RegistryError::FrozenByExchange`]) or expire a subject with frozen
+    /// units ([`RegistryError::FrozenUnits`]).
     pub fn registry_mut(&mut self) -> &mut Registry {
         &mut self.registry
     }

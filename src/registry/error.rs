@@ -221,6 +221,22 @@ pub enum RegistryError {
         /// What overflowed.
         what: &'static str,
     },
+    /// Frozen balances belong to an exchange's open orders and quotes while it has a day open.
+    #[error("cannot {op}: an exchange holds the frozen balances while its day is open")]
+    FrozenByExchange {
+        /// The refused operation.
+        op: &'static str,
+    },
+    /// Units are frozen for open orders or quotes, so the subject cannot expire yet.
+    #[error("{account} has {frozen} frozen units of {subject}; end its orders first")]
+    FrozenUnits {
+        /// An account with frozen units.
+        account: AccountId,
+        /// The subject.
+        subject: SubjectId,
+        /// Its frozen units.
+        frozen: Quantity,
+    },
 }
 
 #[cfg(test)]

@@ -249,6 +249,9 @@ pub struct Registry {
     pub(crate) ccer: CcerBook,
     pub(crate) gec: GecBook,
     pub(crate) journal: Journal,
+    /// Set while an exchange that owns this registry has a trading day open: the freezes are
+    /// then its orders' and quotes', and only the exchange may release them.
+    pub(crate) venue_holds_freezes: bool,
 }
 
 impl Default for Registry {
@@ -282,7 +285,17 @@ impl Registry {
             ccer: CcerBook::default(),
             gec: GecBook::default(),
             journal: Journal::default(),
+            venue_holds_freezes: false,
         }
+    }
+
+    /// Refuses `op` while an exchange holds this registry's freezes (see
+    /// [`Registry::release_units`]).
+    fn check_no_venue(&self, op: &'static str) -> Result<(), RegistryError> {
+        if self.venue_holds_freezes {
+            return Err(RegistryError::FrozenByExchange { op });
+        }
+        Ok(())
     }
 
     /// Reserve room for `accounts`, `subjects`, `holdings` and `events` more, so that bulk
@@ -333,7 +346,7 @@ impl Registry {
             Event::Deposit { account, amount } => self.deposit_cash(*account, *amount)?,
             Event::Withdraw { account, amount } => self.withdraw_cash(*account, *amount)?,
             Event::FreezeCash { account, amount } => self.freeze_cash(*account, *amount)?,
-            Event::ReleaseCash { account, amount } => self.release_cash(*account, *amount)?,
+            Event::ReleaseCash { account, amount } => self.release_cash_held(*account, *amount)?,
             Event::FreezeUnits {
                 account,
                 subject,
@@ -343,7 +356,7 @@ impl Registry {
                 account,
                 subject,
                 quantity,
-            } => self.release_units(*account, *subject, *quantity)?,
+            } => self.release_units_held(*account, *subject, *quantity)?,
             Event::Issue {
                 account,
                 subject,
@@ -799,8 +812,20 @@ impl Registry {
     /// Move frozen cash back to available (an order is cancelled or filled below its limit).
     ///
     /// # Errors
-    /// Unknown account, non-positive amount, insufficient frozen cash.
+    /// [`RegistryError::FrozenByExchange`] while an exchange that owns this registry has a day
+    /// open (its orders hold the freezes); unknown account, non-positive amount, insufficient
+    /// frozen cash.
     pub fn release_cash(&mut self, account: AccountId, amount: Money) -> Result<(), RegistryError> {
+        self.check_no_venue("release cash")?;
+        self.release_cash_held(account, amount)
+    }
+
+    /// [`Registry::release_cash`] for the exchange, which owns the freezes it releases.
+    pub(crate) fn release_cash_held(
+        &mut self,
+        account: AccountId,
+        amount: Money,
+    ) -> Result<(), RegistryError> {
         self.check_account(account)?;
         Self::positive("release cash", amount)?;
         let c = &mut self.cash[account.index()];
@@ -873,8 +898,20 @@ impl Registry {
     /// Move frozen units back to available.
     ///
     /// # Errors
-    /// Unknown ids, zero quantity, insufficient frozen units.
+    /// [`RegistryError::FrozenByExchange`] while an exchange that owns this registry has a day
+    /// open (its orders hold the freezes); unknown ids, zero quantity, insufficient frozen units.
     pub fn release_units(
+        &mut self,
+        account: AccountId,
+        subject: SubjectId,
+        quantity: Quantity,
+    ) -> Result<(), RegistryError> {
+        self.check_no_venue("release units")?;
+        self.release_units_held(account, subject, quantity)
+    }
+
+    /// [`Registry::release_units`] for the exchange, which owns the freezes it releases.
+    pub(crate) fn release_units_held(
         &mut self,
         account: AccountId,
         subject: SubjectId,
@@ -1406,13 +1443,25 @@ impl Registry {
         Ok(())
     }
 
-    /// Expire every unit of a subject, in every bucket (the exchange withdraws resting orders
-    /// in a subject before its expiry). Returns the units expired.
+    /// Expire every unit of a subject, in every bucket. Frozen units belong to open orders or
+    /// quotes, which must end first: while any are frozen the call is refused. Returns the
+    /// units expired.
     ///
     /// # Errors
-    /// Unknown subject.
+    /// Unknown subject, or [`RegistryError::FrozenUnits`] naming an account with frozen units.
     pub fn expire(&mut self, subject: SubjectId) -> Result<Quantity, RegistryError> {
         self.check_subject(subject)?;
+        if let Some(h) = self
+            .holdings
+            .iter()
+            .find(|h| h.subject == subject && h.frozen > 0)
+        {
+            return Err(RegistryError::FrozenUnits {
+                account: h.account,
+                subject,
+                frozen: q(h.frozen),
+            });
+        }
         let n = self.expire_subjects(|s| s == subject);
         self.record(Event::Expire { subject });
         Ok(q(n))
