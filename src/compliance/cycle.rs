@@ -210,8 +210,16 @@ impl EntityResult {
     /// Surrendered, offset and borrowed together.
     #[must_use]
     pub fn covered(&self) -> Quantity {
-        self.surrendered + self.offsets + self.borrowed
+        // Saturating: a settled result never exceeds its obligation, but the fields are public.
+        self.surrendered
+            .saturating_add(self.offsets)
+            .saturating_add(self.borrowed)
     }
+}
+
+/// A report total; saturating, as entities' quantities may each be near `u64::MAX`.
+fn saturating_sum(items: impl Iterator<Item = Quantity>) -> Quantity {
+    items.fold(Quantity::ZERO, Quantity::saturating_add)
 }
 
 /// The outcome of one deadline of a cycle.
@@ -231,19 +239,19 @@ impl ComplianceReport {
     /// Total obligation.
     #[must_use]
     pub fn obligation(&self) -> Quantity {
-        self.entities.iter().map(|e| e.obligation.required).sum()
+        saturating_sum(self.entities.iter().map(|e| e.obligation.required))
     }
 
     /// Total covered (surrendered, offsets, borrowed).
     #[must_use]
     pub fn covered(&self) -> Quantity {
-        self.entities.iter().map(EntityResult::covered).sum()
+        saturating_sum(self.entities.iter().map(EntityResult::covered))
     }
 
     /// Total shortfall.
     #[must_use]
     pub fn shortfall(&self) -> Quantity {
-        self.entities.iter().map(|e| e.shortfall).sum()
+        saturating_sum(self.entities.iter().map(|e| e.shortfall))
     }
 
     /// Entities with no shortfall.

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::block::QuoteId;
+use super::fees::FeeRate;
 use crate::book::{Band, BookEvent, RejectReason};
 use crate::calendar::TimeOfDay;
 use crate::instrument::TradingMethod;
@@ -61,6 +62,16 @@ pub enum ExchangeReject {
         needed: Quantity,
         /// Available.
         available: Quantity,
+    },
+    /// The cash a buy must freeze (value, fee and margin) does not fit in `i128` fen: a fee
+    /// schedule with an absurd rate or minimum.
+    ReserveOverflow {
+        /// The buy's limit.
+        price: Price,
+        /// Its quantity.
+        quantity: Quantity,
+        /// The buyer's fee rate.
+        rate: FeeRate,
     },
     /// The account does not own the order or quote.
     NotOwner {

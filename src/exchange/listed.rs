@@ -189,7 +189,14 @@ impl Exchange {
         };
         let cash = match req.side {
             Side::Buy => Self::buy_reserve(self.config.fees.listed.buyer, limit, req.quantity),
-            Side::Sell => Money::ZERO,
+            Side::Sell => Ok(Money::ZERO),
+        };
+        let cash = match cash {
+            Ok(cash) => cash,
+            Err(reason) => {
+                Self::reject(events, req.account, req.subject, reason);
+                return Ok(None);
+            }
         };
         let units = if req.side == Side::Sell {
             req.quantity
@@ -261,7 +268,14 @@ impl Exchange {
         let side = maker_side.opposite();
         let cash = match side {
             Side::Buy => Self::buy_reserve(self.config.fees.listed.buyer, price, quantity),
-            Side::Sell => Money::ZERO,
+            Side::Sell => Ok(Money::ZERO),
+        };
+        let cash = match cash {
+            Ok(cash) => cash,
+            Err(reason) => {
+                Self::reject(events, account, subject, reason);
+                return Ok(());
+            }
         };
         let units = if side == Side::Sell {
             quantity

@@ -9,7 +9,7 @@ use thiserror::Error;
 use super::auction::AuctionPricing;
 use super::bars::{BarBuilder, DailyBar};
 use super::block::BlockBoard;
-use super::events::{ExchangeEvent, Trade};
+use super::events::{ExchangeEvent, ExchangeReject, Trade};
 use super::fees::{FeeRate, FeeSchedule};
 use crate::book::{BOOK_TAGS, Band, BookConfig, BookError, DepthLevel, OrderBook, OrderId, Side};
 use crate::calendar::{CalendarError, TimeOfDay, TradingCalendar};
@@ -459,14 +459,32 @@ impl Exchange {
 
     /// Cash a buy of `quantity` up to `limit` must freeze: the value, the fee on it, and a
     /// margin of one minimum fee plus one fen per unit (each fill may round its fee up and pay a
-    /// minimum), released when the order ends.
-    pub(super) fn buy_reserve(rate: FeeRate, limit: Price, quantity: Quantity) -> Money {
+    /// minimum), released when the order ends. Every fee charged on a fill is at most this
+    /// reserve's fee, so once the reserve fits, no fee computed later can overflow.
+    ///
+    /// # Errors
+    /// [`ExchangeReject::ReserveOverflow`] if the reserve does not fit in `i128` fen.
+    pub(super) fn buy_reserve(
+        rate: FeeRate,
+        limit: Price,
+        quantity: Quantity,
+    ) -> Result<Money, ExchangeReject> {
         let value = limit * quantity;
         if rate == FeeRate::ZERO {
-            return value;
+            return Ok(value);
         }
-        let per_unit = rate.minimum + Money::from_fen(1);
-        value + rate.fee(value) + Money::from_fen(per_unit.fen() * i128::from(quantity.units()))
+        let margin = rate
+            .minimum
+            .checked_add(Money::from_fen(1))
+            .and_then(|m| m.fen().checked_mul(i128::from(quantity.units())));
+        rate.checked_fee(value)
+            .zip(margin)
+            .and_then(|(fee, margin)| value.checked_add(fee)?.checked_add(Money::from_fen(margin)))
+            .ok_or(ExchangeReject::ReserveOverflow {
+                price: limit,
+                quantity,
+                rate,
+            })
     }
 
     /// The buyer's and seller's fees on one trade; the seller's never exceeds the value.
