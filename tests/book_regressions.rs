@@ -269,7 +269,7 @@ fn market_order_is_protected_by_the_band_edge() {
     limit(&mut b, 1, Side::Sell, 5_500, 5);
     let mut ev = Vec::new();
     b.submit(
-        &order(2, Side::Buy, OrderKind::MarketWithProtection, 0, 20),
+        &order(2, Side::Buy, OrderKind::MarketWithProtection, i64::MAX, 20),
         &mut ev,
     );
     assert_eq!(fills(&ev), vec![(5_400, 5), (5_500, 5)]);

@@ -141,6 +141,24 @@ fn reject_unknown(id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
     });
 }
 
+/// A market order's limit: its own price as the protection, capped at the band edge (a buy
+/// pays at most `min(price, upper)`, a sell takes at least `max(price, lower)`). A protection
+/// beyond the far edge could never trade and is refused. It bounds matching and never rests,
+/// so it need not be a tick multiple.
+pub(crate) fn market_protection(
+    band: &Band,
+    side: Side,
+    price: Price,
+) -> Result<Price, RejectReason> {
+    let limit = match side {
+        Side::Buy if price < band.lower => return Err(RejectReason::OutsideBand),
+        Side::Sell if price > band.upper => return Err(RejectReason::OutsideBand),
+        Side::Buy => price.min(band.upper),
+        Side::Sell => price.max(band.lower),
+    };
+    Ok(limit)
+}
+
 /// A side's index into [`OrderBook`]'s ladders (bids 0, asks 1).
 #[inline]
 fn side_index(side: Side) -> usize {
@@ -430,10 +448,8 @@ impl OrderBook {
     fn entry_tick_checked(&self, order: &NewOrder) -> Result<u32, RejectReason> {
         self.check_quantity(order.quantity)?;
         if order.kind == OrderKind::MarketWithProtection {
-            Ok(match order.side {
-                Side::Buy => self.window.price_span as u32,
-                Side::Sell => 0,
-            })
+            let protection = market_protection(&self.config.band, order.side, order.price)?;
+            Ok(self.band_offset(protection) as u32)
         } else {
             self.check_price(order.price)
         }
@@ -835,6 +851,23 @@ impl OrderBook {
         });
     }
 
+    /// Lowers a resting order's quantity to `to` like [`OrderBook::reduce`], but a reduce to
+    /// zero cancels the order ([`CancelReason::User`]) instead of being refused: for clients
+    /// whose protocol expresses a cancel as a reduce to zero.
+    pub fn reduce_or_cancel(
+        &mut self,
+        id: OrderId,
+        owner: OwnerId,
+        to: Quantity,
+        events: &mut Vec<BookEvent>,
+    ) {
+        if to.is_zero() {
+            self.cancel(id, owner, events);
+        } else {
+            self.reduce(id, owner, to, events);
+        }
+    }
+
     /// Moves a resting order to a new price: it loses its place, and trades first if the new
     /// price crosses the other side (as a limit order, under its own self-trade mode).
     pub fn replace_price(
@@ -1003,6 +1036,23 @@ impl OrderBook {
                 quantity: Quantity::new(s.qty),
             },
         ))
+    }
+
+    /// The orders resting at `price` on `side`, in queue (time) order, each with its open
+    /// quantity: what a pick or a sweep of that level meets, first to last. Empty for a price
+    /// with no orders or outside the band. O(orders at the level).
+    pub fn level_orders(
+        &self,
+        side: Side,
+        price: Price,
+    ) -> impl Iterator<Item = (OrderId, Quantity)> + '_ {
+        let tick = usize::try_from(self.band_offset(price)).unwrap_or(usize::MAX);
+        let head = self.ladder(side).levels.get(tick).map_or(NIL, |l| l.head);
+        std::iter::successors(
+            self.slab.slots.get(head as usize).map(|s| (head, s)),
+            |(_, s)| self.slab.slots.get(s.next as usize).map(|n| (s.next, n)),
+        )
+        .map(|(slot, s)| (self.slab.id(slot, s.generation), Quantity::new(s.qty)))
     }
 
     /// What the book knows of an order, including its queue position.

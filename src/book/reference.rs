@@ -109,9 +109,12 @@ impl ReferenceBook {
             return None;
         }
         let limit = if o.kind == OrderKind::MarketWithProtection {
-            match o.side {
-                Side::Buy => self.config.band.upper,
-                Side::Sell => self.config.band.lower,
+            match super::engine::market_protection(&self.config.band, o.side, o.price) {
+                Ok(limit) => limit,
+                Err(r) => {
+                    events.push(reject(r));
+                    return None;
+                }
             }
         } else {
             if let Some(r) = self.check_price(o.price) {

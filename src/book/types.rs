@@ -130,8 +130,11 @@ pub enum OrderKind {
     ImmediateOrCancel,
     /// Trades its whole quantity at its limit or better at once, or nothing happens at all.
     FillOrKill,
-    /// Trades what it can up to the band edge (the protection price); the rest is cancelled.
-    /// The order's own price is ignored.
+    /// Trades what it can up to its protection price, then the rest is cancelled. The
+    /// protection is the order's price capped at the band edge (`min(price, upper)` for a buy,
+    /// `max(price, lower)` for a sell; [`Price::MAX`] or the lowest positive price gives the
+    /// edge itself); a buy priced below the band or a sell above it is rejected as
+    /// [`RejectReason::OutsideBand`](super::RejectReason::OutsideBand).
     MarketWithProtection,
     /// Rests without trading; rejected if it would take liquidity on arrival.
     PostOnly,
@@ -159,7 +162,7 @@ pub struct NewOrder {
     pub side: Side,
     /// How it executes.
     pub kind: OrderKind,
-    /// Limit price (ignored for [`OrderKind::MarketWithProtection`]).
+    /// Limit price (the protection price for [`OrderKind::MarketWithProtection`]).
     pub price: Price,
     /// Quantity.
     pub quantity: Quantity,

@@ -23,7 +23,7 @@ pub struct OrderRequest {
     pub side: Side,
     /// How it executes.
     pub kind: OrderKind,
-    /// Limit price (ignored for market orders, whose limit is the band edge).
+    /// Limit price (for a market order, its protection price: capped at the band edge).
     pub price: Price,
     /// Quantity.
     pub quantity: Quantity,
@@ -168,12 +168,12 @@ impl Exchange {
             return Ok(None);
         };
         let band = self.listings[i].listed_band;
-        let limit = if req.kind == OrderKind::MarketWithProtection {
-            match req.side {
-                Side::Buy => band.upper,
-                Side::Sell => band.lower,
-            }
-        } else if band.contains(req.price) {
+        let protection = (req.kind == OrderKind::MarketWithProtection)
+            .then(|| crate::book::market_protection(&band, req.side, req.price).ok())
+            .flatten();
+        let limit = if let Some(protection) = protection {
+            protection
+        } else if req.kind != OrderKind::MarketWithProtection && band.contains(req.price) {
             req.price
         } else {
             Self::reject(
