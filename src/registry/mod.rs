@@ -9,7 +9,7 @@
 //! | `account` | [`AccountKind`], [`AdmissionRules`] |
 //! | `serial` | [`SerialRange`], [`SerialQueue`]: certificates as ranges, FIFO by serial |
 //! | `journal` | [`Event`], [`Journal`], [`Settlement`], [`CancelReason`] |
-//! | `ledger` | [`Registry`]: holdings, cash, hot-path operations, conservation queries |
+//! | `ledger` | [`Registry`]: state and look-ups; `cash`, `holdings` (freezes, issuance, settlement), `retirement` and `conservation` ([`ConservationError`]) beneath it |
 //! | `ccer` | the CCER project lifecycle |
 //! | `gec` | GEC issuance, claims, expiry and green-power deals |
 //! | `error` | [`RegistryError`] |
@@ -58,7 +58,8 @@ pub use gec::{GecBook, Generator, KWH_PER_CERTIFICATE};
 pub use ids::{AccountId, GeneratorId, ProjectId, SubjectId};
 pub use journal::{CancelReason, Event, Journal, Settlement};
 pub use ledger::{
-    Availability, CashTotals, CashView, HoldingView, Registry, RegistryConfig, SubjectBalance,
+    Availability, CashTotals, CashView, ConservationError, HoldingView, Registry, RegistryConfig,
+    SubjectBalance,
 };
 pub use serial::{SerialQueue, SerialRange};
 pub use subject::{CcerRules, CeaVintage, Market, Subject, Technology, YearMonth};
