@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::registry::journal::{CancelReason, Settlement};
 use crate::registry::ids::ProjectId;
+use crate::registry::journal::{CancelReason, Settlement};
 use crate::registry::subject::{CcerRules, CeaVintage, Technology, YearMonth};
 use crate::units::Price;
 
