@@ -113,7 +113,7 @@ impl Exchange {
             RegistryError::InsufficientCash {
                 needed, available, ..
             } => ExchangeReject::InsufficientCash { needed, available },
-            other => ExchangeReject::Registry(other.to_string()),
+            other => ExchangeReject::Registry(other),
         })
     }
 

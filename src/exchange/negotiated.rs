@@ -107,12 +107,7 @@ impl Exchange {
         {
             Ok(q) => *q,
             Err(e) => {
-                Self::reject(
-                    events,
-                    account,
-                    subject,
-                    ExchangeReject::Block(e.to_string()),
-                );
+                Self::reject(events, account, subject, ExchangeReject::Block(e));
                 return Ok(());
             }
         };
@@ -150,12 +145,7 @@ impl Exchange {
             Ok(m) => m,
             Err(e) => {
                 self.release(account, subject, units, cash)?;
-                Self::reject(
-                    events,
-                    account,
-                    subject,
-                    ExchangeReject::Block(e.to_string()),
-                );
+                Self::reject(events, account, subject, ExchangeReject::Block(e));
                 return Ok(());
             }
         };
@@ -210,7 +200,7 @@ impl Exchange {
             Err(e) => events.push(ExchangeEvent::Rejected {
                 account,
                 subject,
-                reason: ExchangeReject::Block(e.to_string()),
+                reason: ExchangeReject::Block(e),
             }),
         }
         Ok(())
@@ -304,7 +294,7 @@ impl Exchange {
                 events.push(ExchangeEvent::Rejected {
                     account: seller,
                     subject,
-                    reason: ExchangeReject::Block(e.to_string()),
+                    reason: ExchangeReject::Auction(e),
                 });
                 return Ok(None);
             }

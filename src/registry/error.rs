@@ -8,7 +8,11 @@ use super::subject::YearMonth;
 use crate::units::{Money, Quantity};
 
 /// Misuse of or bad input to the registry.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+///
+/// Serializable, so that an exchange rejection can carry it into an event log; not
+/// deserializable, as its operation names are static text.
+#[derive(Debug, Clone, PartialEq, Eq, Error, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RegistryError {
     /// No such account.
     #[error("unknown account {account}")]
