@@ -193,3 +193,33 @@ fn a_persisted_id_comes_back_through_the_checked_constructor() {
     assert_eq!(bad.slot, 0x00FF_FFFF);
     assert!(bad.to_string().contains("16777215"), "{bad}");
 }
+
+#[test]
+fn an_exchange_lists_no_more_subjects_than_there_are_book_tags() {
+    let mut reg = Registry::default();
+    let subjects: Vec<SubjectId> = (0..=carbonsim::book::BOOK_TAGS)
+        .map(|y| {
+            reg.register_subject(Subject::Cea {
+                vintage: CeaVintage::Year(3_000 + y as u16),
+            })
+        })
+        .collect();
+    let mut ex = Exchange::new(ExchangeConfig::national_2021_2023().unwrap(), reg);
+    let first = "2021-07-16".parse::<NaiveDate>().unwrap();
+    let (last, rest) = subjects.split_last().unwrap();
+    for (i, &s) in rest.iter().enumerate() {
+        ex.list(s, format!("S{i}"), Price::from_fen(5_000), first, None)
+            .unwrap();
+    }
+    let err = ex
+        .list(*last, "LAST", Price::from_fen(5_000), first, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            carbonsim::exchange::ExchangeError::TooManyListings { listed: 256, .. }
+        ),
+        "{err}"
+    );
+    assert!(ex.book(*last).is_none());
+}

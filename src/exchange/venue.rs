@@ -11,7 +11,7 @@ use super::bars::{BarBuilder, DailyBar};
 use super::block::BlockBoard;
 use super::events::{ExchangeEvent, ExchangeReject, Trade};
 use super::fees::{FeeRate, FeeSchedule};
-use crate::book::{BOOK_TAGS, Band, BookConfig, BookError, DepthLevel, OrderBook, OrderId, Side};
+use crate::book::{Band, BookConfig, BookError, DepthLevel, OrderBook, OrderId, Side};
 use crate::calendar::{CalendarError, TimeOfDay, TradingCalendar};
 use crate::instrument::{MarketRules, TradingMethod};
 use crate::registry::{AccountId, AccountKind, Registry, RegistryError, Settlement, SubjectId};
@@ -55,7 +55,8 @@ pub enum ExchangeError {
         /// The subject.
         subject: SubjectId,
     },
-    /// Every book tag is taken: an exchange lists at most [`BOOK_TAGS`] subjects, so that no
+    /// Every book tag is taken: an exchange lists at most
+    /// [`BOOK_TAGS`](crate::book::BOOK_TAGS) subjects, so that no
     /// two of its books accept each other's order ids.
     #[error(
         "cannot list subject {subject:?}: the exchange lists {listed} subjects, the most it can"
@@ -229,7 +230,6 @@ impl Exchange {
                 subject,
                 listed: self.listings.len(),
             })?;
-        debug_assert!(u32::from(tag) < BOOK_TAGS);
         let book = OrderBook::with_tag(self.book_config(listed_band), tag)?;
         let minimum = self
             .config
