@@ -90,13 +90,17 @@ impl MethodRules {
     }
 
     /// The day's band around `prev_close`, each limit rounded half-up to the fen.
+    ///
+    /// A limit that does not fit saturates (the lower at zero, the upper at [`Price::MAX`]); a
+    /// book refuses such a band with a [`BookError`](crate::book::BookError) naming it.
     #[must_use]
     pub fn band(&self, prev_close: Price) -> Band {
         let lower = prev_close
             .scale_bp_round_half_up(10_000u32.saturating_sub(self.band_bp))
             .unwrap_or(Price::ZERO);
-        let upper = prev_close
-            .scale_bp_round_half_up(10_000 + self.band_bp)
+        let upper = 10_000u32
+            .checked_add(self.band_bp)
+            .and_then(|bp| prev_close.scale_bp_round_half_up(bp))
             .unwrap_or(Price::MAX);
         Band { lower, upper }
     }

@@ -1,8 +1,8 @@
 //! Regression tests for the bug classes public order books keep shipping, one test each.
 
 use carbonsim::book::{
-    Band, BookConfig, BookError, BookEvent, CancelReason, NewOrder, OrderBook, OrderId, OrderKind,
-    OrderStatus, OwnerId, RejectReason, SelfTradePrevention, Side,
+    Band, BookConfig, BookError, BookEvent, CancelReason, MAX_ORDER_QUANTITY, NewOrder, OrderBook,
+    OrderId, OrderKind, OrderStatus, OwnerId, RejectReason, SelfTradePrevention, Side,
 };
 use carbonsim::units::{Price, Quantity};
 
@@ -269,7 +269,7 @@ fn market_order_is_protected_by_the_band_edge() {
     limit(&mut b, 1, Side::Sell, 5_500, 5);
     let mut ev = Vec::new();
     b.submit(
-        &order(2, Side::Buy, OrderKind::MarketWithProtection, 0, 20),
+        &order(2, Side::Buy, OrderKind::MarketWithProtection, i64::MAX, 20),
         &mut ev,
     );
     assert_eq!(fills(&ev), vec![(5_400, 5), (5_500, 5)]);
@@ -428,7 +428,10 @@ fn quantity_limits_hold_at_both_edges_of_the_entry_check() {
         (Some(5), Some(10), 10, above),
         (Some(0), None, 0, Some(RejectReason::ZeroQuantity)),
         (Some(0), None, 1, None),
-        (None, None, u64::MAX, None),
+        // With no configured maximum the book's own cap applies, so level totals cannot wrap.
+        (None, None, MAX_ORDER_QUANTITY, None),
+        (None, None, MAX_ORDER_QUANTITY + 1, above),
+        (None, None, u64::MAX, above),
         (None, Some(1), 1, above),
         (Some(3), Some(3), 3, above),
         (Some(3), Some(3), 2, below),

@@ -14,6 +14,12 @@ use crate::units::{Price, Quantity};
 /// The most ticks a day's band may span (a ±30 % band around 10,000 CNY is 600,000 ticks).
 pub const MAX_BAND_TICKS: i64 = 4_000_000;
 
+/// The largest quantity one order may have, whatever the configuration says: with at most
+/// [`MAX_LIVE_ORDERS`](super::MAX_LIVE_ORDERS) (< 2^24) orders, a level's total stays below
+/// 2^63 and can never overflow. Larger orders are rejected as
+/// [`RejectReason::AboveMaximumQuantity`].
+pub const MAX_ORDER_QUANTITY: u64 = 1 << 39;
+
 /// Misuse of the book's configuration (orders themselves are never errors: they are rejected
 /// with an event).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -35,6 +41,12 @@ pub enum BookError {
         upper: Price,
         /// The limit.
         max: i64,
+    },
+    /// The band admits prices at or below zero (every price must be positive).
+    #[error("band lower limit {lower} is not above zero")]
+    NonPositiveBand {
+        /// Lower limit.
+        lower: Price,
     },
     /// The tick or lot is zero or negative.
     #[error("tick {tick_fen} fen and lot {lot} must both be positive")]
@@ -105,7 +117,8 @@ impl EntryWindow {
         let low = config.min_quantity.map_or(1, |m| m.units().max(1));
         let high = config
             .max_quantity_exclusive
-            .map_or(u64::MAX, |m| m.units().saturating_sub(1));
+            .map_or(MAX_ORDER_QUANTITY, |m| m.units().saturating_sub(1))
+            .min(MAX_ORDER_QUANTITY);
         let unit = config.tick_fen == 1 && config.lot.units() == 1 && low <= high;
         EntryWindow {
             qty_low: low,
@@ -126,6 +139,24 @@ fn reject_unknown(id: OrderId, owner: OwnerId, events: &mut Vec<BookEvent>) {
         owner,
         reason: RejectReason::UnknownOrder,
     });
+}
+
+/// A market order's limit: its own price as the protection, capped at the band edge (a buy
+/// pays at most `min(price, upper)`, a sell takes at least `max(price, lower)`). A protection
+/// beyond the far edge could never trade and is refused. It bounds matching and never rests,
+/// so it need not be a tick multiple.
+pub(crate) fn market_protection(
+    band: &Band,
+    side: Side,
+    price: Price,
+) -> Result<Price, RejectReason> {
+    let limit = match side {
+        Side::Buy if price < band.lower => return Err(RejectReason::OutsideBand),
+        Side::Sell if price > band.upper => return Err(RejectReason::OutsideBand),
+        Side::Buy => price.min(band.upper),
+        Side::Sell => price.max(band.lower),
+    };
+    Ok(limit)
 }
 
 /// A side's index into [`OrderBook`]'s ladders (bids 0, asks 1).
@@ -162,7 +193,7 @@ impl Taker {
         BookEvent::Fill(Fill {
             seq,
             taker: self.id,
-            maker: OrderId::new(slot, maker.generation),
+            maker: OrderId::new(slot | self.id.tag_bits(), maker.generation),
             taker_owner: OwnerId(self.owner),
             maker_owner: OwnerId(maker.owner),
             taker_side: self.side,
@@ -180,12 +211,21 @@ impl OrderBook {
     /// # Errors
     /// [`BookError`] for an inverted or oversized band, or a non-positive tick or lot.
     pub fn new(config: BookConfig) -> Result<Self, BookError> {
+        Self::with_tag(config, 0)
+    }
+
+    /// An empty book whose order ids carry `tag`: a book refuses every id whose tag is not its
+    /// own, so books that may see each other's ids (an exchange's listings) need distinct tags.
+    ///
+    /// # Errors
+    /// As [`OrderBook::new`].
+    pub fn with_tag(config: BookConfig, tag: u8) -> Result<Self, BookError> {
         let ticks = Self::check_config(&config)?;
         Ok(OrderBook {
             lower_fen: config.band.lower.fen(),
             window: EntryWindow::of(&config),
             ladders: [Ladder::new(ticks, true), Ladder::new(ticks, false)],
-            slab: Slab::new(),
+            slab: Slab::new(tag),
             seq: 0,
             config,
         })
@@ -202,10 +242,14 @@ impl OrderBook {
         Ok(book)
     }
 
-    fn check_config(config: &BookConfig) -> Result<usize, BookError> {
+    /// The ladder size `config` needs, or why the book refuses it.
+    pub(super) fn check_config(config: &BookConfig) -> Result<usize, BookError> {
         let Band { lower, upper } = config.band;
         if lower > upper {
             return Err(BookError::InvertedBand { lower, upper });
+        }
+        if lower.fen() <= 0 {
+            return Err(BookError::NonPositiveBand { lower });
         }
         if config.tick_fen <= 0 || config.lot.is_zero() {
             return Err(BookError::BadIncrement {
@@ -213,6 +257,7 @@ impl OrderBook {
                 lot: config.lot,
             });
         }
+        // Both limits are positive, so the difference cannot overflow.
         let span = upper.fen() - lower.fen();
         if span >= MAX_BAND_TICKS {
             return Err(BookError::BandTooWide {
@@ -249,6 +294,12 @@ impl OrderBook {
         &self.config
     }
 
+    /// The tag this book's order ids carry (see [`OrderBook::with_tag`]).
+    #[must_use]
+    pub fn tag(&self) -> u32 {
+        self.slab.id(0, 0).book_tag()
+    }
+
     #[inline]
     fn price_of(&self, tick: u32) -> Price {
         Price::from_fen(self.lower_fen + i64::from(tick))
@@ -276,6 +327,7 @@ impl OrderBook {
             .config
             .max_quantity_exclusive
             .is_some_and(|m| quantity >= m)
+            || quantity.units() > MAX_ORDER_QUANTITY
         {
             return Err(RejectReason::AboveMaximumQuantity);
         }
@@ -364,7 +416,9 @@ impl OrderBook {
     ) -> Option<OrderId> {
         let crosses = self.crosses(order.side, limit);
         if !crosses && matches!(order.kind, OrderKind::Limit | OrderKind::PostOnly) {
-            let id = self.rest_new(order, limit);
+            let Some(id) = self.rest_new(order, limit) else {
+                return Self::reject_full(order.owner, events);
+            };
             events.push(BookEvent::Accepted {
                 order: id,
                 owner: order.owner,
@@ -394,10 +448,8 @@ impl OrderBook {
     fn entry_tick_checked(&self, order: &NewOrder) -> Result<u32, RejectReason> {
         self.check_quantity(order.quantity)?;
         if order.kind == OrderKind::MarketWithProtection {
-            Ok(match order.side {
-                Side::Buy => self.window.price_span as u32,
-                Side::Sell => 0,
-            })
+            let protection = market_protection(&self.config.band, order.side, order.price)?;
+            Ok(self.band_offset(protection) as u32)
         } else {
             self.check_price(order.price)
         }
@@ -422,9 +474,12 @@ impl OrderBook {
             return None;
         }
         let qty = order.quantity.units();
-        let id = self
+        let Some(id) = self
             .slab
-            .alloc(qty, order.owner.0, TRANSIENT, slab::stp_code(order.stp));
+            .alloc(qty, order.owner.0, TRANSIENT, slab::stp_code(order.stp))
+        else {
+            return Self::reject_full(order.owner, events);
+        };
         events.push(BookEvent::Accepted {
             order: id,
             owner: order.owner,
@@ -449,6 +504,18 @@ impl OrderBook {
         let stopped = self.match_taker(&mut taker, events);
         self.finish_taker(&taker, order.kind, stopped, events);
         Some(id)
+    }
+
+    /// Refuses a new order because every slot an id can name is taken.
+    #[cold]
+    #[inline(never)]
+    fn reject_full(owner: OwnerId, events: &mut Vec<BookEvent>) -> Option<OrderId> {
+        events.push(BookEvent::Rejected {
+            order: None,
+            owner,
+            reason: RejectReason::BookFull,
+        });
+        None
     }
 
     /// After matching: rest a limit remainder, or cancel what is left.
@@ -545,7 +612,7 @@ impl OrderBook {
                 return true;
             }
             events.push(BookEvent::Cancelled {
-                order: OrderId::new(head, maker.generation),
+                order: self.slab.id(head, maker.generation),
                 remaining: Quantity::new(maker.qty),
                 reason: CancelReason::SelfTrade,
             });
@@ -665,7 +732,7 @@ impl OrderBook {
     /// Forced inline so that it joins [`OrderBook::submit`]'s inlined passive path.
     #[inline(always)]
     #[allow(clippy::inline_always)]
-    fn rest_new(&mut self, order: &NewOrder, tick: u32) -> OrderId {
+    fn rest_new(&mut self, order: &NewOrder, tick: u32) -> Option<OrderId> {
         let ladder = &mut self.ladders[side_index(order.side)];
         let level = &mut ladder.levels[tick as usize];
         let tail = level.tail;
@@ -677,7 +744,7 @@ impl OrderBook {
             slab::stp_code(order.stp),
             tick,
             tail,
-        );
+        )?;
         level.tail = id.slot();
         level.total += qty;
         if tail == NIL {
@@ -686,7 +753,7 @@ impl OrderBook {
         } else {
             self.slab.slots[tail as usize].next = id.slot();
         }
-        id
+        Some(id)
     }
 
     /// Removes a resting order, whose slot holds `s`, from its level (the slot is not freed).
@@ -784,6 +851,23 @@ impl OrderBook {
         });
     }
 
+    /// Lowers a resting order's quantity to `to` like [`OrderBook::reduce`], but a reduce to
+    /// zero cancels the order ([`CancelReason::User`]) instead of being refused: for clients
+    /// whose protocol expresses a cancel as a reduce to zero.
+    pub fn reduce_or_cancel(
+        &mut self,
+        id: OrderId,
+        owner: OwnerId,
+        to: Quantity,
+        events: &mut Vec<BookEvent>,
+    ) {
+        if to.is_zero() {
+            self.cancel(id, owner, events);
+        } else {
+            self.reduce(id, owner, to, events);
+        }
+    }
+
     /// Moves a resting order to a new price: it loses its place, and trades first if the new
     /// price crosses the other side (as a limit order, under its own self-trade mode).
     pub fn replace_price(
@@ -873,7 +957,9 @@ impl OrderBook {
             return None;
         }
         let q = quantity.units();
-        let id = self.slab.alloc(q, owner.0, TRANSIENT, 0);
+        let Some(id) = self.slab.alloc(q, owner.0, TRANSIENT, 0) else {
+            return Self::reject_full(owner, events);
+        };
         events.push(BookEvent::Accepted { order: id, owner });
         let mut taker = Taker {
             id,
@@ -896,7 +982,7 @@ impl OrderBook {
                 let head = self.ladder(side).levels[tick as usize].head;
                 let s = self.slab.slots[head as usize];
                 events.push(BookEvent::Expired {
-                    order: OrderId::new(head, s.generation),
+                    order: self.slab.id(head, s.generation),
                     remaining: Quantity::new(s.qty),
                 });
                 self.unlink(side, &s);
@@ -944,12 +1030,29 @@ impl OrderBook {
         let head = self.ladder(side).levels[tick as usize].head;
         let s = self.slab.slots.get(head as usize)?;
         Some((
-            OrderId::new(head, s.generation),
+            self.slab.id(head, s.generation),
             DepthLevel {
                 price: self.price_of(tick),
                 quantity: Quantity::new(s.qty),
             },
         ))
+    }
+
+    /// The orders resting at `price` on `side`, in queue (time) order, each with its open
+    /// quantity: what a pick or a sweep of that level meets, first to last. Empty for a price
+    /// with no orders or outside the band. O(orders at the level).
+    pub fn level_orders(
+        &self,
+        side: Side,
+        price: Price,
+    ) -> impl Iterator<Item = (OrderId, Quantity)> + '_ {
+        let tick = usize::try_from(self.band_offset(price)).unwrap_or(usize::MAX);
+        let head = self.ladder(side).levels.get(tick).map_or(NIL, |l| l.head);
+        std::iter::successors(
+            self.slab.slots.get(head as usize).map(|s| (head, s)),
+            |(_, s)| self.slab.slots.get(s.next as usize).map(|n| (s.next, n)),
+        )
+        .map(|(slot, s)| (self.slab.id(slot, s.generation), Quantity::new(s.qty)))
     }
 
     /// What the book knows of an order, including its queue position.

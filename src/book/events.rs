@@ -60,6 +60,8 @@ pub enum RejectReason {
     PickTooLarge,
     /// A pick of one's own order.
     PickSelfTrade,
+    /// The book holds [`MAX_LIVE_ORDERS`](super::MAX_LIVE_ORDERS) orders already.
+    BookFull,
 }
 
 /// Why a live order left the book or an incoming remainder was dropped.

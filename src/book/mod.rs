@@ -10,15 +10,17 @@
 //! # Order kinds
 //! Limit (day), immediate-or-cancel, fill-or-kill (all or nothing: if the whole quantity cannot
 //! trade at once, the order is cancelled and nothing else happens, no fill and no self-trade
-//! cancellation), market with protection (its limit is the band edge), post-only (rejected if it
-//! would trade on arrival). The exchange's listed-agreement **pick** takes a named resting order
+//! cancellation), market with protection (its limit is its own price capped at the band edge;
+//! one that could never trade is rejected), post-only (rejected if it would trade on arrival). The exchange's listed-agreement **pick** takes a named resting order
 //! within the best five price levels of the other side at that order's price, ahead of the
 //! orders in front of it: that is the exchange's rule, not a priority violation.
 //!
 //! # Modify semantics
 //! [`OrderBook::reduce`] lowers quantity and keeps queue position; [`OrderBook::replace_price`]
 //! moves the order to the tail of its new level (losing priority) and lets it trade first if the
-//! new price crosses. [`OrderBook::cancel`] removes exactly the named order.
+//! new price crosses. [`OrderBook::cancel`] removes exactly the named order. A reduce to zero is
+//! refused; [`OrderBook::reduce_or_cancel`] cancels instead. [`OrderBook::level_orders`] lists
+//! a level's orders in queue order.
 //!
 //! # Self-trade prevention
 //! Per incoming order, by owner: cancel the taker's remainder (default), cancel the resting order
@@ -27,8 +29,16 @@
 //! # Entry rules
 //! Checked in this order, each failure a [`BookEvent::Rejected`] with a [`RejectReason`] and no
 //! change to the book: quantity positive, a lot multiple, strictly below the maximum and at least
-//! the minimum; price a tick multiple and inside the day's band (limits inclusive); a post-only
-//! order must not cross. End of day expires every resting order with an event.
+//! the minimum, and at most [`MAX_ORDER_QUANTITY`] whatever the configuration (so level totals
+//! cannot overflow); price a tick multiple and inside the day's band (limits inclusive, and the
+//! band must lie above zero); a post-only order must not cross. A book holding
+//! [`MAX_LIVE_ORDERS`] orders rejects new ones. End of day expires every resting order with an
+//! event.
+//!
+//! # Ids
+//! An [`OrderId`] carries its book's tag ([`OrderBook::with_tag`]): a book refuses any id with
+//! another tag, so an id from another book can never name one of its orders. The book does not
+//! check who cancels: owners are the exchange's to check.
 //!
 //! # Data layout and complexity
 //! A dense ladder of price levels over the day's band per side (a ±10 % band around 50 CNY is
@@ -62,6 +72,7 @@
 //! book serves one subject and one trading method (block trades are negotiated elsewhere).
 
 mod engine;
+pub(crate) use engine::market_protection;
 mod events;
 mod ladder;
 pub mod reference;
@@ -69,8 +80,9 @@ mod slab;
 mod types;
 pub mod workload;
 
-pub use engine::{BookError, DepthLevel, MAX_BAND_TICKS, OrderBook};
+pub use engine::{BookError, DepthLevel, MAX_BAND_TICKS, MAX_ORDER_QUANTITY, OrderBook};
 pub use events::{BookEvent, CancelReason, Fill, RejectReason};
 pub use types::{
-    Band, BookConfig, NewOrder, OrderId, OrderKind, OrderStatus, OwnerId, SelfTradePrevention, Side,
+    BOOK_TAGS, Band, BookConfig, MAX_LIVE_ORDERS, NewOrder, OrderId, OrderIdError, OrderKind,
+    OrderStatus, OwnerId, SelfTradePrevention, Side,
 };

@@ -45,7 +45,7 @@ impl ReferenceBook {
 
     fn new_id(&mut self) -> OrderId {
         self.next_id += 1;
-        OrderId::new(self.next_id, 0)
+        OrderId::from_raw_unchecked(u64::from(self.next_id))
     }
 
     fn side_map(&mut self, side: Side) -> &mut BTreeMap<Price, VecDeque<RefOrder>> {
@@ -69,7 +69,9 @@ impl ReferenceBook {
             Some(RejectReason::ZeroQuantity)
         } else if q.units() % c.lot.units() != 0 {
             Some(RejectReason::LotSize)
-        } else if c.max_quantity_exclusive.is_some_and(|m| q >= m) {
+        } else if c.max_quantity_exclusive.is_some_and(|m| q >= m)
+            || q.units() > super::engine::MAX_ORDER_QUANTITY
+        {
             Some(RejectReason::AboveMaximumQuantity)
         } else if c.min_quantity.is_some_and(|m| q < m) {
             Some(RejectReason::BelowMinimumQuantity)
@@ -107,9 +109,12 @@ impl ReferenceBook {
             return None;
         }
         let limit = if o.kind == OrderKind::MarketWithProtection {
-            match o.side {
-                Side::Buy => self.config.band.upper,
-                Side::Sell => self.config.band.lower,
+            match super::engine::market_protection(&self.config.band, o.side, o.price) {
+                Ok(limit) => limit,
+                Err(r) => {
+                    events.push(reject(r));
+                    return None;
+                }
             }
         } else {
             if let Some(r) = self.check_price(o.price) {

@@ -9,7 +9,7 @@
 //! slot keeps its generation unwritten, and the slab keeps no count of its orders.
 
 use super::ladder::NIL;
-use super::types::{OrderId, SelfTradePrevention, Side};
+use super::types::{MAX_LIVE_ORDERS, OrderId, SLOT_BITS, SelfTradePrevention, Side};
 
 /// Slot states packed in one byte. A freed slot keeps the state it had.
 pub(crate) const BUY: u8 = 1;
@@ -83,14 +83,32 @@ pub(crate) fn stp_from_code(code: u8) -> SelfTradePrevention {
 pub(crate) struct Slab {
     pub slots: Vec<Slot>,
     free_head: u32,
+    /// The book's tag in an id's tag bits. Ids carry it; a look-up XORs it away, so that an id
+    /// of another book keeps tag bits set and its index lands past the end of the slab (which
+    /// never grows to [`MAX_LIVE_ORDERS`] slots): the tag check costs one XOR and no branch.
+    tag_bits: u32,
 }
 
 impl Slab {
-    pub fn new() -> Self {
+    /// An empty slab whose ids carry `tag` (below [`BOOK_TAGS`]).
+    pub fn new(tag: u8) -> Self {
         Slab {
             slots: Vec::new(),
             free_head: NIL,
+            tag_bits: u32::from(tag) << SLOT_BITS,
         }
+    }
+
+    /// The id of the order in `slot` at `generation`, with this slab's tag.
+    #[inline]
+    pub fn id(&self, slot: u32, generation: u32) -> OrderId {
+        OrderId::new(slot | self.tag_bits, generation)
+    }
+
+    /// The slot index an id names in this slab: out of range for another book's id.
+    #[inline]
+    fn index(&self, id: OrderId) -> usize {
+        (id.low() ^ self.tag_bits) as usize
     }
 
     /// Makes room for `additional` more slots.
@@ -99,14 +117,14 @@ impl Slab {
     }
 
     /// Takes a free slot (or grows the slab) for an order not (yet) in a level, and returns
-    /// its id.
+    /// its id; `None` if the slab is full.
     #[inline]
-    pub fn alloc(&mut self, qty: u64, owner: u32, state: u8, stp: u8) -> OrderId {
+    pub fn alloc(&mut self, qty: u64, owner: u32, state: u8, stp: u8) -> Option<OrderId> {
         self.alloc_linked(qty, owner, state, stp, NIL, NIL)
     }
 
     /// Takes a free slot (or grows the slab) for an order resting at ladder index `tick`
-    /// behind `prev`, and returns its id.
+    /// behind `prev`, and returns its id; `None` if the slab is full ([`MAX_LIVE_ORDERS`]).
     #[inline]
     pub fn alloc_linked(
         &mut self,
@@ -116,7 +134,7 @@ impl Slab {
         stp: u8,
         tick: u32,
         prev: u32,
-    ) -> OrderId {
+    ) -> Option<OrderId> {
         // `NIL` (`u32::MAX`) lies past the end of the slab, which ids limit to 32-bit indices
         // (and memory to far fewer: 2^32 slots would take 128 GiB), so one bounds check also
         // tests for an empty free list.
@@ -131,11 +149,15 @@ impl Slab {
             slot.tick = tick;
             slot.state = state;
             slot.stp = stp;
-            return OrderId::new(head, slot.generation);
+            return Some(OrderId::new(head | self.tag_bits, slot.generation));
         }
         // Growth stays inline: as a call, its return address and saved registers were stores
         // too, and `deep` (where most adds grow the slab) ran 2–5 ns per operation slower.
         let i = self.slots.len() as u32;
+        // The cap keeps every index inside an id's slot bits (the only compare growth adds).
+        if i as usize >= MAX_LIVE_ORDERS {
+            return None;
+        }
         self.slots.push(Slot {
             qty,
             next: NIL,
@@ -146,7 +168,7 @@ impl Slab {
             state,
             stp,
         });
-        OrderId::new(i, 0)
+        Some(OrderId::new(i | self.tag_bits, 0))
     }
 
     /// Returns a slot to the free list; its generation moves on so the old id goes stale.
@@ -159,20 +181,21 @@ impl Slab {
     /// The slot an id names, if the id is current and the slot holds a resting order.
     #[inline]
     pub fn resting(&self, id: OrderId) -> Option<&Slot> {
-        self.slots.get(id.slot() as usize).filter(|s| s.holds(id))
+        self.slots.get(self.index(id)).filter(|s| s.holds(id))
     }
 
     /// Frees the slot an id names if it holds a resting order, returning what it held: one
     /// look-up for a cancel's check and free together.
     #[inline]
     pub fn take_resting(&mut self, id: OrderId) -> Option<Slot> {
-        let s = self.slots.get_mut(id.slot() as usize)?;
+        let index = self.index(id);
+        let s = self.slots.get_mut(index)?;
         if !s.holds(id) {
             return None;
         }
         let held = *s;
         s.retire(self.free_head);
-        self.free_head = id.slot();
+        self.free_head = index as u32;
         Some(held)
     }
 
@@ -213,8 +236,8 @@ mod tests {
 
     #[test]
     fn taking_a_resting_order_frees_its_slot_once() {
-        let mut slab = Slab::new();
-        let a = slab.alloc(5, 1, BUY, 0);
+        let mut slab = Slab::new(0);
+        let a = slab.alloc(5, 1, BUY, 0).unwrap();
         let before = slab.clone();
         assert!(slab.take_resting(OrderId::new(a.slot(), 7)).is_none());
         assert_eq!(slab.slots, before.slots, "a stale id changes nothing");
@@ -222,7 +245,7 @@ mod tests {
         assert_eq!(slab.live(), 0);
         assert!(slab.take_resting(a).is_none(), "the id is stale once taken");
         assert_eq!(
-            slab.alloc(6, 2, SELL, 0).slot(),
+            slab.alloc(6, 2, SELL, 0).unwrap().slot(),
             a.slot(),
             "the slot is reused"
         );
@@ -230,13 +253,24 @@ mod tests {
 
     #[test]
     fn reused_slots_get_fresh_ids() {
-        let mut slab = Slab::new();
-        let a = slab.alloc(5, 1, BUY, 0);
+        let mut slab = Slab::new(0);
+        let a = slab.alloc(5, 1, BUY, 0).unwrap();
         slab.free(a.slot());
-        let b = slab.alloc(7, 2, SELL, 0);
+        let b = slab.alloc(7, 2, SELL, 0).unwrap();
         assert_eq!(a.slot(), b.slot());
         assert_ne!(a, b);
         assert!(slab.resting(a).is_none());
         assert_eq!(slab.resting(b).map(|s| s.qty), Some(7));
+    }
+
+    #[test]
+    fn another_tags_id_names_nothing() {
+        let (mut x, mut y) = (Slab::new(1), Slab::new(2));
+        let a = x.alloc(5, 1, SELL, 0).unwrap();
+        let b = y.alloc(6, 2, SELL, 0).unwrap();
+        assert_eq!((a.slot(), a.generation()), (b.slot(), b.generation()));
+        assert!(x.resting(b).is_none());
+        assert!(x.take_resting(b).is_none());
+        assert_eq!(x.resting(a).map(|s| s.qty), Some(5));
     }
 }

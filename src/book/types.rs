@@ -25,17 +25,55 @@ impl Side {
     }
 }
 
-/// An engine-assigned order id: a dense slab slot plus a generation, so an id is never mistaken
-/// for a later order that reuses its slot.
+/// An engine-assigned order id: the issuing book's tag, a dense slab slot and a generation, so
+/// an id is never mistaken for a later order that reuses its slot, nor for an order of another
+/// book with a different tag.
+///
+/// Layout of the raw `u64`: bits 0–23 the slot, bits 24–31 the book's tag, bits 32–63 the
+/// slot's generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct OrderId(u64);
 
+/// Bits of an id's low word that hold the slot; the rest of the low word holds the book's tag.
+pub(crate) const SLOT_BITS: u32 = 24;
+const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
+
+/// The most orders a book holds at once (resting orders and the one being matched): the slot
+/// field of an [`OrderId`] has 24 bits, and the all-ones slot is never issued. A full book rejects new orders with
+/// [`RejectReason::BookFull`](super::RejectReason::BookFull).
+pub const MAX_LIVE_ORDERS: usize = (1 << SLOT_BITS) - 1;
+
+/// How many distinct book tags there are (see [`OrderBook::with_tag`](super::OrderBook::with_tag)).
+pub const BOOK_TAGS: u32 = 1 << (32 - SLOT_BITS);
+
+/// Why a number is not an [`OrderId`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{raw} is not an order id: its slot field is {slot:#x}, a value no book issues")]
+pub struct OrderIdError {
+    /// The number.
+    pub raw: u64,
+    /// Its slot field.
+    pub slot: u32,
+}
+
 impl OrderId {
-    pub(crate) const fn new(slot: u32, generation: u32) -> Self {
-        OrderId(((generation as u64) << 32) | slot as u64)
+    /// An id from its low word (slot and tag bits) and generation.
+    pub(crate) const fn new(low: u32, generation: u32) -> Self {
+        OrderId(((generation as u64) << 32) | low as u64)
     }
 
+    /// The slot index (the tag bits removed).
     pub(crate) const fn slot(self) -> u32 {
+        self.0 as u32 & SLOT_MASK
+    }
+
+    /// The tag bits of the low word, the slot bits cleared.
+    pub(crate) const fn tag_bits(self) -> u32 {
+        self.0 as u32 & !SLOT_MASK
+    }
+
+    /// The low word: slot and tag bits together.
+    pub(crate) const fn low(self) -> u32 {
         self.0 as u32
     }
 
@@ -43,10 +81,37 @@ impl OrderId {
         (self.0 >> 32) as u32
     }
 
-    /// The raw id, for logs and external maps.
+    /// The tag of the book that issued this id.
+    #[must_use]
+    pub const fn book_tag(self) -> u32 {
+        (self.0 as u32) >> SLOT_BITS
+    }
+
+    /// The raw id, for logs and external maps; [`OrderId::from_raw`] turns it back.
     #[must_use]
     pub const fn raw(self) -> u64 {
         self.0
+    }
+
+    /// An id from a number a client persisted (as [`OrderId::raw`] gave it).
+    ///
+    /// Any number a book could have issued is accepted; whether it names a live order is the
+    /// book's to say (an id from another book or a stale one is refused there, not here).
+    ///
+    /// # Errors
+    /// [`OrderIdError`] if the slot field is all ones, a value no book issues (it lies past
+    /// [`MAX_LIVE_ORDERS`]).
+    pub const fn from_raw(raw: u64) -> Result<Self, OrderIdError> {
+        let slot = raw as u32 & SLOT_MASK;
+        if slot == SLOT_MASK {
+            return Err(OrderIdError { raw, slot });
+        }
+        Ok(OrderId(raw))
+    }
+
+    /// Any number as an id, for the reference book's sequential ids.
+    pub(crate) const fn from_raw_unchecked(raw: u64) -> Self {
+        OrderId(raw)
     }
 }
 
@@ -65,8 +130,11 @@ pub enum OrderKind {
     ImmediateOrCancel,
     /// Trades its whole quantity at its limit or better at once, or nothing happens at all.
     FillOrKill,
-    /// Trades what it can up to the band edge (the protection price); the rest is cancelled.
-    /// The order's own price is ignored.
+    /// Trades what it can up to its protection price, then the rest is cancelled. The
+    /// protection is the order's price capped at the band edge (`min(price, upper)` for a buy,
+    /// `max(price, lower)` for a sell; [`Price::MAX`] or the lowest positive price gives the
+    /// edge itself); a buy priced below the band or a sell above it is rejected as
+    /// [`RejectReason::OutsideBand`](super::RejectReason::OutsideBand).
     MarketWithProtection,
     /// Rests without trading; rejected if it would take liquidity on arrival.
     PostOnly,
@@ -94,7 +162,7 @@ pub struct NewOrder {
     pub side: Side,
     /// How it executes.
     pub kind: OrderKind,
-    /// Limit price (ignored for [`OrderKind::MarketWithProtection`]).
+    /// Limit price (the protection price for [`OrderKind::MarketWithProtection`]).
     pub price: Price,
     /// Quantity.
     pub quantity: Quantity,
@@ -135,6 +203,16 @@ pub struct BookConfig {
 }
 
 impl BookConfig {
+    /// Checks the rules as [`OrderBook::new`](super::OrderBook::new) would, without building a
+    /// book: for callers that must know every book will accept its rules before changing
+    /// anything.
+    ///
+    /// # Errors
+    /// The [`BookError`](super::BookError) the book would give.
+    pub fn validate(&self) -> Result<(), super::BookError> {
+        super::OrderBook::check_config(self).map(|_| ())
+    }
+
     /// The listed-agreement rules of the national CEA market for a given band: 1 fen tick, 1 t
     /// lot, orders strictly below 100,000 t.
     #[must_use]

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::registry::{AccountId, CancelReason, Registry, RegistryError, SubjectId};
+use crate::registry::{AccountId, CancelReason, Market, Registry, RegistryError, SubjectId};
 use crate::units::{Money, Quantity};
 
 /// The borrowing rule of 2021–2022.
@@ -151,7 +151,10 @@ pub fn obligation(rules: &CycleRules, p: &Position) -> Obligation {
         required = required.saturating_sub(gas_relief);
     }
     let mut cap_relief = Quantity::ZERO;
-    let cap = p.allocation + pct_ceil(p.emissions, rules.shortfall_cap_pct);
+    // Saturating is exact here: a cap past u64::MAX caps nothing.
+    let cap = p
+        .allocation
+        .saturating_add(pct_ceil(p.emissions, rules.shortfall_cap_pct));
     if required > cap {
         cap_relief = required.saturating_sub(cap);
         required = cap;
@@ -207,8 +210,16 @@ impl EntityResult {
     /// Surrendered, offset and borrowed together.
     #[must_use]
     pub fn covered(&self) -> Quantity {
-        self.surrendered + self.offsets + self.borrowed
+        // Saturating: a settled result never exceeds its obligation, but the fields are public.
+        self.surrendered
+            .saturating_add(self.offsets)
+            .saturating_add(self.borrowed)
     }
+}
+
+/// A report total; saturating, as entities' quantities may each be near `u64::MAX`.
+fn saturating_sum(items: impl Iterator<Item = Quantity>) -> Quantity {
+    items.fold(Quantity::ZERO, Quantity::saturating_add)
 }
 
 /// The outcome of one deadline of a cycle.
@@ -228,19 +239,19 @@ impl ComplianceReport {
     /// Total obligation.
     #[must_use]
     pub fn obligation(&self) -> Quantity {
-        self.entities.iter().map(|e| e.obligation.required).sum()
+        saturating_sum(self.entities.iter().map(|e| e.obligation.required))
     }
 
     /// Total covered (surrendered, offsets, borrowed).
     #[must_use]
     pub fn covered(&self) -> Quantity {
-        self.entities.iter().map(EntityResult::covered).sum()
+        saturating_sum(self.entities.iter().map(EntityResult::covered))
     }
 
     /// Total shortfall.
     #[must_use]
     pub fn shortfall(&self) -> Quantity {
-        self.entities.iter().map(|e| e.shortfall).sum()
+        saturating_sum(self.entities.iter().map(|e| e.shortfall))
     }
 
     /// Entities with no shortfall.
@@ -298,6 +309,14 @@ pub enum ComplianceError {
     BadShare {
         /// The share given.
         share_pct: u32,
+    },
+    /// A sum that does not fit: a prior report's coverage or a report's fines.
+    #[error("{what} of account {account:?} overflows")]
+    Overflow {
+        /// What was summed.
+        what: &'static str,
+        /// The account whose amounts overflow.
+        account: AccountId,
     },
     /// A previous report that does not match the positions.
     #[error("previous report has {got} entities, positions have {expected}")]
@@ -363,7 +382,8 @@ fn split_need(need: Quantity, held: &[Quantity], pro_rata: bool) -> Vec<Quantity
 /// counts.
 ///
 /// # Errors
-/// [`ComplianceError`] for a bad share or a mismatched prior report, before anything moves.
+/// [`ComplianceError`] for a bad share, a mismatched or overflowing prior report, or an unknown
+/// account or subject, before anything moves.
 pub fn settle(
     registry: &mut Registry,
     rules: &CycleRules,
@@ -384,6 +404,7 @@ pub fn settle(
             expected: positions.len(),
         });
     }
+    validate(registry, positions, eligible, prior)?;
     let is_final = share_pct == 100;
     let mut entities = Vec::with_capacity(positions.len());
     for (i, pos) in positions.iter().enumerate() {
@@ -460,6 +481,41 @@ pub fn settle(
     })
 }
 
+/// Checks everything [`settle`] will touch before it touches anything: every account and
+/// subject exists, and a prior report's coverage fits in a quantity. The registry calls in the
+/// settlement then take no more than what is available, so they cannot fail half-way.
+fn validate(
+    registry: &Registry,
+    positions: &[Position],
+    eligible: Eligible<'_>,
+    prior: Option<&ComplianceReport>,
+) -> Result<(), ComplianceError> {
+    let kinds = [
+        (eligible.offsets, Market::Ccer, "offset"),
+        (eligible.allowances, Market::Cea, "surrender"),
+    ];
+    for (subjects, market, op) in kinds {
+        for &subject in subjects {
+            if registry.subject(subject)?.market() != market {
+                return Err(RegistryError::WrongInstrument { subject, op }.into());
+            }
+        }
+    }
+    for pos in positions {
+        registry.account(pos.account)?;
+    }
+    for e in prior.map_or(&[][..], |p| &p.entities) {
+        e.surrendered
+            .checked_add(e.offsets)
+            .and_then(|q| q.checked_add(e.borrowed))
+            .ok_or(ComplianceError::Overflow {
+                what: "prior coverage",
+                account: e.account,
+            })?;
+    }
+    Ok(())
+}
+
 /// The next cycle's allocation after the deductions of this cycle's report (borrowed
 /// allowances and, at the final deadline, an unpaid shortfall), floored at zero.
 #[must_use]
@@ -471,13 +527,24 @@ pub fn next_allocation(allocation: Quantity, result: &EntityResult) -> Quantity 
 /// withdrawal from the registry. Returns the amount collected and the amount left unpaid.
 ///
 /// # Errors
-/// [`ComplianceError::Registry`] if an account is unknown; earlier withdrawals stand.
+/// [`ComplianceError::Registry`] if an account is unknown, or [`ComplianceError::Overflow`] if
+/// the fines do not sum; nothing is withdrawn then.
 pub fn collect_fines(
     registry: &mut Registry,
     report: &ComplianceReport,
 ) -> Result<(Money, Money), ComplianceError> {
+    let fined = || report.entities.iter().filter(|e| e.fine > Money::ZERO);
+    let mut total = Money::ZERO;
+    for e in fined() {
+        registry.cash(e.account)?;
+        total = total.checked_add(e.fine).ok_or(ComplianceError::Overflow {
+            what: "fines",
+            account: e.account,
+        })?;
+    }
+    // Each payment is at most its fine, so neither sum below can overflow.
     let (mut paid, mut unpaid) = (Money::ZERO, Money::ZERO);
-    for e in report.entities.iter().filter(|e| e.fine > Money::ZERO) {
+    for e in fined() {
         let available = registry.cash(e.account)?.available;
         let pay = e.fine.min(available);
         if pay > Money::ZERO {

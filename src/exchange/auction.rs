@@ -75,7 +75,8 @@ pub struct AuctionResult<B> {
 }
 
 /// A malformed auction or bid.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AuctionError {
     /// The announced quantity is zero.
     #[error("auction quantity must be positive, got {quantity}")]

@@ -76,7 +76,8 @@ pub struct BlockMatch<A> {
 }
 
 /// Why a block operation was refused; the board is unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BlockError {
     /// No quote with this id today.
     #[error("unknown block quote {quote:?}")]

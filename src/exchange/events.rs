@@ -4,11 +4,13 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::block::QuoteId;
+use super::auction::AuctionError;
+use super::block::{BlockError, QuoteId};
+use super::fees::FeeRate;
 use crate::book::{Band, BookEvent, RejectReason};
 use crate::calendar::TimeOfDay;
 use crate::instrument::TradingMethod;
-use crate::registry::{AccountId, SubjectId};
+use crate::registry::{AccountId, RegistryError, SubjectId};
 use crate::units::{Money, Price, Quantity};
 
 /// Why the exchange refused an order, quote, pick or bid. Nothing was frozen or settled.
@@ -62,6 +64,16 @@ pub enum ExchangeReject {
         /// Available.
         available: Quantity,
     },
+    /// The cash a buy must freeze (value, fee and margin) does not fit in `i128` fen: a fee
+    /// schedule with an absurd rate or minimum.
+    ReserveOverflow {
+        /// The buy's limit.
+        price: Price,
+        /// Its quantity.
+        quantity: Quantity,
+        /// The buyer's fee rate.
+        rate: FeeRate,
+    },
     /// The account does not own the order or quote.
     NotOwner {
         /// The account.
@@ -70,10 +82,14 @@ pub enum ExchangeReject {
     /// The book refused the order.
     Book(RejectReason),
     /// The block board refused the operation.
-    Block(String),
+    Block(BlockError),
+    /// The auction could not clear (a malformed announcement or bid).
+    Auction(AuctionError),
     /// The registry refused the freeze for another reason (e.g. certificates that may change
-    /// hands only once, or non-tradable certificates); the message names the values.
-    Registry(String),
+    /// hands only once, or non-tradable certificates), with the values. Serialized for event
+    /// logs; a log holding it cannot be read back into this type.
+    #[serde(skip_deserializing)]
+    Registry(RegistryError),
 }
 
 /// One settled trade.

@@ -26,14 +26,25 @@ impl FeeRate {
 
     /// The fee on a trade of `value`: `max(minimum, value × bp / 10 000)`, rounded half-up to
     /// the fen. Zero when both the rate and the minimum are zero.
+    ///
+    /// A fee too large for `i128` fen saturates; the exchange never charges one, as it refuses
+    /// a buy whose reserve ([`FeeRate::checked_fee`]) does not fit, and caps a seller's fee at
+    /// the sale's value.
     #[must_use]
     pub fn fee(&self, value: Money) -> Money {
+        self.checked_fee(value)
+            .unwrap_or(Money::from_fen(i128::MAX).max(self.minimum))
+    }
+
+    /// [`FeeRate::fee`], or `None` if it does not fit in `i128` fen.
+    #[must_use]
+    pub fn checked_fee(&self, value: Money) -> Option<Money> {
         if self.bp == 0 && self.minimum == Money::ZERO {
-            return Money::ZERO;
+            return Some(Money::ZERO);
         }
-        let scaled = value.fen().saturating_mul(i128::from(self.bp));
-        let proportional = Money::from_fen((scaled + 5_000).div_euclid(10_000));
-        proportional.max(self.minimum)
+        let scaled = value.fen().checked_mul(i128::from(self.bp))?;
+        let proportional = Money::from_fen(scaled.checked_add(5_000)?.div_euclid(10_000));
+        Some(proportional.max(self.minimum))
     }
 }
 
@@ -79,5 +90,16 @@ mod tests {
         );
         assert_eq!(FeeRate::ZERO.fee(Money::from_fen(123_456)), Money::ZERO);
         assert_eq!(FeeSchedule::default().block.seller, FeeRate::ZERO);
+    }
+
+    #[test]
+    fn a_fee_too_large_for_i128_is_none_when_checked() {
+        let rate = FeeRate {
+            bp: u32::MAX,
+            minimum: Money::ZERO,
+        };
+        let value = Money::from_fen(i128::MAX / 2);
+        assert_eq!(rate.checked_fee(value), None);
+        assert_eq!(rate.fee(value), Money::from_fen(i128::MAX));
     }
 }

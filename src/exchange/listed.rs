@@ -23,7 +23,7 @@ pub struct OrderRequest {
     pub side: Side,
     /// How it executes.
     pub kind: OrderKind,
-    /// Limit price (ignored for market orders, whose limit is the band edge).
+    /// Limit price (for a market order, its protection price: capped at the band edge).
     pub price: Price,
     /// Quantity.
     pub quantity: Quantity,
@@ -113,7 +113,7 @@ impl Exchange {
             RegistryError::InsufficientCash {
                 needed, available, ..
             } => ExchangeReject::InsufficientCash { needed, available },
-            other => ExchangeReject::Registry(other.to_string()),
+            other => ExchangeReject::Registry(other),
         })
     }
 
@@ -126,10 +126,10 @@ impl Exchange {
         cash: Money,
     ) -> Result<(), ExchangeError> {
         if !units.is_zero() {
-            self.registry.release_units(account, subject, units)?;
+            self.registry.release_units_held(account, subject, units)?;
         }
         if cash > Money::ZERO {
-            self.registry.release_cash(account, cash)?;
+            self.registry.release_cash_held(account, cash)?;
         }
         Ok(())
     }
@@ -168,12 +168,12 @@ impl Exchange {
             return Ok(None);
         };
         let band = self.listings[i].listed_band;
-        let limit = if req.kind == OrderKind::MarketWithProtection {
-            match req.side {
-                Side::Buy => band.upper,
-                Side::Sell => band.lower,
-            }
-        } else if band.contains(req.price) {
+        let protection = (req.kind == OrderKind::MarketWithProtection)
+            .then(|| crate::book::market_protection(&band, req.side, req.price).ok())
+            .flatten();
+        let limit = if let Some(protection) = protection {
+            protection
+        } else if req.kind != OrderKind::MarketWithProtection && band.contains(req.price) {
             req.price
         } else {
             Self::reject(
@@ -189,7 +189,14 @@ impl Exchange {
         };
         let cash = match req.side {
             Side::Buy => Self::buy_reserve(self.config.fees.listed.buyer, limit, req.quantity),
-            Side::Sell => Money::ZERO,
+            Side::Sell => Ok(Money::ZERO),
+        };
+        let cash = match cash {
+            Ok(cash) => cash,
+            Err(reason) => {
+                Self::reject(events, req.account, req.subject, reason);
+                return Ok(None);
+            }
         };
         let units = if req.side == Side::Sell {
             req.quantity
@@ -261,7 +268,14 @@ impl Exchange {
         let side = maker_side.opposite();
         let cash = match side {
             Side::Buy => Self::buy_reserve(self.config.fees.listed.buyer, price, quantity),
-            Side::Sell => Money::ZERO,
+            Side::Sell => Ok(Money::ZERO),
+        };
+        let cash = match cash {
+            Ok(cash) => cash,
+            Err(reason) => {
+                Self::reject(events, account, subject, reason);
+                return Ok(());
+            }
         };
         let units = if side == Side::Sell {
             quantity
@@ -307,13 +321,17 @@ impl Exchange {
             );
             return Ok(());
         };
-        if self.record(i, id).is_some_and(|r| r.account != account) {
-            Self::reject(
-                events,
-                account,
-                subject,
-                ExchangeReject::NotOwner { account },
-            );
+        // Only an order this listing issued and the account owns: an id of another book (or
+        // a stale one) has no record here and never reaches the book.
+        let refusal = match self.record(i, id) {
+            None => Some(ExchangeReject::Book(
+                crate::book::RejectReason::UnknownOrder,
+            )),
+            Some(r) if r.account != account => Some(ExchangeReject::NotOwner { account }),
+            Some(_) => None,
+        };
+        if let Some(reason) = refusal {
+            Self::reject(events, account, subject, reason);
             return Ok(());
         }
         self.run_book(i, None, events, |book, out| {

@@ -47,17 +47,22 @@ impl Exchange {
             );
             return Ok(None);
         }
-        let (units, cash) = match side {
-            Side::Sell => (quantity, Money::ZERO),
-            Side::Buy => (
-                Quantity::ZERO,
-                Self::buy_reserve(self.config.fees.block.buyer, price, quantity),
-            ),
+        let reserve = match side {
+            Side::Sell => Ok((quantity, Money::ZERO)),
+            Side::Buy => Self::buy_reserve(self.config.fees.block.buyer, price, quantity)
+                .map(|cash| (Quantity::ZERO, cash)),
         };
-        if let Err(reason) = self.freeze_for(account, subject, side, units, cash) {
-            Self::reject(events, account, subject, reason);
-            return Ok(None);
-        }
+        let frozen = reserve.and_then(|(units, cash)| {
+            self.freeze_for(account, subject, side, units, cash)
+                .map(|()| (units, cash))
+        });
+        let (units, cash) = match frozen {
+            Ok(frozen) => frozen,
+            Err(reason) => {
+                Self::reject(events, account, subject, reason);
+                return Ok(None);
+            }
+        };
         let l = &mut self.listings[i];
         let quote = l.block.post(BlockQuote {
             poster: account,
@@ -102,12 +107,7 @@ impl Exchange {
         {
             Ok(q) => *q,
             Err(e) => {
-                Self::reject(
-                    events,
-                    account,
-                    subject,
-                    ExchangeReject::Block(e.to_string()),
-                );
+                Self::reject(events, account, subject, ExchangeReject::Block(e));
                 return Ok(());
             }
         };
@@ -115,27 +115,37 @@ impl Exchange {
             QuoteSide::Buy => Side::Sell,
             QuoteSide::Sell => Side::Buy,
         };
-        let (units, cash) = match acceptor_side {
-            Side::Sell => (quantity, Money::ZERO),
+        let rate = self.config.fees.block.buyer;
+        let reserve = match acceptor_side {
+            Side::Sell => Ok((quantity, Money::ZERO)),
             Side::Buy => {
-                let (fee, _) = self.trade_fees(TradingMethod::BlockAgreement, q.price * quantity);
-                (Quantity::ZERO, q.price * quantity + fee)
+                let value = q.price * quantity;
+                rate.checked_fee(value)
+                    .and_then(|fee| value.checked_add(fee))
+                    .map(|cash| (Quantity::ZERO, cash))
+                    .ok_or(ExchangeReject::ReserveOverflow {
+                        price: q.price,
+                        quantity,
+                        rate,
+                    })
             }
         };
-        if let Err(reason) = self.freeze_for(account, subject, acceptor_side, units, cash) {
-            Self::reject(events, account, subject, reason);
-            return Ok(());
-        }
+        let frozen = reserve.and_then(|(units, cash)| {
+            self.freeze_for(account, subject, acceptor_side, units, cash)
+                .map(|()| (units, cash))
+        });
+        let (units, cash) = match frozen {
+            Ok(frozen) => frozen,
+            Err(reason) => {
+                Self::reject(events, account, subject, reason);
+                return Ok(());
+            }
+        };
         let m = match self.listings[i].block.accept(quote, account, quantity) {
             Ok(m) => m,
             Err(e) => {
                 self.release(account, subject, units, cash)?;
-                Self::reject(
-                    events,
-                    account,
-                    subject,
-                    ExchangeReject::Block(e.to_string()),
-                );
+                Self::reject(events, account, subject, ExchangeReject::Block(e));
                 return Ok(());
             }
         };
@@ -190,7 +200,7 @@ impl Exchange {
             Err(e) => events.push(ExchangeEvent::Rejected {
                 account,
                 subject,
-                reason: ExchangeReject::Block(e.to_string()),
+                reason: ExchangeReject::Block(e),
             }),
         }
         Ok(())
@@ -253,14 +263,14 @@ impl Exchange {
                     band,
                 })
             } else {
-                let cash = Self::buy_reserve(self.config.fees.auction.buyer, b.price, b.quantity);
-                self.freeze_for(b.bidder, subject, Side::Buy, Quantity::ZERO, cash)
-                    .err()
-                    .or_else(|| {
+                Self::buy_reserve(self.config.fees.auction.buyer, b.price, b.quantity)
+                    .and_then(|cash| {
+                        self.freeze_for(b.bidder, subject, Side::Buy, Quantity::ZERO, cash)?;
                         valid.push(*b);
                         frozen.push(cash);
-                        None
+                        Ok(())
                     })
+                    .err()
             };
             if let Some(reason) = reason {
                 events.push(ExchangeEvent::Rejected {
@@ -284,7 +294,7 @@ impl Exchange {
                 events.push(ExchangeEvent::Rejected {
                     account: seller,
                     subject,
-                    reason: ExchangeReject::Block(e.to_string()),
+                    reason: ExchangeReject::Auction(e),
                 });
                 return Ok(None);
             }

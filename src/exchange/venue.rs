@@ -9,7 +9,7 @@ use thiserror::Error;
 use super::auction::AuctionPricing;
 use super::bars::{BarBuilder, DailyBar};
 use super::block::BlockBoard;
-use super::events::{ExchangeEvent, Trade};
+use super::events::{ExchangeEvent, ExchangeReject, Trade};
 use super::fees::{FeeRate, FeeSchedule};
 use crate::book::{Band, BookConfig, BookError, DepthLevel, OrderBook, OrderId, Side};
 use crate::calendar::{CalendarError, TimeOfDay, TradingCalendar};
@@ -54,6 +54,18 @@ pub enum ExchangeError {
     AlreadyListed {
         /// The subject.
         subject: SubjectId,
+    },
+    /// Every book tag is taken: an exchange lists at most
+    /// [`BOOK_TAGS`](crate::book::BOOK_TAGS) subjects, so that no
+    /// two of its books accept each other's order ids.
+    #[error(
+        "cannot list subject {subject:?}: the exchange lists {listed} subjects, the most it can"
+    )]
+    TooManyListings {
+        /// The subject.
+        subject: SubjectId,
+        /// Subjects listed already.
+        listed: usize,
     },
     /// The exchange clock cannot go back.
     #[error("clock cannot go back from {now} to {to}")]
@@ -196,7 +208,7 @@ impl Exchange {
     /// previous close of its first day.
     ///
     /// # Errors
-    /// Unknown subject, or already listed.
+    /// Unknown subject, already listed, or [`ExchangeError::TooManyListings`].
     pub fn list(
         &mut self,
         subject: SubjectId,
@@ -212,7 +224,13 @@ impl Exchange {
         }
         let listed_band = self.config.rules.listed.band(reference_price);
         let block_band = self.config.rules.block.band(reference_price);
-        let book = OrderBook::new(self.book_config(listed_band))?;
+        // Each book's ids carry its listing index, so no book takes another's ids.
+        let tag =
+            u8::try_from(self.listings.len()).map_err(|_| ExchangeError::TooManyListings {
+                subject,
+                listed: self.listings.len(),
+            })?;
+        let book = OrderBook::with_tag(self.book_config(listed_band), tag)?;
         let minimum = self
             .config
             .rules
@@ -267,15 +285,26 @@ impl Exchange {
         if !self.config.calendar.is_trading_day(date)? {
             return Err(ExchangeError::ClosedDay { date });
         }
+        // Every book must take its new band before anything changes: a close far from the
+        // last one can make a band too wide, and a half-opened day could never be retried.
+        let rules = &self.config.rules;
+        let bands: Vec<Band> = self
+            .listings
+            .iter()
+            .map(|l| rules.listed.band(l.prev_close))
+            .collect();
+        for &band in &bands {
+            self.book_config(band).validate()?;
+        }
         self.registry.roll_day();
-        let rules = self.config.rules.clone();
-        for i in 0..self.listings.len() {
-            let band = rules.listed.band(self.listings[i].prev_close);
+        self.registry.venue_holds_freezes = true;
+        for (i, band) in bands.into_iter().enumerate() {
             let cfg = self.book_config(band);
+            let block_band = self.config.rules.block.band(self.listings[i].prev_close);
             let l = &mut self.listings[i];
             l.active = date >= l.from && l.until.is_none_or(|u| date <= u);
             l.listed_band = band;
-            l.block_band = rules.block.band(l.prev_close);
+            l.block_band = block_band;
             l.book.reset_day(cfg)?;
             l.bar = BarBuilder::new(date, l.code.clone(), l.prev_close);
         }
@@ -331,6 +360,7 @@ impl Exchange {
         }
         self.bars.extend(bars.iter().cloned());
         self.day = None;
+        self.registry.venue_holds_freezes = false;
         Ok(bars)
     }
 
@@ -342,8 +372,10 @@ impl Exchange {
 
     /// The registry, for issuance, deposits and compliance between trading days.
     ///
-    /// Changing holdings that open orders have frozen is prevented by the registry itself (frozen
-    /// units and cash are not available).
+    /// Changing holdings that open orders have frozen is prevented by the registry itself:
+    /// frozen units and cash are not available, and while a day is open the registry refuses to
+    /// release freezes ([`RegistryError::FrozenByExchange`]) or expire a subject with frozen
+    /// units ([`RegistryError::FrozenUnits`]).
     pub fn registry_mut(&mut self) -> &mut Registry {
         &mut self.registry
     }
@@ -427,14 +459,32 @@ impl Exchange {
 
     /// Cash a buy of `quantity` up to `limit` must freeze: the value, the fee on it, and a
     /// margin of one minimum fee plus one fen per unit (each fill may round its fee up and pay a
-    /// minimum), released when the order ends.
-    pub(super) fn buy_reserve(rate: FeeRate, limit: Price, quantity: Quantity) -> Money {
+    /// minimum), released when the order ends. Every fee charged on a fill is at most this
+    /// reserve's fee, so once the reserve fits, no fee computed later can overflow.
+    ///
+    /// # Errors
+    /// [`ExchangeReject::ReserveOverflow`] if the reserve does not fit in `i128` fen.
+    pub(super) fn buy_reserve(
+        rate: FeeRate,
+        limit: Price,
+        quantity: Quantity,
+    ) -> Result<Money, ExchangeReject> {
         let value = limit * quantity;
         if rate == FeeRate::ZERO {
-            return value;
+            return Ok(value);
         }
-        let per_unit = rate.minimum + Money::from_fen(1);
-        value + rate.fee(value) + Money::from_fen(per_unit.fen() * i128::from(quantity.units()))
+        let margin = rate
+            .minimum
+            .checked_add(Money::from_fen(1))
+            .and_then(|m| m.fen().checked_mul(i128::from(quantity.units())));
+        rate.checked_fee(value)
+            .zip(margin)
+            .and_then(|(fee, margin)| value.checked_add(fee)?.checked_add(Money::from_fen(margin)))
+            .ok_or(ExchangeReject::ReserveOverflow {
+                price: limit,
+                quantity,
+                rate,
+            })
     }
 
     /// The buyer's and seller's fees on one trade; the seller's never exceeds the value.

@@ -8,7 +8,11 @@ use super::subject::YearMonth;
 use crate::units::{Money, Quantity};
 
 /// Misuse of or bad input to the registry.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+///
+/// Serializable, so that an exchange rejection can carry it into an event log; not
+/// deserializable, as its operation names are static text.
+#[derive(Debug, Clone, PartialEq, Eq, Error, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RegistryError {
     /// No such account.
     #[error("unknown account {account}")]
@@ -220,6 +224,22 @@ pub enum RegistryError {
     Overflow {
         /// What overflowed.
         what: &'static str,
+    },
+    /// Frozen balances belong to an exchange's open orders and quotes while it has a day open.
+    #[error("cannot {op}: an exchange holds the frozen balances while its day is open")]
+    FrozenByExchange {
+        /// The refused operation.
+        op: &'static str,
+    },
+    /// Units are frozen for open orders or quotes, so the subject cannot expire yet.
+    #[error("{account} has {frozen} frozen units of {subject}; end its orders first")]
+    FrozenUnits {
+        /// An account with frozen units.
+        account: AccountId,
+        /// The subject.
+        subject: SubjectId,
+        /// Its frozen units.
+        frozen: Quantity,
     },
 }
 

@@ -296,7 +296,11 @@ impl Registry {
             .by_month
             .range(..)
             .map(|(m, _)| *m)
-            .take_while(|m| m.plus_months(validity - 1) <= through)
+            // A validity that runs past the last month never ends (no month wraps to year 0).
+            .take_while(|m| {
+                m.checked_plus_months(validity - 1)
+                    .is_some_and(|last| last <= through)
+            })
             .collect();
         for m in months {
             if let Some(ids) = self.gec.by_month.remove(&m) {

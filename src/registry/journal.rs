@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::account::AccountKind;
-use super::ccer::{Methodology, ProjectStep};
 use super::ids::{AccountId, GeneratorId, ProjectId, SubjectId};
+use super::project::{Methodology, ProjectStep};
 use super::subject::{Subject, Technology, YearMonth};
 use crate::units::{Money, Price, Quantity};
 

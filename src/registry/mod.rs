@@ -9,7 +9,8 @@
 //! | `account` | [`AccountKind`], [`AdmissionRules`] |
 //! | `serial` | [`SerialRange`], [`SerialQueue`]: certificates as ranges, FIFO by serial |
 //! | `journal` | [`Event`], [`Journal`], [`Settlement`], [`CancelReason`] |
-//! | `ledger` | [`Registry`]: holdings, cash, hot-path operations, conservation queries |
+//! | `ledger` | [`Registry`]: state and look-ups; `cash`, `holdings` (freezes, issuance, settlement), `retirement` and `conservation` ([`ConservationError`]) beneath it |
+//! | `project` | [`Methodology`], [`ProjectStep`]: the CCER vocabulary the journal records |
 //! | `ccer` | the CCER project lifecycle |
 //! | `gec` | GEC issuance, claims, expiry and green-power deals |
 //! | `error` | [`RegistryError`] |
@@ -48,17 +49,20 @@ mod gec;
 mod ids;
 mod journal;
 mod ledger;
+mod project;
 mod serial;
 mod subject;
 
 pub use account::{Account, AccountKind, AdmissionRules};
-pub use ccer::{CcerBook, Methodology, PeriodState, Project, ProjectState, ProjectStep};
+pub use ccer::{CcerBook, PeriodState, Project, ProjectState};
 pub use error::RegistryError;
 pub use gec::{GecBook, Generator, KWH_PER_CERTIFICATE};
 pub use ids::{AccountId, GeneratorId, ProjectId, SubjectId};
 pub use journal::{CancelReason, Event, Journal, Settlement};
 pub use ledger::{
-    Availability, CashTotals, CashView, HoldingView, Registry, RegistryConfig, SubjectBalance,
+    Availability, CashTotals, CashView, ConservationError, HoldingView, Registry, RegistryConfig,
+    SubjectBalance,
 };
+pub use project::{Methodology, ProjectStep};
 pub use serial::{SerialQueue, SerialRange};
 pub use subject::{CcerRules, CeaVintage, Market, Subject, Technology, YearMonth};

@@ -97,14 +97,35 @@ impl YearMonth {
         self.year as u32 * 12 + (self.month as u32 - 1)
     }
 
-    /// The month `n` months later.
+    /// The last month there is: December 65535.
+    pub const MAX: YearMonth = YearMonth {
+        year: u16::MAX,
+        month: 12,
+    };
+
+    /// The month `n` months later, or [`YearMonth::MAX`] if that lies past it (no year wraps
+    /// to 0).
     #[must_use]
     pub const fn plus_months(self, n: u32) -> YearMonth {
-        let o = self.ordinal() + n;
-        YearMonth {
+        match self.checked_plus_months(n) {
+            Some(m) => m,
+            None => YearMonth::MAX,
+        }
+    }
+
+    /// The month `n` months later, or `None` past [`YearMonth::MAX`].
+    #[must_use]
+    pub const fn checked_plus_months(self, n: u32) -> Option<YearMonth> {
+        let Some(o) = self.ordinal().checked_add(n) else {
+            return None;
+        };
+        if o > YearMonth::MAX.ordinal() {
+            return None;
+        }
+        Some(YearMonth {
             year: (o / 12) as u16,
             month: (o % 12) as u8 + 1,
-        }
+        })
     }
 }
 
