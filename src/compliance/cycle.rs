@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::registry::{AccountId, CancelReason, Market, Registry, RegistryError, SubjectId};
-use crate::units::{Money, Quantity};
+use crate::units::{Money, Price, Quantity};
 
 /// The borrowing rule of 2021–2022.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +59,10 @@ pub struct CycleRules {
     pub offset_limit_pct: u32,
     /// Fine for a shortfall.
     pub fine: Money,
+    /// A further fine per tonne short (from 2024-05-01: a multiple of the market's average
+    /// price in the month before the deadline, which the runner computes). Zero under a flat fine.
+    #[serde(default)]
+    pub fine_per_tonne: Price,
     /// Whether an unpaid shortfall is deducted from the next allocation (unverified default).
     pub deduct_shortfall: bool,
 }
@@ -80,6 +84,7 @@ impl CycleRules {
             borrowing: None,
             offset_limit_pct: 5,
             fine: Money::from_cny(20_000),
+            fine_per_tonne: Price::ZERO,
             deduct_shortfall: true,
         }
     }
@@ -375,6 +380,19 @@ fn split_need(need: Quantity, held: &[Quantity], pro_rata: bool) -> Vec<Quantity
     takes.into_iter().map(|t| Quantity::new(t as u64)).collect()
 }
 
+/// The fine for `shortfall`: nothing when there is none, else the flat fine plus the fine per
+/// tonne short (saturating: a fine past the range of money is the largest amount).
+fn fine_for(rules: &CycleRules, shortfall: Quantity) -> Money {
+    if shortfall.is_zero() {
+        return Money::ZERO;
+    }
+    let per_tonne = i128::from(rules.fine_per_tonne.fen()) * i128::from(shortfall.units());
+    rules
+        .fine
+        .checked_add(Money::from_fen(per_tonne))
+        .unwrap_or(Money::from_fen(i128::MAX))
+}
+
 /// Settles one deadline: each entity covers `share_pct` % of its obligation, first with
 /// eligible CCER up to the offset limit, then with eligible allowances, then by borrowing when
 /// allowed; what remains is a shortfall, fined and (at the final deadline) deducted from the next
@@ -459,11 +477,7 @@ pub fn settle(
             offsets,
             borrowed,
             shortfall,
-            fine: if shortfall.is_zero() {
-                Money::ZERO
-            } else {
-                rules.fine
-            },
+            fine: fine_for(rules, shortfall),
             deduction: borrowed
                 + if is_final && rules.deduct_shortfall {
                     shortfall

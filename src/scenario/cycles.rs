@@ -10,7 +10,7 @@ use crate::registry::{
     AccountId, AccountKind, CeaVintage, Registry, RegistryError, Subject, SubjectId,
 };
 use crate::timeline::{Agenda, AllocationSpec, DueDeadline, ShareOf, Timeline, TimelineError};
-use crate::units::{Money, Quantity};
+use crate::units::{Money, Price, Quantity};
 
 use super::periods::{Period, period, rebalance};
 
@@ -194,10 +194,11 @@ impl Cycles {
         reg: &mut Registry,
         d: &DueDeadline,
         offsets: &[SubjectId],
+        reference: Option<Price>,
     ) -> Result<ComplianceReport, ComplianceError> {
         let k = d.cycle;
         let (rules, share) = match d.share_of {
-            ShareOf::Volume => (self.rules[k].clone(), d.share_pct),
+            ShareOf::Volume => (self.rules_at(k, reference), d.share_pct),
             ShareOf::Entities => (
                 CycleRules {
                     fine: Money::ZERO,
@@ -230,6 +231,34 @@ impl Cycles {
         self.reports[k] = Some(report.clone());
         Ok(report)
     }
+}
+
+impl Cycles {
+    /// Cycle `k`'s rules with the fine per tonne of a price-multiple penalty set from
+    /// `reference`, the market's average price over the month before the deadline (see
+    /// [`penalty_window`]); without trades then, no per-tonne fine can be set and none is.
+    fn rules_at(&self, k: usize, reference: Option<Price>) -> CycleRules {
+        let mut rules = self.rules[k].clone();
+        let multiple = self.timeline.spec().cycles[k].penalty.multiple();
+        if let (Some(m), Some(p)) = (multiple, reference) {
+            let fen = (rust_decimal::Decimal::from(p.fen()) * m)
+                .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            rules.fine_per_tonne =
+                Price::from_fen(i64::try_from(fen.mantissa()).unwrap_or(i64::MAX));
+        }
+        rules
+    }
+}
+
+/// The days whose average price a price-multiple penalty refers to: the month before the
+/// deadline, up to the deadline.
+pub(crate) fn penalty_window(
+    deadline: chrono::NaiveDate,
+) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let from = deadline
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap_or(deadline);
+    (from, deadline)
 }
 
 fn unsupported(field: &str, value: &dyn std::fmt::Display) -> SetUpError {
@@ -364,7 +393,7 @@ mod tests {
         }
         let due = c.agenda.settle_due(Some(day("2024-02-19")));
         assert_eq!(due.len(), 1, "the interim of Friday 2024-02-16");
-        let interim = c.settle(&mut reg, &due[0], &[]).unwrap();
+        let interim = c.settle(&mut reg, &due[0], &[], None).unwrap();
         assert!(
             interim.entities.iter().all(|e| e.fine == Money::ZERO),
             "an entity-share deadline fines nothing"
@@ -385,7 +414,7 @@ mod tests {
             );
         }
         let due = c.agenda.settle_due(Some(day("2024-04-01")));
-        let fin = c.settle(&mut reg, &due[0], &[]).unwrap();
+        let fin = c.settle(&mut reg, &due[0], &[], None).unwrap();
         let short: Vec<usize> = (0..10)
             .filter(|&i| !fin.entities[i].shortfall.is_zero())
             .collect();
@@ -427,5 +456,62 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("vintages.R.years"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod penalty_tests {
+    use super::*;
+    use crate::registry::RegistryConfig;
+    use crate::timeline::tests::synthetic_two_cycles;
+
+    #[test]
+    fn a_price_multiple_penalty_fines_each_tonne_short_at_the_reference_price() {
+        let text = synthetic_two_cycles().replace(
+            "[cycles.q.penalty]\nkind = \"flat-fine\"\nfine = \"1000.00\"",
+            "[cycles.q.penalty]\nkind = \"price-multiple\"\nmultiple = \"5\"",
+        );
+        let timeline = Timeline::from_toml_str("synthetic", &text).unwrap();
+        assert!(
+            timeline
+                .describe()
+                .contains("5 × the average price of the month before the deadline")
+        );
+        let mut reg = Registry::new(RegistryConfig::default());
+        let draw = FleetDraw {
+            seed: 3,
+            firms: None,
+            balance_bp: &[],
+        };
+        let mut c = Cycles::set_up(timeline, &draw, &mut reg).unwrap();
+        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
+            .unwrap();
+        let due = c.agenda.settle_due(Some("2024-04-01".parse().unwrap()));
+        let last = due.last().unwrap();
+        assert!(last.is_final && last.cycle == 0);
+        let interim = c
+            .settle(&mut reg, &due[0], &[], Some(Price::from_fen(5_000)))
+            .unwrap();
+        assert!(
+            interim.entities.iter().all(|e| e.fine == Money::ZERO),
+            "the entity-share interim fines nothing"
+        );
+        let fin = c
+            .settle(&mut reg, &due[1], &[], Some(Price::from_fen(5_000)))
+            .unwrap();
+        let short: Vec<_> = fin
+            .entities
+            .iter()
+            .filter(|e| !e.shortfall.is_zero())
+            .collect();
+        assert!(!short.is_empty());
+        for e in short {
+            // 5 × CNY 50.00 = CNY 250.00 a tonne, no flat part.
+            assert_eq!(e.fine, Price::from_fen(25_000) * e.shortfall);
+        }
+        assert_eq!(
+            penalty_window("2024-12-31".parse().unwrap()).0,
+            "2024-11-30".parse().unwrap()
+        );
     }
 }

@@ -112,23 +112,23 @@ fn describe_cycle(out: &mut String, name: &str, c: &CycleSpec) {
         None => out.push_str("  borrowing        none\n"),
     }
     let p = &c.penalty;
-    let super::spec::PenaltySpec::FlatFine {
-        source, assumption, ..
-    } = p;
+    let (source, assumption) = p.source();
     let deduct = if p.deducts_shortfall() {
         ", shortfall deducted from the next allocation"
     } else {
         ""
     };
-    let mark = if *assumption {
+    let mark = if assumption {
         " (partly an assumption)"
     } else {
         ""
     };
-    let _ = writeln!(
-        out,
-        "  penalty          CNY {} fine{deduct} [{source}]{mark}",
-        p.fine()
-    );
+    let fine = match p.multiple() {
+        Some(m) => {
+            format!("{m} × the average price of the month before the deadline per tonne short")
+        }
+        None => format!("CNY {} fine", p.fine()),
+    };
+    let _ = writeln!(out, "  penalty          {fine}{deduct} [{source}]{mark}");
     let _ = writeln!(out, "  source           {}\n", c.source);
 }

@@ -179,6 +179,7 @@ impl Timeline {
             }),
             offset_limit_pct: c.offsets.limit_pct,
             fine: c.penalty.fine(),
+            fine_per_tonne: crate::units::Price::ZERO,
             deduct_shortfall: c.penalty.deducts_shortfall(),
         })
     }

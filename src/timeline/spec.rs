@@ -227,6 +227,20 @@ pub enum PenaltySpec {
         #[serde(default)]
         assumption: bool,
     },
+    /// A fine of `multiple` × the market's average price over the month before the deadline on
+    /// each tonne short, and optionally the shortfall deducted from the next allocation (the 2024
+    /// Interim Regulations, Art. 24: 5 to 10 times).
+    PriceMultiple {
+        /// The multiple of the reference price per tonne short.
+        multiple: rust_decimal::Decimal,
+        /// Whether the unpaid shortfall comes off the next allocation.
+        deduct_shortfall: bool,
+        /// Where the rule comes from.
+        source: String,
+        /// Set when a part of the rule is an assumption.
+        #[serde(default)]
+        assumption: bool,
+    },
 }
 
 impl PenaltySpec {
@@ -235,6 +249,29 @@ impl PenaltySpec {
     pub fn fine(&self) -> Money {
         match self {
             PenaltySpec::FlatFine { fine, .. } => *fine,
+            PenaltySpec::PriceMultiple { .. } => Money::ZERO,
+        }
+    }
+
+    /// The multiple of the reference price fined per tonne short, under a price-multiple rule.
+    #[must_use]
+    pub fn multiple(&self) -> Option<rust_decimal::Decimal> {
+        match self {
+            PenaltySpec::FlatFine { .. } => None,
+            PenaltySpec::PriceMultiple { multiple, .. } => Some(*multiple),
+        }
+    }
+
+    /// Where the rule comes from, and whether part of it is an assumption.
+    #[must_use]
+    pub fn source(&self) -> (&str, bool) {
+        match self {
+            PenaltySpec::FlatFine {
+                source, assumption, ..
+            }
+            | PenaltySpec::PriceMultiple {
+                source, assumption, ..
+            } => (source, *assumption),
         }
     }
 
@@ -243,6 +280,9 @@ impl PenaltySpec {
     pub fn deducts_shortfall(&self) -> bool {
         match self {
             PenaltySpec::FlatFine {
+                deduct_shortfall, ..
+            }
+            | PenaltySpec::PriceMultiple {
                 deduct_shortfall, ..
             } => *deduct_shortfall,
         }

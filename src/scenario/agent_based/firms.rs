@@ -5,11 +5,13 @@
 use chrono::NaiveDate;
 
 use super::broker::RunListing;
-use super::{RunError, World};
+use super::record::COMPOSITE;
+use super::{RunError, SubjectDay, World};
 use crate::agents::{CompliancePosition, Deadline, PenaltyTerms};
 use crate::compliance::cycle;
 use crate::history;
 use crate::registry::{Registry, Settlement, Subject, SubjectId};
+use crate::scenario::cycles::penalty_window;
 use crate::scenario::replay::ComplianceSummary;
 use crate::timeline::{DueDeadline, ShareOf};
 use crate::units::{Money, Price, Quantity};
@@ -112,10 +114,12 @@ impl World {
     pub(super) fn settle_deadlines(
         &mut self,
         next: Option<NaiveDate>,
+        rows: &[SubjectDay],
         compliance: &mut Vec<ComplianceSummary>,
     ) -> Result<(), RunError> {
         for d in self.cycles.agenda.settle_due(next) {
-            self.settle_one(&d, compliance)?;
+            let reference = run_average_price(rows, penalty_window(d.date));
+            self.settle_one(&d, reference, compliance)?;
         }
         Ok(())
     }
@@ -123,6 +127,7 @@ impl World {
     fn settle_one(
         &mut self,
         d: &DueDeadline,
+        reference: Option<Price>,
         compliance: &mut Vec<ComplianceSummary>,
     ) -> Result<(), RunError> {
         self.cycles.credit_due(self.ex.registry_mut(), d.date)?;
@@ -133,7 +138,9 @@ impl World {
             })
         };
         let before = offsets_of(self.cycles.reports[d.cycle].as_ref());
-        let report = self.cycles.settle(self.ex.registry_mut(), d, &offsets)?;
+        let report = self
+            .cycles
+            .settle(self.ex.registry_mut(), d, &offsets, reference)?;
         self.certificates
             .record_offsets(offsets_of(Some(&report)).saturating_sub(before));
         let mut summary = ComplianceSummary::of(&report);
@@ -171,7 +178,9 @@ impl World {
                 self.clear_cycle(d.cycle)?;
                 cleared.push(d.cycle);
             }
-            self.settle_one(&d, compliance)?;
+            let (from, to) = penalty_window(d.date);
+            let reference = published_average(Some(from), to)?;
+            self.settle_one(&d, reference, compliance)?;
         }
         Ok(())
     }
@@ -250,19 +259,37 @@ impl World {
     /// cycle's final deadline up to cycle `k`'s.
     fn cycle_average_price(&self, k: usize) -> Result<Price, RunError> {
         let rules = &self.cycles.rules;
-        let after = k.checked_sub(1).map(|p| rules[p].deadline);
-        let until = rules[k].deadline;
-        let days = history::daily()?
-            .iter()
-            .filter(|d| d.date <= until && after.is_none_or(|a| d.date > a));
-        let (turnover, volume) = days.fold((Money::ZERO, Quantity::ZERO), |(m, q), d| {
-            let t = d.listed_turnover_cny + d.block_turnover_cny;
-            (m + t, q + d.listed_volume_t + d.block_volume_t)
-        });
-        Ok(turnover
-            .div_round_half_up(volume)
-            .unwrap_or(self.opening_price()))
+        let after = k.checked_sub(1).and_then(|p| rules[p].deadline.succ_opt());
+        let average = published_average(after, rules[k].deadline)?;
+        Ok(average.unwrap_or(self.opening_price()))
     }
+}
+
+/// The published average price (turnover over volume) of the days from `from` (or the start of
+/// the series) to `until`; `None` without trades.
+fn published_average(from: Option<NaiveDate>, until: NaiveDate) -> Result<Option<Price>, RunError> {
+    let days = history::daily()?
+        .iter()
+        .filter(|d| d.date <= until && from.is_none_or(|f| d.date >= f));
+    let (turnover, volume) = days.fold((Money::ZERO, Quantity::ZERO), |(m, q), d| {
+        let t = d.listed_turnover_cny + d.block_turnover_cny;
+        (m + t, q + d.listed_volume_t + d.block_volume_t)
+    });
+    Ok(turnover.div_round_half_up(volume))
+}
+
+/// The run's own average allowance price (the composite's turnover over volume) in `from..=to`.
+fn run_average_price(rows: &[SubjectDay], (from, to): (NaiveDate, NaiveDate)) -> Option<Price> {
+    let days = rows
+        .iter()
+        .filter(|r| r.subject == COMPOSITE && r.date >= from && r.date <= to);
+    let (turnover, volume) = days.fold((Money::ZERO, Quantity::ZERO), |(m, q), r| {
+        (
+            m + r.listed_turnover + r.block_turnover,
+            q + r.listed_volume + r.block_volume,
+        )
+    });
+    turnover.div_round_half_up(volume)
 }
 
 /// One off-book sale: units and cash frozen, then settled.

@@ -486,7 +486,7 @@ impl World {
             }
         }
         self.certificates.claim(self.ex.registry_mut(), date)?;
-        self.settle_deadlines(next, &mut state.compliance)?;
+        self.settle_deadlines(next, &state.out, &mut state.compliance)?;
         self.update_positions(next.unwrap_or(date));
         let certificate_markets = self.config.submarkets.ccer || self.config.submarkets.gec;
         if certificate_markets && next.is_none_or(|nx| nx.month() != date.month()) {

@@ -12,7 +12,7 @@ use crate::calendar::TimeOfDay;
 use crate::history::DailyQuote;
 use crate::instrument::TradingMethod;
 use crate::registry::SubjectId;
-use crate::scenario::cycles::Cycles;
+use crate::scenario::cycles::{Cycles, penalty_window};
 use crate::timeline::ShareOf;
 use crate::units::{Money, Quantity};
 
@@ -77,7 +77,7 @@ impl ReplayRun {
             }
         }
         self.close(day, (&today, per_vintage), out)?;
-        self.settle_after_close(date, out)
+        self.settle_after_close(date, published, out)
     }
 
     /// The carriers' pools follow the cycle of the newest vintage listed by `date`: the entities
@@ -198,10 +198,12 @@ impl ReplayRun {
         Ok(())
     }
 
-    /// Settles the volume deadlines falling before the next trading day.
+    /// Settles the volume deadlines falling before the next trading day; a price-multiple
+    /// penalty refers to the published average price of the month before the deadline.
     fn settle_after_close(
         &mut self,
         date: NaiveDate,
+        published: &Published,
         out: &mut ReplayResult,
     ) -> Result<(), ScenarioError> {
         let next = self
@@ -216,7 +218,8 @@ impl ReplayRun {
             if d.share_of == ShareOf::Volume {
                 let reg = self.replay.ex.registry_mut();
                 self.cycles.credit_due(reg, d.date)?;
-                let report = self.cycles.settle(reg, &d, &[])?;
+                let reference = published.average_price(penalty_window(d.date));
+                let report = self.cycles.settle(reg, &d, &[], reference)?;
                 out.compliance.push(ComplianceSummary::of(&report));
             }
         }

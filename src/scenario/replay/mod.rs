@@ -38,7 +38,7 @@ use thiserror::Error;
 use self::carry::{Entities, Replay};
 use self::plan::PlanError;
 use self::published::Published;
-use super::cycles::{Cycles, FleetDraw, SetUpError};
+use super::cycles::{self, Cycles, FleetDraw, SetUpError};
 use crate::calendar::TimeOfDay;
 use crate::compliance::cycle::{ComplianceError, ComplianceReport};
 use crate::exchange::bars::DailyBar;
@@ -338,7 +338,8 @@ fn set_up(config: &ReplayConfig, published: &Published) -> Result<day::ReplayRun
     for d in cycles.agenda.settle_due(Some(config.from)) {
         cycles.credit_due(&mut reg, d.date)?;
         if d.share_of == ShareOf::Volume {
-            cycles.settle(&mut reg, &d, &[])?;
+            let reference = published.average_price(cycles::penalty_window(d.date));
+            cycles.settle(&mut reg, &d, &[], reference)?;
         }
     }
     cycles.credit_due(&mut reg, config.from)?;

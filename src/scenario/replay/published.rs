@@ -31,6 +31,25 @@ impl Published {
         })
     }
 
+    /// The published average price (turnover over volume, both trading methods) of the days in
+    /// `from..=to`; `None` without trades.
+    pub fn average_price(&self, (from, to): (NaiveDate, NaiveDate)) -> Option<Price> {
+        let days = self
+            .composite
+            .iter()
+            .filter(|d| d.date >= from && d.date <= to);
+        let (turnover, volume) = days.fold(
+            (crate::units::Money::ZERO, crate::units::Quantity::ZERO),
+            |(m, q), d| {
+                (
+                    m + d.listed_turnover_cny + d.block_turnover_cny,
+                    q + d.listed_volume_t + d.block_volume_t,
+                )
+            },
+        );
+        turnover.div_round_half_up(volume)
+    }
+
     /// The published row of vintage `code` on `date`.
     pub fn vintage_day(&self, code: &str, date: NaiveDate) -> Option<&'static history::VintageDay> {
         self.vintages
