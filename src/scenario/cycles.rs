@@ -9,7 +9,9 @@ use crate::compliance::fleet::{Entity, Fleet, FleetConfig};
 use crate::registry::{
     AccountId, AccountKind, CeaVintage, Registry, RegistryError, Subject, SubjectId,
 };
-use crate::timeline::{Agenda, AllocationSpec, DueDeadline, ShareOf, Timeline, TimelineError};
+use crate::timeline::{
+    Agenda, AllocationSpec, CreditPart, DueDeadline, ShareOf, Timeline, TimelineError,
+};
 use crate::units::{Money, Price, Quantity};
 
 use super::periods::{Period, period, rebalance};
@@ -131,7 +133,12 @@ impl Cycles {
 
     /// Credits vintage `v`'s allocation to every entity of the cycle it belongs to, less what
     /// the entity still owes from an earlier cycle (taken from the earliest credit first).
-    pub fn credit(&mut self, reg: &mut Registry, v: usize) -> Result<(), RegistryError> {
+    pub fn credit(
+        &mut self,
+        reg: &mut Registry,
+        v: usize,
+        part: CreditPart,
+    ) -> Result<(), RegistryError> {
         let Some((subject, code)) = self.vintages.get(v).cloned() else {
             return Ok(());
         };
@@ -150,6 +157,7 @@ impl Cycles {
             }
         }
         for (i, total) in totals.into_iter().enumerate() {
+            let total = Quantity::new(part.of(total.units()));
             let taken = self.deductions[i].min(total);
             self.deductions[i] = self.deductions[i].saturating_sub(taken);
             let q = total.saturating_sub(taken);
@@ -167,8 +175,8 @@ impl Cycles {
         reg: &mut Registry,
         date: chrono::NaiveDate,
     ) -> Result<(), RegistryError> {
-        for v in self.agenda.credit_due(date) {
-            self.credit(reg, v)?;
+        for (v, part) in self.agenda.credit_due(date) {
+            self.credit(reg, v, part)?;
         }
         Ok(())
     }
@@ -512,6 +520,64 @@ mod penalty_tests {
         assert_eq!(
             penalty_window("2024-12-31".parse().unwrap()).0,
             "2024-11-30".parse().unwrap()
+        );
+    }
+}
+
+#[cfg(test)]
+mod pre_allocation_tests {
+    use super::*;
+    use crate::registry::RegistryConfig;
+    use crate::timeline::tests::synthetic_two_cycles;
+
+    #[test]
+    fn a_pre_allocation_credits_its_share_first_and_the_true_up_the_rest() {
+        let text = synthetic_two_cycles().replace(
+            "[cycles.q.coverage]",
+            "[cycles.q.pre_allocation]\nshare_pct = 70\ntrue_up = 2024-02-01\nsource = \"test\"\n[cycles.q.coverage]",
+        );
+        let timeline = Timeline::from_toml_str("synthetic", &text).unwrap();
+        assert!(
+            timeline
+                .describe()
+                .contains("70 % on each credit date, the rest on 2024-02-01")
+        );
+        let mut reg = Registry::new(RegistryConfig::default());
+        let draw = FleetDraw {
+            seed: 3,
+            firms: None,
+            balance_bp: &[],
+        };
+        let mut c = Cycles::set_up(timeline, &draw, &mut reg).unwrap();
+        let held = |reg: &Registry, c: &Cycles, i: usize| {
+            reg.holding(c.accounts[i], c.vintages[0].0)
+                .unwrap()
+                .available
+        };
+        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
+            .unwrap();
+        for (i, p) in c.periods[0].positions.iter().enumerate() {
+            assert_eq!(
+                held(&reg, &c, i).units(),
+                p.allocation.units() * 70 / 100,
+                "entity {i}"
+            );
+        }
+        c.credit_due(&mut reg, "2024-02-01".parse().unwrap())
+            .unwrap();
+        for (i, p) in c.periods[0].positions.iter().enumerate() {
+            assert_eq!(
+                held(&reg, &c, i),
+                p.allocation,
+                "entity {i} after the true-up"
+            );
+        }
+        let late = text.replace("true_up = 2024-02-01", "true_up = 2024-05-01");
+        let err = Timeline::from_toml_str("synthetic", &late).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("cycles.q.pre_allocation.true_up = 2024-05-01"),
+            "{err}"
         );
     }
 }

@@ -28,10 +28,34 @@ pub struct DueDeadline {
     pub is_final: bool,
 }
 
+/// Which part of a vintage's allocation a credit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreditPart {
+    /// All of it.
+    Whole,
+    /// The pre-allocation: this share of it, percent.
+    Pre(u32),
+    /// The true-up: what the pre-allocation of this share left.
+    TrueUp(u32),
+}
+
+impl CreditPart {
+    /// This part of `total` (the pre-allocation rounds down, the true-up takes the rest).
+    #[must_use]
+    pub fn of(self, total: u64) -> u64 {
+        let pre = |pct: u32| (u128::from(total) * u128::from(pct.min(100)) / 100) as u64;
+        match self {
+            CreditPart::Whole => total,
+            CreditPart::Pre(pct) => pre(pct),
+            CreditPart::TrueUp(pct) => total - pre(pct),
+        }
+    }
+}
+
 /// The timeline's dated events not yet handed out.
 #[derive(Debug, Clone)]
 pub struct Agenda {
-    credits: Vec<(NaiveDate, usize)>,
+    credits: Vec<(NaiveDate, usize, CreditPart)>,
     listings: Vec<(NaiveDate, usize)>,
     deadlines: Vec<DueDeadline>,
     next: [usize; 3],
@@ -42,7 +66,18 @@ impl Agenda {
     #[must_use]
     pub fn new(timeline: &Timeline) -> Self {
         let vintages = timeline.spec().vintages.values().enumerate();
-        let mut credits: Vec<_> = vintages.clone().map(|(i, v)| (v.credited, i)).collect();
+        let mut credits = Vec::new();
+        for (i, v) in vintages.clone() {
+            let cycle = v.years.first().and_then(|y| timeline.cycle_of_year(*y));
+            let pre = cycle.and_then(|k| timeline.spec().cycles[k].pre_allocation.as_ref());
+            match pre {
+                Some(p) => {
+                    credits.push((v.credited, i, CreditPart::Pre(p.share_pct)));
+                    credits.push((p.true_up, i, CreditPart::TrueUp(p.share_pct)));
+                }
+                None => credits.push((v.credited, i, CreditPart::Whole)),
+            }
+        }
         let mut listings: Vec<_> = vintages.map(|(i, v)| (v.listed, i)).collect();
         // Stable sorts: events of one date keep the timeline's order.
         credits.sort_by_key(|e| e.0);
@@ -71,9 +106,17 @@ impl Agenda {
         }
     }
 
-    /// Vintages (by timeline index) credited on or before `date` and not handed out yet.
-    pub fn credit_due(&mut self, date: NaiveDate) -> Vec<usize> {
-        take_through(&self.credits, &mut self.next[0], date)
+    /// Credits (vintage by timeline index, and which part) due on or before `date` and not
+    /// handed out yet.
+    pub fn credit_due(&mut self, date: NaiveDate) -> Vec<(usize, CreditPart)> {
+        let start = self.next[0];
+        let due: Vec<(usize, CreditPart)> = self.credits[start..]
+            .iter()
+            .take_while(|e| e.0 <= date)
+            .map(|e| (e.1, e.2))
+            .collect();
+        self.next[0] = start + due.len();
+        due
     }
 
     /// Vintages (by timeline index) listing on or before `date` and not handed out yet.

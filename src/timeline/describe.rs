@@ -89,6 +89,13 @@ fn describe_cycle(out: &mut String, name: &str, c: &CycleSpec) {
         }
     };
     let _ = writeln!(out, "  allocation       {allocation}");
+    if let Some(p) = &c.pre_allocation {
+        let _ = writeln!(
+            out,
+            "  pre-allocation   {} % on each credit date, the rest on {} [{}]",
+            p.share_pct, p.true_up, p.source
+        );
+    }
     let _ = writeln!(out, "  eligible         {}", c.eligible_vintages.join(", "));
     let _ = writeln!(
         out,

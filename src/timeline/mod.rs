@@ -22,11 +22,11 @@ use crate::calendar::{CalendarError, TradingCalendar};
 use crate::compliance::allocation::Benchmarks;
 use crate::compliance::cycle::{BorrowingRule, CycleRules, InterimDeadline};
 
-pub use agenda::{Agenda, DueDeadline};
+pub use agenda::{Agenda, CreditPart, DueDeadline};
 pub use load::{EMBEDDED_NAME, TimelineError};
 pub use spec::{
     AllocationSpec, BorrowingSpec, CalendarSpec, CalendarYear, Coverage, CycleSpec, DeadlineSpec,
-    OffsetSpec, PenaltySpec, Sector, ShareOf, TimelineSpec, VintageSpec,
+    OffsetSpec, PenaltySpec, PreAllocation, Sector, ShareOf, TimelineSpec, VintageSpec,
 };
 
 /// A validated policy timeline.

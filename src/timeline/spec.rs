@@ -101,6 +101,10 @@ pub struct CycleSpec {
     pub coverage: Coverage,
     /// How allowances are allocated.
     pub allocation: AllocationSpec,
+    /// A part of each vintage's allocation credited first, the rest at a true-up; without it the
+    /// whole allocation is credited on the vintage's credit date.
+    #[serde(default)]
+    pub pre_allocation: Option<PreAllocation>,
     /// Allowance vintages that count towards the obligation, in surrender order.
     pub eligible_vintages: Vec<String>,
     /// Deadlines by name, in date order; exactly one, the last, requires 100 % of the volume.
@@ -133,6 +137,20 @@ pub struct Coverage {
     #[serde(default)]
     pub seed_salt: u64,
     /// Where the figures come from.
+    pub source: String,
+}
+
+/// Pre-allocation and true-up: `share_pct` % of the allocation on each vintage's credit date,
+/// the rest on `true_up`. (The plans base the pre-allocation on the previous year's figures; the
+/// model takes the share of the final allocation, so the true-up is never negative.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreAllocation {
+    /// Share credited first, percent.
+    pub share_pct: u32,
+    /// When the rest is credited.
+    pub true_up: NaiveDate,
+    /// Where the rule comes from.
     pub source: String,
 }
 

@@ -153,7 +153,7 @@ fn the_agenda_hands_out_each_event_once_in_date_order() {
     let t = Timeline::from_toml_str("synthetic.toml", SYNTHETIC).unwrap();
     let mut a = Agenda::new(&t);
     assert!(a.credit_due(day("2024-01-01")).is_empty());
-    assert_eq!(a.credit_due(day("2024-01-05")), [0]);
+    assert_eq!(a.credit_due(day("2024-01-05")), [(0, CreditPart::Whole)]);
     assert!(
         a.credit_due(day("2024-03-01")).is_empty(),
         "handed out once"

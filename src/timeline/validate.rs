@@ -212,6 +212,7 @@ fn check_cycle(
             "shares must be 0..=100",
         ));
     }
+    check_pre_allocation(t, c, field, bad)?;
     if c.penalty.fine().is_negative() {
         return Err(bad(
             &field("penalty.fine"),
@@ -221,6 +222,50 @@ fn check_cycle(
     }
     if c.source.trim().is_empty() || c.coverage.source.trim().is_empty() {
         return Err(bad(&field("source"), &"\"\"", "must name a source"));
+    }
+    Ok(())
+}
+
+/// A pre-allocation's share is a percentage and its true-up falls between the cycle's credits
+/// and its final deadline.
+fn check_pre_allocation(
+    t: &TimelineSpec,
+    c: &CycleSpec,
+    field: &dyn Fn(&str) -> String,
+    bad: &Bad<'_>,
+) -> Result<(), TimelineError> {
+    let Some(p) = &c.pre_allocation else {
+        return Ok(());
+    };
+    let f = field("pre_allocation");
+    if p.share_pct == 0 || p.share_pct > 100 {
+        return Err(bad(
+            &format!("{f}.share_pct"),
+            &p.share_pct,
+            "must be 1..=100",
+        ));
+    }
+    let credited = t
+        .vintages
+        .values()
+        .filter(|v| v.years.iter().any(|y| c.years.contains(y)));
+    if let Some(v) = credited.map(|v| v.credited).find(|d| *d > p.true_up) {
+        return Err(bad(
+            &format!("{f}.true_up"),
+            &p.true_up,
+            &format!("must not come before the credit of {v}"),
+        ));
+    }
+    if c.deadlines
+        .values()
+        .last()
+        .is_some_and(|d| p.true_up > d.date)
+    {
+        return Err(bad(
+            &format!("{f}.true_up"),
+            &p.true_up,
+            "must not come after the final deadline",
+        ));
     }
     Ok(())
 }
