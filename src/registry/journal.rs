@@ -32,6 +32,8 @@ pub enum CancelReason {
     Voluntary,
     /// Allowances taken back when a true-up or a deduction lowers an allocation.
     ClawBack,
+    /// Allowances above a banking cap, void after the cap's date.
+    BankingCap,
 }
 
 /// One trade to settle, delivery versus payment.

@@ -241,7 +241,104 @@ impl Cycles {
     }
 }
 
+/// What a banking cap voided.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BankingVoid {
+    /// The cycle whose cap it was.
+    pub cycle: String,
+    /// The day after whose settlement it applied.
+    pub date: chrono::NaiveDate,
+    /// Entities that held more than their cap.
+    pub entities: usize,
+    /// Allowances cancelled, t.
+    pub voided: Quantity,
+}
+
 impl Cycles {
+    /// Each account's net sales (sold less bought) of cycle `k`'s capped vintages on `tape`
+    /// from the cap's first day to its date; zero without a cap.
+    pub fn net_sales(&self, k: usize, tape: &[crate::exchange::Trade]) -> Vec<i128> {
+        let mut net = vec![0_i128; self.accounts.len()];
+        let Some(b) = &self.timeline.spec().cycles[k].banking else {
+            return net;
+        };
+        let capped = self.capped_subjects(b);
+        let index = |a: AccountId| self.accounts.iter().position(|x| *x == a);
+        let trades = tape
+            .iter()
+            .filter(|t| t.date >= b.sales_from && t.date <= b.void_after);
+        for t in trades.filter(|t| capped.contains(&t.subject)) {
+            let q = i128::from(t.quantity.units());
+            if let Some(i) = index(t.seller) {
+                net[i] += q;
+            }
+            if let Some(i) = index(t.buyer) {
+                net[i] -= q;
+            }
+        }
+        net
+    }
+
+    /// Applies cycle `k`'s banking cap: each entity keeps `base + multiple × max(net sales, 0)`
+    /// of the capped vintages and the rest is cancelled, oldest vintage first.
+    pub fn apply_cap(
+        &self,
+        reg: &mut Registry,
+        k: usize,
+        net: &[i128],
+    ) -> Result<Option<BankingVoid>, RegistryError> {
+        let Some((name, c)) = self.timeline.spec().cycles.get_index(k) else {
+            return Ok(None);
+        };
+        let Some(b) = &c.banking else { return Ok(None) };
+        let capped = self.capped_subjects(b);
+        let (mut entities, mut voided) = (0, Quantity::ZERO);
+        for (i, &account) in self.accounts.iter().enumerate() {
+            let sold = rust_decimal::Decimal::from(net.get(i).copied().unwrap_or(0).max(0));
+            let extra = (sold * b.net_sales_multiple).floor();
+            let cap = b
+                .base_t
+                .saturating_add(u64::try_from(extra.mantissa()).unwrap_or(u64::MAX));
+            let held: u64 = capped
+                .iter()
+                .map(|&s| reg.holding(account, s).map_or(0, |h| h.available.units()))
+                .sum();
+            let mut excess = held.saturating_sub(cap);
+            if excess > 0 {
+                entities += 1;
+            }
+            for &s in &capped {
+                let take = excess.min(reg.holding(account, s)?.available.units());
+                if take > 0 {
+                    reg.cancel(
+                        account,
+                        s,
+                        Quantity::new(take),
+                        crate::registry::CancelReason::BankingCap,
+                    )?;
+                    excess -= take;
+                    voided += Quantity::new(take);
+                }
+            }
+        }
+        Ok(Some(BankingVoid {
+            cycle: name.clone(),
+            date: b.void_after,
+            entities,
+            voided,
+        }))
+    }
+
+    fn capped_subjects(&self, b: &crate::timeline::BankingCap) -> Vec<SubjectId> {
+        let subject = |code: &String| {
+            self.vintages
+                .iter()
+                .find(|(_, c)| c == code)
+                .map(|(s, _)| *s)
+        };
+        b.vintages.iter().filter_map(subject).collect()
+    }
+
     /// Cycle `k`'s rules with the fine per tonne of a price-multiple penalty set from
     /// `reference`, the market's average price over the month before the deadline (see
     /// [`penalty_window`]); without trades then, no per-tonne fine can be set and none is.
@@ -579,5 +676,71 @@ mod pre_allocation_tests {
                 .contains("cycles.q.pre_allocation.true_up = 2024-05-01"),
             "{err}"
         );
+    }
+}
+
+#[cfg(test)]
+mod banking_tests {
+    use super::*;
+    use crate::registry::RegistryConfig;
+    use crate::timeline::tests::synthetic_two_cycles;
+
+    #[test]
+    fn a_banking_cap_voids_what_exceeds_base_plus_a_multiple_of_net_sales() {
+        let cap = "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nsource = \"test\"\n[cycles.q.coverage]";
+        let text = synthetic_two_cycles().replace("[cycles.q.coverage]", cap);
+        let timeline = Timeline::from_toml_str("synthetic", &text).unwrap();
+        assert!(
+            timeline
+                .describe()
+                .contains("100 t + 1.5 × net sales since 2024-01-02 of Q")
+        );
+        let mut reg = Registry::new(RegistryConfig::default());
+        let draw = FleetDraw {
+            seed: 3,
+            firms: None,
+            balance_bp: &[],
+        };
+        let mut c = Cycles::set_up(timeline, &draw, &mut reg).unwrap();
+        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
+            .unwrap();
+        for d in c.agenda.settle_due(Some("2024-04-01".parse().unwrap())) {
+            c.settle(&mut reg, &d, &[], None).unwrap();
+        }
+        assert_eq!(c.agenda.caps_due(Some("2024-04-01".parse().unwrap())), [0]);
+        let held = |reg: &Registry, i: usize| {
+            reg.holding(c.accounts[i], c.vintages[0].0)
+                .unwrap()
+                .available
+                .units()
+        };
+        let before: Vec<u64> = (0..10).map(|i| held(&reg, i)).collect();
+        let mut net = vec![0_i128; c.accounts.len()];
+        net[0] = 1_000; // sold 1,000 t net: may keep 100 + 1,500
+        net[1] = -5_000; // a net buyer keeps the base only
+        let cap_of = |i: usize| if i == 0 { 1_600_u64 } else { 100 };
+        assert!(
+            before.iter().enumerate().any(|(i, h)| *h > cap_of(i)),
+            "some entity banks more than its cap: {before:?}"
+        );
+        let void = c.apply_cap(&mut reg, 0, &net).unwrap().unwrap();
+        for (i, b) in before.iter().enumerate() {
+            assert_eq!(held(&reg, i), (*b).min(cap_of(i)), "entity {i}");
+        }
+        let expected: u64 = before
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b.saturating_sub(cap_of(i)))
+            .sum();
+        assert_eq!(void.voided.units(), expected);
+        assert_eq!(
+            void.entities,
+            before
+                .iter()
+                .enumerate()
+                .filter(|(i, b)| **b > cap_of(*i))
+                .count()
+        );
+        reg.check_conservation().unwrap();
     }
 }

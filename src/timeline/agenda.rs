@@ -58,7 +58,9 @@ pub struct Agenda {
     credits: Vec<(NaiveDate, usize, CreditPart)>,
     listings: Vec<(NaiveDate, usize)>,
     deadlines: Vec<DueDeadline>,
-    next: [usize; 3],
+    /// Banking caps: the day after whose settlement each applies, and its cycle.
+    caps: Vec<(NaiveDate, usize)>,
+    next: [usize; 4],
 }
 
 impl Agenda {
@@ -98,11 +100,20 @@ impl Agenda {
             }
         }
         deadlines.sort_by_key(|d| d.date);
+        let mut caps: Vec<(NaiveDate, usize)> = timeline
+            .spec()
+            .cycles
+            .values()
+            .enumerate()
+            .filter_map(|(k, c)| c.banking.as_ref().map(|b| (b.void_after, k)))
+            .collect();
+        caps.sort_by_key(|c| c.0);
         Agenda {
             credits,
             listings,
             deadlines,
-            next: [0; 3],
+            caps,
+            next: [0; 4],
         }
     }
 
@@ -135,6 +146,19 @@ impl Agenda {
                 .count();
         self.next[2] = end;
         self.deadlines[start..end].to_vec()
+    }
+
+    /// Cycles whose banking cap applies before `next` (the next trading day; `None`: all left),
+    /// once each.
+    pub fn caps_due(&mut self, next: Option<NaiveDate>) -> Vec<usize> {
+        let start = self.next[3];
+        let due: Vec<usize> = self.caps[start..]
+            .iter()
+            .take_while(|c| next.is_none_or(|nx| c.0 < nx))
+            .map(|c| c.1)
+            .collect();
+        self.next[3] = start + due.len();
+        due
     }
 
     /// Deadlines not settled yet, in date order.

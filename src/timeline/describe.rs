@@ -97,6 +97,11 @@ fn describe_cycle(out: &mut String, name: &str, c: &CycleSpec) {
         );
     }
     let _ = writeln!(out, "  eligible         {}", c.eligible_vintages.join(", "));
+    describe_rules(out, c);
+}
+
+/// A cycle's relief, offsets, borrowing, banking cap, penalty and source.
+fn describe_rules(out: &mut String, c: &CycleSpec) {
     let _ = writeln!(
         out,
         "  relief           gas exemption {}, shortfall cap {} % of emissions",
@@ -117,6 +122,18 @@ fn describe_cycle(out: &mut String, name: &str, c: &CycleSpec) {
             );
         }
         None => out.push_str("  borrowing        none\n"),
+    }
+    if let Some(b) = &c.banking {
+        let _ = writeln!(
+            out,
+            "  banking cap      after {}: {} t + {} × net sales since {} of {} [{}]",
+            b.void_after,
+            b.base_t,
+            b.net_sales_multiple,
+            b.sales_from,
+            b.vintages.join(", "),
+            b.source
+        );
     }
     let p = &c.penalty;
     let (source, assumption) = p.source();

@@ -48,11 +48,18 @@ pub(crate) fn embedded_table() -> Result<toml::Table, TimelineError> {
     parse_table(EMBEDDED_NAME, EMBEDDED)
 }
 
-/// Merges `over` into `base`: tables merge key by key, any other value replaces.
+/// Merges `over` into `base`: tables merge key by key, any other value replaces. A table whose
+/// tag (`kind` of a penalty, `method` of an allocation) changes is replaced whole, since the
+/// other kind has other fields.
 pub(crate) fn merge(base: &mut toml::Table, over: &toml::Table) {
+    let retagged = |b: &toml::Table, o: &toml::Table| {
+        ["kind", "method"]
+            .iter()
+            .any(|tag| o.get(*tag).is_some_and(|t| b.get(*tag) != Some(t)))
+    };
     for (key, value) in over {
         match (base.get_mut(key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if !retagged(b, o) => merge(b, o),
             _ => {
                 base.insert(key.clone(), value.clone());
             }

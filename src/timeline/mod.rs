@@ -25,8 +25,9 @@ use crate::compliance::cycle::{BorrowingRule, CycleRules, InterimDeadline};
 pub use agenda::{Agenda, CreditPart, DueDeadline};
 pub use load::{EMBEDDED_NAME, TimelineError};
 pub use spec::{
-    AllocationSpec, BorrowingSpec, CalendarSpec, CalendarYear, Coverage, CycleSpec, DeadlineSpec,
-    OffsetSpec, PenaltySpec, PreAllocation, Sector, ShareOf, TimelineSpec, VintageSpec,
+    AllocationSpec, BankingCap, BorrowingSpec, CalendarSpec, CalendarYear, Coverage, CycleSpec,
+    DeadlineSpec, OffsetSpec, PenaltySpec, PreAllocation, Sector, ShareOf, TimelineSpec,
+    VintageSpec,
 };
 
 /// A validated policy timeline.

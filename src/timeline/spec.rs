@@ -118,6 +118,9 @@ pub struct CycleSpec {
     /// Borrowing from the next vintage, if allowed.
     #[serde(default)]
     pub borrowing: Option<BorrowingSpec>,
+    /// A cap on what may be banked past the cycle; without it banking is unlimited.
+    #[serde(default)]
+    pub banking: Option<BankingCap>,
     /// The penalty for a shortfall at the final deadline.
     pub penalty: PenaltySpec,
     /// Where the cycle's rules come from.
@@ -224,6 +227,26 @@ pub struct BorrowingSpec {
     pub gap_threshold_pct: u32,
     /// The most that may be borrowed, as a share of the gap, percent.
     pub max_share_pct: u32,
+    /// Where the rule comes from.
+    pub source: String,
+}
+
+/// The banking cap (配额结转): after `void_after`, an entity keeps at most `base_t` plus
+/// `net_sales_multiple` × its net sales of allowances since `sales_from` of the capped
+/// vintages; the surplus loses validity (is cancelled).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankingCap {
+    /// What any entity may keep, t.
+    pub base_t: u64,
+    /// Multiple of its net sales (sold less bought, if positive) it may keep besides.
+    pub net_sales_multiple: rust_decimal::Decimal,
+    /// Net sales count from this day.
+    pub sales_from: NaiveDate,
+    /// The cap applies after this day's settlement.
+    pub void_after: NaiveDate,
+    /// The vintages capped, cancelled in this order.
+    pub vintages: Vec<String>,
     /// Where the rule comes from.
     pub source: String,
 }

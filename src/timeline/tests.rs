@@ -243,6 +243,26 @@ fn bad_overrides_name_the_file_field_and_value() {
 }
 
 #[test]
+fn a_penalty_of_another_kind_replaces_the_published_one() {
+    let t = overrides(
+        "[cycles.2021-2022.penalty]\nkind = \"price-multiple\"\nmultiple = \"5\"\ndeduct_shortfall = true\nsource = \"what-if\"",
+    )
+    .unwrap();
+    let penalty = &t.spec().cycles["2021-2022"].penalty;
+    assert_eq!(penalty.multiple(), Some(rust_decimal::Decimal::from(5)));
+    assert_eq!(penalty.fine(), crate::units::Money::ZERO);
+    // The same kind merges field by field.
+    let t = overrides("[cycles.2021-2022.penalty]\nfine = \"30000.00\"").unwrap();
+    assert!(
+        t.spec().cycles["2021-2022"]
+            .penalty
+            .source()
+            .0
+            .contains("Art. 40")
+    );
+}
+
+#[test]
 fn every_validation_rule_refuses_its_case() {
     let cases = [
         (

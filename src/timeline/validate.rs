@@ -195,6 +195,16 @@ fn check_cycle(
             ));
         }
     }
+    check_rules(t, c, field, bad)
+}
+
+/// A cycle's percentages, borrowing, pre-allocation, banking cap, penalty and sources.
+fn check_rules(
+    t: &TimelineSpec,
+    c: &CycleSpec,
+    field: &dyn Fn(&str) -> String,
+    bad: &Bad<'_>,
+) -> Result<(), TimelineError> {
     for (name, pct) in [
         ("shortfall_cap_pct", c.shortfall_cap_pct),
         ("offsets.limit_pct", c.offsets.limit_pct),
@@ -213,6 +223,26 @@ fn check_cycle(
         ));
     }
     check_pre_allocation(t, c, field, bad)?;
+    if let Some(b) = &c.banking {
+        if let Some(code) = b
+            .vintages
+            .iter()
+            .find(|v| !t.vintages.contains_key(v.as_str()))
+        {
+            return Err(bad(
+                &field("banking.vintages"),
+                code,
+                "is not a vintage of the timeline",
+            ));
+        }
+        if b.sales_from > b.void_after || b.net_sales_multiple.is_sign_negative() {
+            return Err(bad(
+                &field("banking"),
+                &b.void_after,
+                "needs sales_from <= void_after and a multiple >= 0",
+            ));
+        }
+    }
     if c.penalty.fine().is_negative() {
         return Err(bad(
             &field("penalty.fine"),

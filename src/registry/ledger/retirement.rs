@@ -125,7 +125,7 @@ impl Registry {
                 market == Market::Gec
             }
             CancelReason::Voluntary => true,
-            CancelReason::ClawBack => market == Market::Cea,
+            CancelReason::ClawBack | CancelReason::BankingCap => market == Market::Cea,
         };
         if ok {
             Ok(())

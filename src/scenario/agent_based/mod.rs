@@ -46,6 +46,7 @@ use self::broker::{Broker, DayContext, Flow, Participant, RunListing, Turn};
 use self::certificates::{CertificateMonth, Certificates, NewListing};
 use self::fleet::{FleetMember, build_fleet};
 use super::config::{ConfigError, ScenarioConfig};
+pub use super::cycles::BankingVoid;
 use super::cycles::{Cycles, FleetDraw, SetUpError};
 use super::replay::ComplianceSummary;
 use super::study::stats::{CalibrationReport, DayRecord, StatsError};
@@ -194,6 +195,9 @@ pub struct AgentRun {
     pub flow: Flow,
     /// Activity per agent kind.
     pub activity: Vec<KindActivity>,
+    /// What each banking cap of the timeline voided (none under the 2019–2023 rules).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub banking: Vec<BankingVoid>,
 }
 
 impl AgentRun {
@@ -215,6 +219,8 @@ struct RunState {
     composite_close: Price,
     /// The month whose certificates were last issued.
     month: Option<(i32, u32)>,
+    /// What the banking caps voided.
+    banking: Vec<BankingVoid>,
 }
 
 /// A run being set up: the scenario's market and fleet, to which an economist may add agents
@@ -391,6 +397,7 @@ impl World {
             deadlines: Vec::with_capacity(2),
             composite_close: opening_reference(&self.cycles, self.config.start)?,
             month: None,
+            banking: Vec::new(),
         };
         let first = days.first().copied().unwrap_or(self.config.start);
         // A run starting after some deadlines inherits their cycles as the market left them:
@@ -416,6 +423,7 @@ impl World {
             certificates: self.certificates.months.clone(),
             flow: state.broker.flow,
             activity,
+            banking: state.banking,
         };
         Ok((run, self.ex))
     }
@@ -487,6 +495,15 @@ impl World {
         }
         self.certificates.claim(self.ex.registry_mut(), date)?;
         self.settle_deadlines(next, &state.out, &mut state.compliance)?;
+        for k in self.cycles.agenda.caps_due(next) {
+            let net_sales = self.cycles.net_sales(k, self.ex.tape());
+            if let Some(void) = self
+                .cycles
+                .apply_cap(self.ex.registry_mut(), k, &net_sales)?
+            {
+                state.banking.push(void);
+            }
+        }
         self.update_positions(next.unwrap_or(date));
         let certificate_markets = self.config.submarkets.ccer || self.config.submarkets.gec;
         if certificate_markets && next.is_none_or(|nx| nx.month() != date.month()) {

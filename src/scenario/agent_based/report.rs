@@ -340,6 +340,9 @@ pub struct Report<'a> {
     pub flow: super::broker::Flow,
     /// Activity per agent kind.
     pub activity: &'a [crate::scenario::agent_based::KindActivity],
+    /// What each banking cap voided (omitted when the timeline has none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub banking: &'a [crate::scenario::agent_based::BankingVoid],
 }
 
 /// The run's report as one value (written as `report.json`).
@@ -356,6 +359,7 @@ pub fn report(run: &AgentRun) -> Report<'_> {
         certificates: facts(run),
         flow: run.flow,
         activity: &run.activity,
+        banking: &run.banking,
     }
 }
 
