@@ -456,7 +456,12 @@ mod tests {
     }
 
     fn set_up() -> (Cycles, Registry) {
-        let timeline = Timeline::from_toml_str("synthetic", &synthetic_two_cycles()).unwrap();
+        set_up_from(&synthetic_two_cycles())
+    }
+
+    /// The cycles of a synthetic timeline written as `text`, on a fresh registry.
+    pub(super) fn set_up_from(text: &str) -> (Cycles, Registry) {
+        let timeline = Timeline::from_toml_str("synthetic", text).unwrap();
         let mut reg = Registry::new(RegistryConfig::default());
         let draw = FleetDraw {
             seed: 3,
@@ -567,7 +572,6 @@ mod tests {
 #[cfg(test)]
 mod penalty_tests {
     use super::*;
-    use crate::registry::RegistryConfig;
     use crate::timeline::tests::synthetic_two_cycles;
 
     #[test]
@@ -576,19 +580,13 @@ mod penalty_tests {
             "[cycles.q.penalty]\nkind = \"flat-fine\"\nfine = \"1000.00\"",
             "[cycles.q.penalty]\nkind = \"price-multiple\"\nmultiple = \"5\"",
         );
-        let timeline = Timeline::from_toml_str("synthetic", &text).unwrap();
         assert!(
-            timeline
+            Timeline::from_toml_str("synthetic", &text)
+                .unwrap()
                 .describe()
                 .contains("5 × the average price of the month before the deadline")
         );
-        let mut reg = Registry::new(RegistryConfig::default());
-        let draw = FleetDraw {
-            seed: 3,
-            firms: None,
-            balance_bp: &[],
-        };
-        let mut c = Cycles::set_up(timeline, &draw, &mut reg).unwrap();
+        let (mut c, mut reg) = super::tests::set_up_from(&text);
         c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
             .unwrap();
         let due = c.agenda.settle_due(Some("2024-04-01".parse().unwrap()));
@@ -624,7 +622,6 @@ mod penalty_tests {
 #[cfg(test)]
 mod pre_allocation_tests {
     use super::*;
-    use crate::registry::RegistryConfig;
     use crate::timeline::tests::synthetic_two_cycles;
 
     #[test]
@@ -633,19 +630,13 @@ mod pre_allocation_tests {
             "[cycles.q.coverage]",
             "[cycles.q.pre_allocation]\nshare_pct = 70\ntrue_up = 2024-02-01\nsource = \"test\"\n[cycles.q.coverage]",
         );
-        let timeline = Timeline::from_toml_str("synthetic", &text).unwrap();
         assert!(
-            timeline
+            Timeline::from_toml_str("synthetic", &text)
+                .unwrap()
                 .describe()
                 .contains("70 % on each credit date, the rest on 2024-02-01")
         );
-        let mut reg = Registry::new(RegistryConfig::default());
-        let draw = FleetDraw {
-            seed: 3,
-            firms: None,
-            balance_bp: &[],
-        };
-        let mut c = Cycles::set_up(timeline, &draw, &mut reg).unwrap();
+        let (mut c, mut reg) = super::tests::set_up_from(&text);
         let held = |reg: &Registry, c: &Cycles, i: usize| {
             reg.holding(c.accounts[i], c.vintages[0].0)
                 .unwrap()
@@ -682,26 +673,19 @@ mod pre_allocation_tests {
 #[cfg(test)]
 mod banking_tests {
     use super::*;
-    use crate::registry::RegistryConfig;
     use crate::timeline::tests::synthetic_two_cycles;
 
     #[test]
     fn a_banking_cap_voids_what_exceeds_base_plus_a_multiple_of_net_sales() {
         let cap = "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nsource = \"test\"\n[cycles.q.coverage]";
         let text = synthetic_two_cycles().replace("[cycles.q.coverage]", cap);
-        let timeline = Timeline::from_toml_str("synthetic", &text).unwrap();
         assert!(
-            timeline
+            Timeline::from_toml_str("synthetic", &text)
+                .unwrap()
                 .describe()
                 .contains("100 t + 1.5 × net sales since 2024-01-02 of Q")
         );
-        let mut reg = Registry::new(RegistryConfig::default());
-        let draw = FleetDraw {
-            seed: 3,
-            firms: None,
-            balance_bp: &[],
-        };
-        let mut c = Cycles::set_up(timeline, &draw, &mut reg).unwrap();
+        let (mut c, mut reg) = super::tests::set_up_from(&text);
         c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
             .unwrap();
         for d in c.agenda.settle_due(Some("2024-04-01".parse().unwrap())) {
