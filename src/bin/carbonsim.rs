@@ -116,7 +116,8 @@ enum Command {
         /// Folder for the outputs.
         #[arg(long, default_value = "out/montecarlo")]
         out: PathBuf,
-        /// Name shown in the charts (default: the scenario hash).
+        /// Name shown in the charts and `study.json` (default: the scenario's name recorded in the
+        /// shards, or its hash for shard files that did not record it).
         #[arg(long)]
         name: Option<String>,
         /// Print nothing but errors.
@@ -333,7 +334,15 @@ fn run_merge(paths: &[PathBuf], out: &Path, name: Option<String>, quiet: bool) -
     }
     let merged = montecarlo::merge(shards)?;
     let dir = OutputDir::prepare(out)?;
-    let name = name.unwrap_or_else(|| merged.scenario_hash.clone());
+    // The scenario's name as the shards recorded it; shard files written before it was recorded
+    // carry only the hash.
+    let name = name.unwrap_or_else(|| {
+        if merged.scenario.is_empty() {
+            merged.scenario_hash.clone()
+        } else {
+            merged.scenario.clone()
+        }
+    });
     let mut set = study::outputs(&merged, &name, true)?;
     study::add_shard_file(&mut set, &merged)?;
     let files = dir.commit(&set)?;

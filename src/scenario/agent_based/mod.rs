@@ -160,8 +160,10 @@ pub struct KindActivity {
     /// Agents of this kind.
     pub agents: u32,
     /// Units bought.
+    #[serde(with = "crate::units::count")]
     pub bought: Quantity,
     /// Units sold.
+    #[serde(with = "crate::units::count")]
     pub sold: Quantity,
 }
 
@@ -182,6 +184,12 @@ pub struct AgentRun {
     pub calibration: Option<CalibrationReport>,
     /// Certificate counts at each month end (empty without CCER and GEC).
     pub certificates: Vec<CertificateMonth>,
+    /// Whether the run simulated the CCER market (`submarkets.ccer`).
+    #[serde(default)]
+    pub ccer: bool,
+    /// Whether the run simulated the GEC market and green-power deals (`submarkets.gec`).
+    #[serde(default)]
+    pub gec: bool,
     /// Order flow.
     pub flow: Flow,
     /// Activity per agent kind.
@@ -400,6 +408,8 @@ impl World {
             compliance: state.compliance,
             calibration,
             certificates: self.certificates.months.clone(),
+            ccer: self.config.submarkets.ccer,
+            gec: self.config.submarkets.gec,
             flow: state.broker.flow,
             activity,
         };

@@ -206,10 +206,13 @@ pub struct ComplianceSummary {
     /// Entities with no shortfall.
     pub entities_complying: usize,
     /// Total obligation, t.
+    #[serde(with = "crate::units::count")]
     pub obligation: Quantity,
     /// Surrendered, offset or borrowed, t.
+    #[serde(with = "crate::units::count")]
     pub covered: Quantity,
     /// Total shortfall, t.
+    #[serde(with = "crate::units::count")]
     pub shortfall: Quantity,
     /// Rate by volume, basis points.
     pub rate_by_volume_bp: u64,

@@ -338,6 +338,10 @@ pub struct ShardOutput<R> {
     pub carbonsim_version: String,
     /// The scenario's content hash.
     pub scenario_hash: String,
+    /// The scenario's name, which `carbonsim merge` shows by default. Shard files written before
+    /// it was recorded lack it and read as empty; a merge of them shows the hash instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scenario: String,
     /// The study's seeds.
     pub study_seeds: SeedRange,
     /// Which shard this is.
@@ -368,6 +372,7 @@ where
     Ok(ShardOutput {
         carbonsim_version: CARBONSIM_VERSION.into(),
         scenario_hash: scenario_hash.into(),
+        scenario: String::new(),
         study_seeds,
         shard,
         runs,
@@ -459,6 +464,13 @@ pub fn merge<R>(shards: Vec<ShardOutput<R>>) -> Result<ShardOutput<R>, MergeErro
         first.carbonsim_version.clone(),
         first.study_seeds,
     );
+    // The hash covers the name, so shards of one scenario agree on it; a shard written before the
+    // name was recorded may lack it.
+    let name = shards
+        .iter()
+        .map(|s| s.scenario.clone())
+        .find(|n| !n.is_empty())
+        .unwrap_or_default();
     let expected: Vec<u64> = study.seeds();
     let position = |seed: u64| expected.binary_search(&seed).ok();
     let wrapped = expected.windows(2).any(|w| w[0] >= w[1]);
@@ -523,6 +535,7 @@ pub fn merge<R>(shards: Vec<ShardOutput<R>>) -> Result<ShardOutput<R>, MergeErro
     Ok(ShardOutput {
         carbonsim_version: version,
         scenario_hash: hash,
+        scenario: name,
         study_seeds: study,
         shard: Shard::WHOLE,
         runs,
