@@ -13,8 +13,10 @@ fn every_documented_build_command_says_release() {
     for dir in ["docs", "examples"] {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
         for entry in std::fs::read_dir(&root).unwrap() {
-            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-            if name.ends_with(".md") || name.ends_with(".rs") {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let ext = path.extension().and_then(|e| e.to_str());
+            if matches!(ext, Some("md" | "rs")) {
                 files.push(format!("{dir}/{name}"));
             }
         }

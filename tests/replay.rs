@@ -101,19 +101,21 @@ fn range_outside_the_data_is_an_error() {
 /// files name the crate's version, so a version bump changes them.) Changed on purpose since:
 /// `summary.txt` and `summary.json` (the compliance table labels the synthetic fleet, sets the
 /// published outcome beside it and explains `due`; JSON counts are numbers), `vintages.csv`
-/// (`subject_code` renamed `subject`, the name every other file uses).
+/// (`subject_code` renamed `subject`, the name every other file uses), `price.svg` and
+/// `volume.svg` (a difference panel, month ticks on month starts, legends beside the data, the
+/// shared axis wording).
 #[test]
 fn default_replay_outputs_are_byte_identical_to_before_the_timeline() {
     let result = replay::run(&ReplayConfig::default()).unwrap();
     let set = carbonsim::scenario::replay_report::outputs(&result).unwrap();
     let pinned = [
         ("daily.csv", "93564cf923d3a386"),
-        ("price.svg", "ab97b6ad4106aa43"),
+        ("price.svg", "d539d7b00528e300"),
         ("summary.json", "eb0b9fb2eda686c4"),
         ("summary.txt", "9f7c2170dd47832e"),
         ("totals.csv", "f6d69aaac163c80a"),
         ("vintages.csv", "f70aad0f5f81683d"),
-        ("volume.svg", "eddbda0ca9b95d69"),
+        ("volume.svg", "db773e340df0593c"),
     ];
     let got: Vec<(&str, String)> = pinned
         .iter()

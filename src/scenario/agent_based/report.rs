@@ -14,7 +14,8 @@ use super::certificates::CertificateMonth;
 use crate::history::{self, ATTRIBUTION};
 use crate::registry::YearMonth;
 use crate::report::{
-    Align, BarChart, LineChart, OutputSet, ReportError, TextTable, TimeSeries, group_thousands,
+    Align, BarChart, LineChart, OutputSet, Panel, ReportError, TextTable, TimeSeries, axis,
+    group_thousands,
 };
 use crate::scenario::agent_based::AgentRun;
 use crate::scenario::config::OutputConfig;
@@ -217,41 +218,62 @@ pub(crate) fn published_close_line(
     })
 }
 
+/// The daily close, one panel per instrument the run simulates (allowances over the published
+/// composite; CCER and GEC on their own axes, as they have no published series).
 fn price_chart(run: &AgentRun) -> Result<LineChart, ReportError> {
     let first = run.days.first().map(|d| d.date);
     let last = run.days.last().map(|d| d.date);
-    let mut series = vec![published_close_line(first, last)?];
-    for (subject, name) in [
-        ("COMCEA", "simulated close (allowances, listed VWAP)"),
-        ("CCER", "simulated CCER close"),
-        ("GEC", "simulated GEC close"),
+    let mut panels = Vec::new();
+    for (subject, name, y_label) in [
+        (
+            "COMCEA",
+            "simulated close (allowances, listed VWAP)",
+            axis::ALLOWANCE_PRICE,
+        ),
+        ("CCER", "simulated CCER close", axis::CCER_PRICE),
+        ("GEC", "simulated GEC close", axis::GEC_PRICE),
     ] {
         let points: Vec<(NaiveDate, f64)> = run
             .series(subject)
             .map(|d| (d.date, d.close.to_f64()))
             .collect();
-        if !points.is_empty() {
-            series.push(TimeSeries {
-                name: name.into(),
-                points,
-                reference: false,
-            });
+        if points.is_empty() {
+            continue;
         }
+        let mut series = Vec::new();
+        if subject == "COMCEA" {
+            series.push(published_close_line(first, last)?);
+        }
+        series.push(TimeSeries {
+            name: name.into(),
+            points,
+            reference: false,
+        });
+        panels.push(Panel {
+            y_label: y_label.into(),
+            series,
+            ..Panel::default()
+        });
     }
     Ok(LineChart {
         title: format!("Agent-based run \"{}\": daily close", run.scenario),
-        y_label: "CNY per unit".into(),
         footnote: footnote(run),
-        series,
-        bands: vec![],
-        // The deadlines the run settled, from the timeline it ran.
-        markers: run
-            .compliance
-            .iter()
-            .filter(|c| Some(c.date) >= first && Some(c.date) <= last)
-            .map(|c| (c.date, deadline_label(c)))
-            .collect(),
+        panels,
+        markers: deadline_markers(&run.compliance, first, last),
     })
+}
+
+/// The deadlines settled between `first` and `last`, as chart markers.
+pub(crate) fn deadline_markers(
+    compliance: &[ComplianceSummary],
+    first: Option<NaiveDate>,
+    last: Option<NaiveDate>,
+) -> Vec<(NaiveDate, String)> {
+    compliance
+        .iter()
+        .filter(|c| Some(c.date) >= first && Some(c.date) <= last)
+        .map(|c| (c.date, deadline_label(c)))
+        .collect()
 }
 
 /// A deadline's chart label: `2019-2020 final`, `2021-2022 95 % due`.
@@ -276,13 +298,13 @@ fn volume_chart(run: &AgentRun) -> Result<BarChart, ReportError> {
         }
     }
     Ok(BarChart {
-        title: "Monthly allowance volume (listed + block), published and simulated".into(),
-        y_label: "million tonnes".into(),
+        title: format!(
+            "Agent-based run \"{}\": monthly allowance volume (listed + block), published and simulated",
+            run.scenario
+        ),
+        y_label: axis::MONTHLY_VOLUME.into(),
         footnote: footnote(run),
-        categories: months
-            .keys()
-            .map(|(y, m)| format!("{:02}-{m:02}", y % 100))
-            .collect(),
+        categories: months.keys().map(|(y, m)| format!("{y}-{m:02}")).collect(),
         series: vec![
             ("published".into(), months.values().map(|v| v.0).collect()),
             ("simulated".into(), months.values().map(|v| v.1).collect()),
@@ -417,6 +439,34 @@ fn compared_row(t: &mut TextTable, name: &str, c: &Compared, as_pct: bool) {
     ]);
 }
 
+/// The compliance table of a run, with the published outcome and the note on `due`.
+fn compliance_table(compliance: &[ComplianceSummary]) -> String {
+    let mut out = String::new();
+    let mut t = TextTable::new(&[
+        ("cycle", Align::Left),
+        ("deadline", Align::Left),
+        ("due", Align::Right),
+        ("rate by volume", Align::Right),
+        ("rate by entities", Align::Right),
+        ("published outcome", Align::Left),
+    ]);
+    for c in compliance {
+        t.row([
+            c.cycle.clone(),
+            c.date.to_string(),
+            due_label(c),
+            format!("{:.2} %", c.rate_by_volume_bp as f64 / 100.0),
+            format!("{:.2} %", c.rate_by_entities_bp as f64 / 100.0),
+            published_compliance(&c.cycle, c.date).outcome.to_owned(),
+        ]);
+    }
+    let _ = write!(
+        out,
+        "Compliance of the simulated fleet, beside the published outcome\n{t}{DUE_NOTE}\n"
+    );
+    out
+}
+
 /// A plain-text summary for the terminal.
 #[must_use]
 pub fn table(run: &AgentRun) -> String {
@@ -449,28 +499,7 @@ pub fn table(run: &AgentRun) -> String {
             c.days
         );
     }
-    let mut t = TextTable::new(&[
-        ("cycle", Align::Left),
-        ("deadline", Align::Left),
-        ("due", Align::Right),
-        ("rate by volume", Align::Right),
-        ("rate by entities", Align::Right),
-        ("published outcome", Align::Left),
-    ]);
-    for c in &run.compliance {
-        t.row([
-            c.cycle.clone(),
-            c.date.to_string(),
-            due_label(c),
-            format!("{:.2} %", c.rate_by_volume_bp as f64 / 100.0),
-            format!("{:.2} %", c.rate_by_entities_bp as f64 / 100.0),
-            published_compliance(&c.cycle, c.date).outcome.to_owned(),
-        ]);
-    }
-    let _ = write!(
-        out,
-        "Compliance of the simulated fleet, beside the published outcome\n{t}{DUE_NOTE}\n"
-    );
+    out.push_str(&compliance_table(&run.compliance));
     let checks = facts(run);
     if !checks.is_empty() {
         let mut t = TextTable::new(&[

@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use crate::history::ATTRIBUTION;
 use crate::report::{
-    Align, BarChart, LineChart, OutputSet, ReportError, TextTable, TimeSeries, group_thousands,
+    Align, BarChart, LineChart, OutputSet, Panel, ReportError, TextTable, TimeSeries, axis,
+    group_thousands,
 };
 use crate::scenario::replay::{ComplianceSummary, DayFigures, ReplayDay, ReplayResult};
 use crate::units::{Money, Price, Quantity};
@@ -261,36 +262,63 @@ fn footnote(seed: u64) -> String {
     format!("{ATTRIBUTION} · simulated by carbonsim {VERSION}, seed {seed}")
 }
 
+/// One subject's daily close, published or simulated.
+fn close_line(days: &[ReplayDay], subject: &str, published: bool) -> Vec<(NaiveDate, f64)> {
+    days.iter()
+        .filter(|d| d.subject == subject)
+        .filter_map(|d| {
+            let f = if published {
+                &d.published
+            } else {
+                &d.simulated
+            };
+            f.close.map(|c| (d.date, c.to_f64()))
+        })
+        .collect()
+}
+
+/// One subject's simulated minus published close, on the days both exist.
+fn close_difference(days: &[ReplayDay], subject: &str) -> Vec<(NaiveDate, f64)> {
+    days.iter()
+        .filter(|d| d.subject == subject)
+        .filter_map(|d| {
+            let (s, p) = (d.simulated.close?, d.published.close?);
+            Some((d.date, (s.fen() - p.fen()) as f64 / 100.0))
+        })
+        .collect()
+}
+
+/// The daily close, published under simulated, and a panel of their difference: the two lines
+/// coincide (the replay is exact), so the difference panel is what shows they do.
 fn price_chart(result: &ReplayResult) -> LineChart {
-    let close = |days: &[ReplayDay], subject: &str, published: bool| -> Vec<(NaiveDate, f64)> {
-        days.iter()
-            .filter(|d| d.subject == subject)
-            .filter_map(|d| {
-                let f = if published {
-                    &d.published
-                } else {
-                    &d.simulated
-                };
-                f.close.map(|c| (d.date, c.to_f64()))
-            })
-            .collect()
-    };
-    let mut series = vec![TimeSeries {
-        name: "published close (composite)".into(),
-        points: close(&result.composite, "COMCEA", true),
-        reference: true,
-    }];
-    series.push(TimeSeries {
-        name: "simulated close (CEA, to 2023-08-25)".into(),
-        points: close(&result.composite, "COMCEA", false),
+    let mut close = vec![
+        TimeSeries {
+            name: "published close (composite)".into(),
+            points: close_line(&result.composite, "COMCEA", true),
+            reference: true,
+        },
+        TimeSeries {
+            name: "simulated close (composite)".into(),
+            points: close_line(&result.composite, "COMCEA", false),
+            reference: false,
+        },
+    ];
+    let mut difference = vec![TimeSeries {
+        name: "composite, to 2023-08-25".into(),
+        points: close_difference(&result.composite, "COMCEA"),
         reference: false,
-    });
+    }];
     for v in ["CEA", "CEA21", "CEA22"] {
-        let points = close(&result.vintages, v, false);
+        let points = close_line(&result.vintages, v, false);
         if !points.is_empty() {
-            series.push(TimeSeries {
-                name: format!("simulated close {v} (from 2023-08-28)"),
+            close.push(TimeSeries {
+                name: format!("simulated close {v}"),
                 points,
+                reference: false,
+            });
+            difference.push(TimeSeries {
+                name: format!("{v}, from 2023-08-28"),
+                points: close_difference(&result.vintages, v),
                 reference: false,
             });
         }
@@ -298,14 +326,25 @@ fn price_chart(result: &ReplayResult) -> LineChart {
     let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
     LineChart {
         title: "National carbon market: daily close, published and simulated".into(),
-        y_label: "CNY per tonne".into(),
         footnote: footnote(result.config.seed),
-        series,
-        bands: vec![],
+        panels: vec![
+            Panel {
+                y_label: axis::ALLOWANCE_PRICE.into(),
+                series: close,
+                ..Panel::default()
+            },
+            Panel {
+                y_label: axis::PRICE_DIFFERENCE.into(),
+                series: difference,
+                signed: true,
+                ..Panel::default()
+            },
+        ],
         markers: vec![
             (d(2021, 12, 31), "2019–20 deadline".into()),
             (d(2023, 8, 28), "vintage split".into()),
             (d(2023, 11, 15), "95 % due".into()),
+            (d(2023, 12, 31), "2021–22 deadline".into()),
         ],
     }
 }
@@ -321,10 +360,10 @@ fn volume_chart(result: &ReplayResult) -> BarChart {
         e.1 += mt(&d.simulated);
     }
     BarChart {
-        title: "Monthly volume (listed + block), published and simulated".into(),
-        y_label: "million tonnes".into(),
+        title: "National carbon market: monthly allowance volume (listed + block), published and simulated".into(),
+        y_label: axis::MONTHLY_VOLUME.into(),
         footnote: footnote(result.config.seed),
-        categories: months.keys().map(|m| m[2..].to_owned()).collect(),
+        categories: months.keys().cloned().collect(),
         series: vec![
             ("published".into(), months.values().map(|v| v.0).collect()),
             ("simulated".into(), months.values().map(|v| v.1).collect()),

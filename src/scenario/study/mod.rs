@@ -22,7 +22,7 @@ use super::agent_based::report::published_close_line;
 use super::agent_based::{self, AgentRun, RunError};
 use super::config::ScenarioConfig;
 use crate::history::ATTRIBUTION;
-use crate::report::{LineChart, OutputSet, ReportError, SeriesBand, TimeSeries};
+use crate::report::{LineChart, OutputSet, Panel, ReportError, SeriesBand, TimeSeries, axis};
 use crate::units::Price;
 use montecarlo::{
     Bands, MonteCarloError, PercentileMethod, Progress, SeedRange, Shard, ShardOutput,
@@ -287,12 +287,32 @@ fn band_chart(study: &ShardOutput<SeedSummary>, name: &str) -> Result<LineChart,
     })?;
     let dates = &first.result.dates;
     let (from, to) = (dates.first().copied(), dates.last().copied());
+    let published = published_close_line(from, to)?;
+    // The axis ends at twice the highest median or published close: the upper percentiles of a
+    // few runaway seeds would otherwise flatten the rest; what lies above is marked as clipped.
+    let cap = published
+        .points
+        .iter()
+        .map(|p| p.1)
+        .chain(bands.iter().map(|b| b.p50))
+        .fold(0.0, f64::max)
+        * 2.0;
+    let band = |name: &str, pick: fn(&Bands) -> (f64, f64)| SeriesBand {
+        name: name.into(),
+        points: dates
+            .iter()
+            .zip(&bands)
+            .map(|(d, b)| {
+                let (lo, hi) = pick(b);
+                (*d, lo, hi)
+            })
+            .collect(),
+    };
     Ok(LineChart {
         title: format!(
-            "\"{name}\": simulated allowance close over {} seeds",
+            "Monte Carlo \"{name}\": allowance close over {} seeds",
             study.runs.len()
         ),
-        y_label: "CNY per tonne".into(),
         footnote: format!(
             "{ATTRIBUTION} · carbonsim {VERSION}, scenario {}, seeds {}..{}",
             study.scenario_hash,
@@ -302,33 +322,29 @@ fn band_chart(study: &ShardOutput<SeedSummary>, name: &str) -> Result<LineChart,
                 .first
                 .wrapping_add(u64::from(study.study_seeds.count).saturating_sub(1))
         ),
-        series: vec![
-            published_close_line(from, to)?,
-            TimeSeries {
-                name: "median".into(),
-                points: dates.iter().zip(&bands).map(|(d, b)| (*d, b.p50)).collect(),
-                reference: false,
-            },
-        ],
-        bands: vec![
-            SeriesBand {
-                name: "5th-95th percentile".into(),
-                points: dates
-                    .iter()
-                    .zip(&bands)
-                    .map(|(d, b)| (*d, b.p5, b.p95))
-                    .collect(),
-            },
-            SeriesBand {
-                name: "25th-75th percentile".into(),
-                points: dates
-                    .iter()
-                    .zip(&bands)
-                    .map(|(d, b)| (*d, b.p25, b.p75))
-                    .collect(),
-            },
-        ],
-        markers: vec![],
+        panels: vec![Panel {
+            y_label: axis::ALLOWANCE_PRICE.into(),
+            series: vec![
+                published,
+                TimeSeries {
+                    name: "simulated median".into(),
+                    points: dates.iter().zip(&bands).map(|(d, b)| (*d, b.p50)).collect(),
+                    reference: false,
+                },
+            ],
+            bands: vec![
+                band("simulated 5th–95th percentile", |b| (b.p5, b.p95)),
+                band("simulated 25th–75th percentile", |b| (b.p25, b.p75)),
+            ],
+            y_cap: Some(cap),
+            signed: false,
+        }],
+        markers: first
+            .result
+            .compliance_dates
+            .iter()
+            .map(|d| (*d, format!("deadline {d}")))
+            .collect(),
     })
 }
 
