@@ -11,7 +11,7 @@
 //!    day (so no agent is always first). Its intents go to the exchange at once, so the next
 //!    agent sees the book they left.
 //! 3. 13:00: the optional intraday rounds, then the block negotiation of the day's block intents
-//!    (see [`super::broker`]).
+//!    (see [`self::broker`]).
 //! 4. The close: bars, expiries, each agent told the day's outcome; GEC buyers claim what they
 //!    hold; a compliance deadline falling on or before the next trading day is settled through the
 //!    compliance rules, fines collected.

@@ -5,7 +5,7 @@
 //! The published policy timeline ([`crate::timeline`]) drives it: the entities of each cycle
 //! (2,162, then 2,257) are drawn to its coverage, each vintage is credited and listed on its
 //! dates, and each volume deadline is settled through the compliance rules after the close of the
-//! last trading day on or before it. Each planned trade (see [`super::plan`]) is carried by a
+//! last trading day on or before it. Each planned trade (see [`self::plan`]) is carried by a
 //! seller drawn among the entities that hold the units (long entities first) and a buyer drawn
 //! among those that can pay (short entities first): the seller rests a limit sell, the buyer takes
 //! it with an immediate-or-cancel buy, and the exchange checks, freezes, matches and settles it
