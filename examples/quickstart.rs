@@ -3,7 +3,7 @@
 //! Two covered entities trade allowances through the exchange: an order is checked, frozen,
 //! matched and settled, and the day's bar is published with the VWAP close.
 //!
-//! Run: `cargo run --example quickstart`
+//! Run: `cargo run --release --example quickstart`
 
 use carbonsim::book::{OrderKind, SelfTradePrevention, Side};
 use carbonsim::calendar::TimeOfDay;

@@ -644,6 +644,32 @@ serde_as_string!(
     deserialize_any
 );
 
+/// Serialises a [`Quantity`] as a JSON number, for reports: counts (tonnes, units, certificates)
+/// are whole numbers that a JSON reader takes as numbers, while prices and money stay decimal
+/// strings so that no float stands between the text and the exact value. Reads a number or a
+/// string. Use with `#[serde(with = "crate::units::count")]`.
+pub mod count {
+    use super::Quantity;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the quantity as an unsigned integer.
+    ///
+    /// # Errors
+    /// The serializer's error.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    pub fn serialize<S: Serializer>(q: &Quantity, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(q.units())
+    }
+
+    /// Reads a quantity written as a number or as a decimal string.
+    ///
+    /// # Errors
+    /// The deserializer's error, or a value that is not a whole quantity.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Quantity, D::Error> {
+        Quantity::deserialize(deserializer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -814,5 +840,26 @@ mod tests {
                 prop_assert_eq!(Decimal::from(got.fen()), want);
             }
         }
+    }
+
+    #[test]
+    fn counts_are_written_as_numbers_and_read_from_either() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Row {
+            #[serde(with = "crate::units::count")]
+            t: Quantity,
+        }
+        let row = Row {
+            t: Quantity::new(4_103_953),
+        };
+        assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"t":4103953}"#);
+        assert_eq!(
+            serde_json::from_str::<Row>(r#"{"t":4103953}"#).unwrap(),
+            row
+        );
+        assert_eq!(
+            serde_json::from_str::<Row>(r#"{"t":"4103953"}"#).unwrap(),
+            row
+        );
     }
 }

@@ -98,24 +98,34 @@ fn range_outside_the_data_is_an_error() {
 
 /// FNV-1a 64 of the default replay's output files, taken before the policy timeline drove the
 /// replay: the timeline changed how the replay is built, not one byte of what it writes. (The
-/// files name the crate's version, so a version bump changes them.)
+/// files name the crate's version, so a version bump changes them.) Changed on purpose since:
+/// `summary.txt` and `summary.json` (the compliance table labels the synthetic fleet, sets the
+/// published outcome beside it and explains `due`; JSON counts are numbers), `vintages.csv`
+/// (`subject_code` renamed `subject`, the name every other file uses), `price.svg` and
+/// `volume.svg` (a difference panel, month ticks on month starts, legends beside the data, the
+/// shared axis wording).
 #[test]
 fn default_replay_outputs_are_byte_identical_to_before_the_timeline() {
     let result = replay::run(&ReplayConfig::default()).unwrap();
     let set = carbonsim::scenario::replay_report::outputs(&result).unwrap();
     let pinned = [
         ("daily.csv", "93564cf923d3a386"),
-        ("price.svg", "ab97b6ad4106aa43"),
-        ("summary.json", "0f403596e118240b"),
-        ("summary.txt", "ff805d0f34fdd360"),
+        ("price.svg", "d539d7b00528e300"),
+        ("summary.json", "eb0b9fb2eda686c4"),
+        ("summary.txt", "9f7c2170dd47832e"),
         ("totals.csv", "f6d69aaac163c80a"),
-        ("vintages.csv", "fb5e440d4f4ea74f"),
-        ("volume.svg", "eddbda0ca9b95d69"),
+        ("vintages.csv", "f70aad0f5f81683d"),
+        ("volume.svg", "db773e340df0593c"),
     ];
-    for (name, hash) in pinned {
-        let bytes = set.get(name).unwrap_or_else(|| panic!("{name} is written"));
-        assert_eq!(format!("{:016x}", fnv1a64(bytes)), hash, "{name}");
-    }
+    let got: Vec<(&str, String)> = pinned
+        .iter()
+        .map(|(name, _)| {
+            let bytes = set.get(name).unwrap_or_else(|| panic!("{name} is written"));
+            (*name, format!("{:016x}", fnv1a64(bytes)))
+        })
+        .collect();
+    let want: Vec<(&str, String)> = pinned.iter().map(|(n, h)| (*n, (*h).to_owned())).collect();
+    assert_eq!(got, want, "every file's hash, left as written now");
 }
 
 /// A replay may start on any published trading day: each vintage lists at its published
@@ -184,4 +194,47 @@ fn replay_from_any_published_day_is_exact() {
 
 fn fnv1a64(bytes: &[u8]) -> u64 {
     carbonsim::scenario::config::fnv1a64(bytes)
+}
+
+/// The compliance table names the fleet as synthetic, sets the published outcome beside each
+/// deadline (the first cycle's, and "not published" for the second's), and explains `due`; the
+/// JSON summary writes counts as numbers and money as decimal strings.
+#[test]
+fn compliance_is_labelled_synthetic_beside_the_published_outcome() {
+    let result = replay::run(&ReplayConfig::default()).unwrap();
+    let text = carbonsim::scenario::replay_report::table(&result);
+    assert!(text.contains("Compliance of the synthetic fleet"), "{text}");
+    let row = |date: &str| {
+        text.lines()
+            .find(|l| l.contains(date))
+            .unwrap_or_else(|| panic!("no row for {date}:\n{text}"))
+            .to_owned()
+    };
+    assert!(row("2021-12-31").contains("100 % of volume"));
+    assert!(
+        row("2021-12-31")
+            .contains("99.5 % by volume; 1,833 entities in full and on time, 178 in part")
+    );
+    assert!(row("2023-11-15").contains("95 % of volume"));
+    assert!(row("2023-12-31").ends_with("not published"));
+    assert!(text.contains("due: what the deadline asks."), "{text}");
+    let set = carbonsim::scenario::replay_report::outputs(&result).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(set.get("summary.json").unwrap()).unwrap();
+    let first = &json["compliance"][0];
+    assert_eq!(first["fleet"], "synthetic fleet");
+    assert!(first["shortfall"].is_u64() && first["obligation"].is_u64());
+    assert!(first["fines"].is_string(), "money stays a decimal string");
+    assert!(
+        first["published"]["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("99.5 %")
+    );
+    assert!(json["totals"][0]["volume_t"].is_u64());
+    assert!(json["totals"][0]["turnover_cny"].is_string());
+    let vintages = String::from_utf8(set.get("vintages.csv").unwrap().to_vec()).unwrap();
+    assert!(
+        vintages.starts_with("date,subject,open,"),
+        "one name for the subject column"
+    );
 }

@@ -56,7 +56,7 @@ def test_a_python_agent_trades_in_the_run(small):
     assert row["cash_end_fen"] == 2_000_000_000 - row["paid_fen"] + row["received_fen"] - row["fees_fen"]
     kinds = {a["kind"]: a for a in run.report["activity"]}
     assert kinds["python"]["agents"] == 1
-    assert kinds["python"]["bought"] == str(row["bought_t"])
+    assert kinds["python"]["bought"] == int(row["bought_t"])
     assert agent.days_ended == len(run.daily[run.daily["subject"] == "CEA"])
 
 

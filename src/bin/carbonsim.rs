@@ -113,7 +113,8 @@ enum Command {
         /// Folder for the outputs.
         #[arg(long, default_value = "out/montecarlo")]
         out: PathBuf,
-        /// Name shown in the charts (default: the scenario hash).
+        /// Name shown in the charts and `study.json` (default: the scenario's name recorded in the
+        /// shards, or its hash for shard files that did not record it).
         #[arg(long)]
         name: Option<String>,
         #[command(flatten)]
@@ -369,7 +370,15 @@ fn run_merge(
         shards.push(montecarlo::read_shard::<study::SeedSummary>(p)?);
     }
     let merged = montecarlo::merge(shards)?;
-    let name = name.unwrap_or_else(|| merged.scenario_hash.clone());
+    // The scenario's name as the shards recorded it; shard files written before it was recorded
+    // carry only the hash.
+    let name = name.unwrap_or_else(|| {
+        if merged.scenario.is_empty() {
+            merged.scenario_hash.clone()
+        } else {
+            merged.scenario.clone()
+        }
+    });
     let dir = OutputDir::prepare(out)?.claim(
         Manifest::new("merge", &name, merged.study_seeds.first),
         output.force,

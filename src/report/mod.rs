@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-pub use chart::{BarChart, LineChart, SeriesBand, TimeSeries};
+pub use chart::{BarChart, LineChart, Panel, SeriesBand, TimeSeries, axis};
 pub use manifest::{MANIFEST, Manifest};
 pub use output::{OutputDir, OutputSet};
 pub use table::{Align, TextTable, group_thousands};

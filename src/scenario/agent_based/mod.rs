@@ -11,7 +11,7 @@
 //!    day (so no agent is always first). Its intents go to the exchange at once, so the next
 //!    agent sees the book they left.
 //! 3. 13:00: the optional intraday rounds, then the block negotiation of the day's block intents
-//!    (see [`super::broker`]).
+//!    (see [`self::broker`]).
 //! 4. The close: bars, expiries, each agent told the day's outcome; GEC buyers claim what they
 //!    hold; a compliance deadline falling on or before the next trading day is settled through the
 //!    compliance rules, fines collected.
@@ -169,8 +169,10 @@ pub struct KindActivity {
     /// Agents of this kind.
     pub agents: u32,
     /// Units bought.
+    #[serde(with = "crate::units::count")]
     pub bought: Quantity,
     /// Units sold.
+    #[serde(with = "crate::units::count")]
     pub sold: Quantity,
 }
 
@@ -191,6 +193,12 @@ pub struct AgentRun {
     pub calibration: Option<CalibrationReport>,
     /// Certificate counts at each month end (empty without CCER and GEC).
     pub certificates: Vec<CertificateMonth>,
+    /// Whether the run simulated the CCER market (`submarkets.ccer`).
+    #[serde(default)]
+    pub ccer: bool,
+    /// Whether the run simulated the GEC market and green-power deals (`submarkets.gec`).
+    #[serde(default)]
+    pub gec: bool,
     /// Order flow.
     pub flow: Flow,
     /// Activity per agent kind.
@@ -421,6 +429,8 @@ impl World {
             compliance: state.compliance,
             calibration,
             certificates: self.certificates.months.clone(),
+            ccer: self.config.submarkets.ccer,
+            gec: self.config.submarkets.gec,
             flow: state.broker.flow,
             activity,
             banking: state.banking,

@@ -14,11 +14,13 @@ use super::certificates::CertificateMonth;
 use crate::history::{self, ATTRIBUTION};
 use crate::registry::YearMonth;
 use crate::report::{
-    Align, BarChart, LineChart, OutputSet, ReportError, TextTable, TimeSeries, group_thousands,
+    Align, BarChart, LineChart, OutputSet, Panel, ReportError, TextTable, TimeSeries, axis,
+    group_thousands,
 };
 use crate::scenario::agent_based::AgentRun;
 use crate::scenario::config::OutputConfig;
 use crate::scenario::replay::ComplianceSummary;
+use crate::scenario::replay_report::{DUE_NOTE, due_label, published_compliance};
 use crate::scenario::study::stats::{CalibrationReport, Compared};
 use crate::units::Quantity;
 
@@ -43,10 +45,34 @@ fn month(y: u16, m: u8) -> Option<YearMonth> {
     YearMonth::new(y, m)
 }
 
-/// The CCER and GEC figures of `run` beside the published facts (empty when neither market was
-/// simulated).
+/// The CCER and GEC figures of `run` beside the published facts: only the markets the run
+/// simulated (GEC rows with `submarkets.gec`, CCER rows with `submarkets.ccer`), and only the facts
+/// whose period the run covers (empty when neither market was simulated).
 #[must_use]
 pub fn facts(run: &AgentRun) -> Vec<FactCheck> {
+    all_facts(run)
+        .into_iter()
+        .filter(|f| {
+            let ccer = f.fact.starts_with("CCER");
+            f.simulated.is_some() && if ccer { run.ccer } else { run.gec }
+        })
+        .collect()
+}
+
+/// The published facts that `run` simulates the market of but whose period it does not cover.
+#[must_use]
+pub fn facts_outside_the_run(run: &AgentRun) -> Vec<FactCheck> {
+    all_facts(run)
+        .into_iter()
+        .filter(|f| {
+            let ccer = f.fact.starts_with("CCER");
+            f.simulated.is_none() && if ccer { run.ccer } else { run.gec }
+        })
+        .collect()
+}
+
+/// Every published fact beside the run's figure, `None` where the run does not cover it.
+fn all_facts(run: &AgentRun) -> Vec<FactCheck> {
     let months = &run.certificates;
     if months.is_empty() {
         return Vec::new();
@@ -128,6 +154,11 @@ fn certificate_market_facts(months: &[CertificateMonth], fact: &Fact<'_>) -> Vec
         at(month(2022, 12)),
         at(month(2023, 12)),
     );
+    // CCERs traded before 2023: the end-2022 running total, or none for a run that starts in
+    // January 2023.
+    let before_2023 = dec22
+        .map(|c| q(c.ccer_traded))
+        .or_else(|| (months.first().map(|c| c.month) == month(2023, 1)).then_some(0.0));
     vec![
         fact(
             "Green power traded, cumulative, end of October 2023 (MWh)",
@@ -139,21 +170,16 @@ fn certificate_market_facts(months: &[CertificateMonth], fact: &Fact<'_>) -> Vec
         fact(
             "CCER traded in 2023",
             Some(15_300_000.0),
-            dec23
-                .zip(dec22)
-                .map(|(a, b)| q(a.ccer_traded) - q(b.ccer_traded)),
+            dec23.zip(before_2023).map(|(a, b)| q(a.ccer_traded) - b),
             "greenhousegog.com summary of 2023 (15.3 Mt, legacy CCERs on pilot exchanges)",
             "published counts every buyer on the pilot exchanges (regional pilots' compliance, voluntary buyers); simulated counts only national covered entities buying offsets",
         ),
         fact(
             "CCER cancelled as offsets, first compliance period",
-            None,
-            months
-                .iter()
-                .find(|c| c.month >= YearMonth::new(2021, 12).unwrap_or(c.month))
-                .map(|c| q(c.ccer_offset)),
-            "not published (a seed figure of ~33 Mt was not confirmed)",
-            "",
+            Some(32_730_000.0),
+            at(month(2021, 12)).map(|c| q(c.ccer_offset)),
+            "MEE first-cycle report (Dec 2022), secondary (China Mining News 2023-01-10: about 32.73 Mt)",
+            "simulated counts offsets surrendered from the run's start to the end of 2021",
         ),
     ]
 }
@@ -192,41 +218,62 @@ pub(crate) fn published_close_line(
     })
 }
 
+/// The daily close, one panel per instrument the run simulates (allowances over the published
+/// composite; CCER and GEC on their own axes, as they have no published series).
 fn price_chart(run: &AgentRun) -> Result<LineChart, ReportError> {
     let first = run.days.first().map(|d| d.date);
     let last = run.days.last().map(|d| d.date);
-    let mut series = vec![published_close_line(first, last)?];
-    for (subject, name) in [
-        ("COMCEA", "simulated close (allowances, listed VWAP)"),
-        ("CCER", "simulated CCER close"),
-        ("GEC", "simulated GEC close"),
+    let mut panels = Vec::new();
+    for (subject, name, y_label) in [
+        (
+            "COMCEA",
+            "simulated close (allowances, listed VWAP)",
+            axis::ALLOWANCE_PRICE,
+        ),
+        ("CCER", "simulated CCER close", axis::CCER_PRICE),
+        ("GEC", "simulated GEC close", axis::GEC_PRICE),
     ] {
         let points: Vec<(NaiveDate, f64)> = run
             .series(subject)
             .map(|d| (d.date, d.close.to_f64()))
             .collect();
-        if !points.is_empty() {
-            series.push(TimeSeries {
-                name: name.into(),
-                points,
-                reference: false,
-            });
+        if points.is_empty() {
+            continue;
         }
+        let mut series = Vec::new();
+        if subject == "COMCEA" {
+            series.push(published_close_line(first, last)?);
+        }
+        series.push(TimeSeries {
+            name: name.into(),
+            points,
+            reference: false,
+        });
+        panels.push(Panel {
+            y_label: y_label.into(),
+            series,
+            ..Panel::default()
+        });
     }
     Ok(LineChart {
         title: format!("Agent-based run \"{}\": daily close", run.scenario),
-        y_label: "CNY per unit".into(),
         footnote: footnote(run),
-        series,
-        bands: vec![],
-        // The deadlines the run settled, from the timeline it ran.
-        markers: run
-            .compliance
-            .iter()
-            .filter(|c| Some(c.date) >= first && Some(c.date) <= last)
-            .map(|c| (c.date, deadline_label(c)))
-            .collect(),
+        panels,
+        markers: deadline_markers(&run.compliance, first, last),
     })
+}
+
+/// The deadlines settled between `first` and `last`, as chart markers.
+pub(crate) fn deadline_markers(
+    compliance: &[ComplianceSummary],
+    first: Option<NaiveDate>,
+    last: Option<NaiveDate>,
+) -> Vec<(NaiveDate, String)> {
+    compliance
+        .iter()
+        .filter(|c| Some(c.date) >= first && Some(c.date) <= last)
+        .map(|c| (c.date, deadline_label(c)))
+        .collect()
 }
 
 /// A deadline's chart label: `2019-2020 final`, `2021-2022 95 % due`.
@@ -251,13 +298,13 @@ fn volume_chart(run: &AgentRun) -> Result<BarChart, ReportError> {
         }
     }
     Ok(BarChart {
-        title: "Monthly allowance volume (listed + block), published and simulated".into(),
-        y_label: "million tonnes".into(),
+        title: format!(
+            "Agent-based run \"{}\": monthly allowance volume (listed + block), published and simulated",
+            run.scenario
+        ),
+        y_label: axis::MONTHLY_VOLUME.into(),
         footnote: footnote(run),
-        categories: months
-            .keys()
-            .map(|(y, m)| format!("{:02}-{m:02}", y % 100))
-            .collect(),
+        categories: months.keys().map(|(y, m)| format!("{y}-{m:02}")).collect(),
         series: vec![
             ("published".into(), months.values().map(|v| v.0).collect()),
             ("simulated".into(), months.values().map(|v| v.1).collect()),
@@ -295,24 +342,37 @@ fn daily_csv(run: &AgentRun) -> Result<String, ReportError> {
     Ok(out)
 }
 
+/// `certificates.csv`: the running totals at each month end, counted from the run's start (GECs
+/// issued include the opening stock), of the markets the run simulates.
 fn certificates_csv(run: &AgentRun) -> String {
-    let mut out = String::from(
-        "month,gec_issued,gec_traded,gec_green_power,green_power_mwh,gec_claimed,ccer_traded,ccer_offset,seed,carbonsim_version\n",
-    );
+    type Column = (&'static str, fn(&CertificateMonth) -> u64);
+    let gec: [Column; 5] = [
+        ("gec_issued_cumulative", |c| c.gec_issued.units()),
+        ("gec_traded_cumulative", |c| c.gec_traded.units()),
+        ("gec_green_power_cumulative", |c| c.gec_green_power.units()),
+        ("green_power_mwh_cumulative", |c| c.green_power_mwh),
+        ("gec_claimed_cumulative", |c| c.gec_claimed.units()),
+    ];
+    let ccer: [Column; 2] = [
+        ("ccer_traded_cumulative", |c| c.ccer_traded.units()),
+        ("ccer_offset_cumulative", |c| c.ccer_offset.units()),
+    ];
+    let columns: Vec<&Column> = gec
+        .iter()
+        .filter(|_| run.gec)
+        .chain(ccer.iter().filter(|_| run.ccer))
+        .collect();
+    let mut out = String::from("month,");
+    for (name, _) in &columns {
+        let _ = write!(out, "{name},");
+    }
+    out.push_str("seed,carbonsim_version\n");
     for c in &run.certificates {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{VERSION}",
-            c.month,
-            c.gec_issued,
-            c.gec_traded,
-            c.gec_green_power,
-            c.green_power_mwh,
-            c.gec_claimed,
-            c.ccer_traded,
-            c.ccer_offset,
-            run.seed
-        );
+        let _ = write!(out, "{},", c.month);
+        for (_, value) in &columns {
+            let _ = write!(out, "{},", value(c));
+        }
+        let _ = writeln!(out, "{},{VERSION}", run.seed);
     }
     out
 }
@@ -383,6 +443,34 @@ fn compared_row(t: &mut TextTable, name: &str, c: &Compared, as_pct: bool) {
     ]);
 }
 
+/// The compliance table of a run, with the published outcome and the note on `due`.
+fn compliance_table(compliance: &[ComplianceSummary]) -> String {
+    let mut out = String::new();
+    let mut t = TextTable::new(&[
+        ("cycle", Align::Left),
+        ("deadline", Align::Left),
+        ("due", Align::Right),
+        ("rate by volume", Align::Right),
+        ("rate by entities", Align::Right),
+        ("published outcome", Align::Left),
+    ]);
+    for c in compliance {
+        t.row([
+            c.cycle.clone(),
+            c.date.to_string(),
+            due_label(c),
+            format!("{:.2} %", c.rate_by_volume_bp as f64 / 100.0),
+            format!("{:.2} %", c.rate_by_entities_bp as f64 / 100.0),
+            published_compliance(&c.cycle, c.date).outcome.to_owned(),
+        ]);
+    }
+    let _ = write!(
+        out,
+        "Compliance of the simulated fleet, beside the published outcome\n{t}{DUE_NOTE}\n"
+    );
+    out
+}
+
 /// A plain-text summary for the terminal.
 #[must_use]
 pub fn table(run: &AgentRun) -> String {
@@ -415,26 +503,7 @@ pub fn table(run: &AgentRun) -> String {
             c.days
         );
     }
-    let mut t = TextTable::new(&[
-        ("cycle", Align::Left),
-        ("deadline", Align::Left),
-        ("due", Align::Right),
-        ("rate by volume", Align::Right),
-        ("rate by entities", Align::Right),
-    ]);
-    for c in &run.compliance {
-        t.row([
-            c.cycle.clone(),
-            c.date.to_string(),
-            c.entity_target_pct.map_or_else(
-                || format!("{} %", c.share_pct),
-                |t| format!("{t} % of firms"),
-            ),
-            format!("{:.2} %", c.rate_by_volume_bp as f64 / 100.0),
-            format!("{:.2} %", c.rate_by_entities_bp as f64 / 100.0),
-        ]);
-    }
-    let _ = write!(out, "{t}");
+    out.push_str(&compliance_table(&run.compliance));
     let checks = facts(run);
     if !checks.is_empty() {
         let mut t = TextTable::new(&[
@@ -450,6 +519,16 @@ pub fn table(run: &AgentRun) -> String {
         }
         out.push('\n');
         let _ = write!(out, "{t}");
+    }
+    let outside = facts_outside_the_run(run);
+    if !outside.is_empty() {
+        let _ = writeln!(
+            out,
+            "published facts outside the run's months (not compared):"
+        );
+        for f in &outside {
+            let _ = writeln!(out, "  {}", f.fact);
+        }
     }
     let _ = writeln!(
         out,
@@ -488,4 +567,72 @@ pub fn outputs(run: &AgentRun, output: &OutputConfig) -> Result<OutputSet, Repor
     }
     set.add("summary.txt", table(run))?;
     Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month_end(m: u8, ccer_traded: u64) -> CertificateMonth {
+        CertificateMonth {
+            month: YearMonth::new(2023, m).unwrap(),
+            gec_issued: Quantity::ZERO,
+            gec_traded: Quantity::ZERO,
+            gec_green_power: Quantity::ZERO,
+            green_power_mwh: 0,
+            gec_claimed: Quantity::ZERO,
+            ccer_traded: Quantity::new(ccer_traded),
+            ccer_offset: Quantity::ZERO,
+        }
+    }
+
+    /// A 2023 run with CCER on and GEC off.
+    fn ccer_only() -> AgentRun {
+        AgentRun {
+            scenario: "ccer".into(),
+            scenario_hash: "abc".into(),
+            seed: 7,
+            days: vec![],
+            compliance: vec![],
+            calibration: None,
+            certificates: (1..=12)
+                .map(|m| month_end(m, 1000 * u64::from(m)))
+                .collect(),
+            ccer: true,
+            gec: false,
+            flow: super::super::broker::Flow::default(),
+            activity: vec![],
+            banking: vec![],
+        }
+    }
+
+    #[test]
+    fn only_the_simulated_markets_and_covered_periods_are_compared() {
+        let run = ccer_only();
+        let shown: Vec<String> = facts(&run).into_iter().map(|f| f.fact).collect();
+        assert_eq!(shown, ["CCER traded in 2023"]);
+        assert_eq!(facts(&run)[0].simulated, Some(12_000.0));
+        let outside: Vec<String> = facts_outside_the_run(&run)
+            .into_iter()
+            .map(|f| f.fact)
+            .collect();
+        assert_eq!(
+            outside,
+            ["CCER cancelled as offsets, first compliance period"]
+        );
+        let text = table(&run);
+        assert!(!text.contains("GEC") && !text.contains("n/a"), "{text}");
+        assert!(text.contains("outside the run's months"), "{text}");
+    }
+
+    #[test]
+    fn certificates_csv_names_running_totals_of_the_simulated_markets() {
+        let csv = certificates_csv(&ccer_only());
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "month,ccer_traded_cumulative,ccer_offset_cumulative,seed,carbonsim_version"
+        );
+        assert_eq!(lines.next().unwrap(), format!("2023-01,1000,0,7,{VERSION}"));
+    }
 }

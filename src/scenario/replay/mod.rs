@@ -5,7 +5,7 @@
 //! The published policy timeline ([`crate::timeline`]) drives it: the entities of each cycle
 //! (2,162, then 2,257) are drawn to its coverage, each vintage is credited and listed on its
 //! dates, and each volume deadline is settled through the compliance rules after the close of the
-//! last trading day on or before it. Each planned trade (see [`super::plan`]) is carried by a
+//! last trading day on or before it. Each planned trade (see [`self::plan`]) is carried by a
 //! seller drawn among the entities that hold the units (long entities first) and a buyer drawn
 //! among those that can pay (short entities first): the seller rests a limit sell, the buyer takes
 //! it with an immediate-or-cancel buy, and the exchange checks, freezes, matches and settles it
@@ -214,10 +214,13 @@ pub struct ComplianceSummary {
     /// Entities with no shortfall.
     pub entities_complying: usize,
     /// Total obligation, t.
+    #[serde(with = "crate::units::count")]
     pub obligation: Quantity,
     /// Surrendered, offset or borrowed, t.
+    #[serde(with = "crate::units::count")]
     pub covered: Quantity,
     /// Total shortfall, t.
+    #[serde(with = "crate::units::count")]
     pub shortfall: Quantity,
     /// Rate by volume, basis points.
     pub rate_by_volume_bp: u64,

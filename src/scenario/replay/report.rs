@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use crate::history::ATTRIBUTION;
 use crate::report::{
-    Align, BarChart, LineChart, OutputSet, ReportError, TextTable, TimeSeries, group_thousands,
+    Align, BarChart, LineChart, OutputSet, Panel, ReportError, TextTable, TimeSeries, axis,
+    group_thousands,
 };
 use crate::scenario::replay::{ComplianceSummary, DayFigures, ReplayDay, ReplayResult};
 use crate::units::{Money, Price, Quantity};
@@ -48,7 +49,7 @@ fn mismatches(d: &ReplayDay) -> usize {
 
 fn csv_rows(days: &[ReplayDay], with_subject: bool, seed: u64) -> String {
     let mut out = String::new();
-    let subject = if with_subject { "subject_code," } else { "" };
+    let subject = if with_subject { "subject," } else { "" };
     let _ = writeln!(
         out,
         "date,{subject}open,high,low,close,listed_volume_t,listed_turnover_cny,block_volume_t,block_turnover_cny,\
@@ -102,10 +103,12 @@ pub struct PeriodTotals {
     /// Last day.
     pub to: NaiveDate,
     /// Simulated volume.
+    #[serde(with = "crate::units::count")]
     pub volume_t: Quantity,
     /// Simulated turnover.
     pub turnover_cny: Money,
     /// Published volume.
+    #[serde(with = "crate::units::count")]
     pub published_volume_t: Quantity,
     /// Published turnover.
     pub published_turnover_cny: Money,
@@ -204,8 +207,8 @@ pub struct ReplaySummary<'a> {
     pub trades: u64,
     /// Totals.
     pub totals: Vec<PeriodTotals>,
-    /// Compliance deadlines.
-    pub compliance: &'a [ComplianceSummary],
+    /// Compliance deadlines: the synthetic fleet's outcome beside the published one.
+    pub compliance: Vec<ComplianceRow<'a>>,
     /// What the replay does not compute.
     pub notes: Vec<&'static str>,
     /// Data attribution.
@@ -235,12 +238,21 @@ pub fn summary(result: &ReplayResult) -> ReplaySummary<'_> {
         orders: result.orders,
         trades: result.trades,
         totals: period_totals(result),
-        compliance: &result.compliance,
+        compliance: result
+            .compliance
+            .iter()
+            .map(|c| ComplianceRow {
+                fleet: "synthetic fleet",
+                simulated: c,
+                published: published_compliance(&c.cycle, c.date),
+            })
+            .collect(),
         notes: vec![
             "From 2023-08-28 the composite quote is a weighted sum of the vintages' prices whose weights are not published; \
              the replay reports the composite's volumes and turnover and each vintage's prices, not a composite price.",
             "Compliance outcomes are those of the synthetic fleet, whose trades are the published volumes carried by seeded \
-             entities, not need-driven trading; they are not the published compliance rates.",
+             entities, not need-driven trading; they are not the published compliance rates, which each row gives beside them.",
+            DUE_NOTE,
         ],
         source: ATTRIBUTION,
     }
@@ -250,36 +262,63 @@ fn footnote(seed: u64) -> String {
     format!("{ATTRIBUTION} · simulated by carbonsim {VERSION}, seed {seed}")
 }
 
+/// One subject's daily close, published or simulated.
+fn close_line(days: &[ReplayDay], subject: &str, published: bool) -> Vec<(NaiveDate, f64)> {
+    days.iter()
+        .filter(|d| d.subject == subject)
+        .filter_map(|d| {
+            let f = if published {
+                &d.published
+            } else {
+                &d.simulated
+            };
+            f.close.map(|c| (d.date, c.to_f64()))
+        })
+        .collect()
+}
+
+/// One subject's simulated minus published close, on the days both exist.
+fn close_difference(days: &[ReplayDay], subject: &str) -> Vec<(NaiveDate, f64)> {
+    days.iter()
+        .filter(|d| d.subject == subject)
+        .filter_map(|d| {
+            let (s, p) = (d.simulated.close?, d.published.close?);
+            Some((d.date, (s.fen() - p.fen()) as f64 / 100.0))
+        })
+        .collect()
+}
+
+/// The daily close, published under simulated, and a panel of their difference: the two lines
+/// coincide (the replay is exact), so the difference panel is what shows they do.
 fn price_chart(result: &ReplayResult) -> LineChart {
-    let close = |days: &[ReplayDay], subject: &str, published: bool| -> Vec<(NaiveDate, f64)> {
-        days.iter()
-            .filter(|d| d.subject == subject)
-            .filter_map(|d| {
-                let f = if published {
-                    &d.published
-                } else {
-                    &d.simulated
-                };
-                f.close.map(|c| (d.date, c.to_f64()))
-            })
-            .collect()
-    };
-    let mut series = vec![TimeSeries {
-        name: "published close (composite)".into(),
-        points: close(&result.composite, "COMCEA", true),
-        reference: true,
-    }];
-    series.push(TimeSeries {
-        name: "simulated close (CEA, to 2023-08-25)".into(),
-        points: close(&result.composite, "COMCEA", false),
+    let mut close = vec![
+        TimeSeries {
+            name: "published close (composite)".into(),
+            points: close_line(&result.composite, "COMCEA", true),
+            reference: true,
+        },
+        TimeSeries {
+            name: "simulated close (composite)".into(),
+            points: close_line(&result.composite, "COMCEA", false),
+            reference: false,
+        },
+    ];
+    let mut difference = vec![TimeSeries {
+        name: "composite, to 2023-08-25".into(),
+        points: close_difference(&result.composite, "COMCEA"),
         reference: false,
-    });
+    }];
     for v in ["CEA", "CEA21", "CEA22"] {
-        let points = close(&result.vintages, v, false);
+        let points = close_line(&result.vintages, v, false);
         if !points.is_empty() {
-            series.push(TimeSeries {
-                name: format!("simulated close {v} (from 2023-08-28)"),
+            close.push(TimeSeries {
+                name: format!("simulated close {v}"),
                 points,
+                reference: false,
+            });
+            difference.push(TimeSeries {
+                name: format!("{v}, from 2023-08-28"),
+                points: close_difference(&result.vintages, v),
                 reference: false,
             });
         }
@@ -287,14 +326,25 @@ fn price_chart(result: &ReplayResult) -> LineChart {
     let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
     LineChart {
         title: "National carbon market: daily close, published and simulated".into(),
-        y_label: "CNY per tonne".into(),
         footnote: footnote(result.config.seed),
-        series,
-        bands: vec![],
+        panels: vec![
+            Panel {
+                y_label: axis::ALLOWANCE_PRICE.into(),
+                series: close,
+                ..Panel::default()
+            },
+            Panel {
+                y_label: axis::PRICE_DIFFERENCE.into(),
+                series: difference,
+                signed: true,
+                ..Panel::default()
+            },
+        ],
         markers: vec![
             (d(2021, 12, 31), "2019–20 deadline".into()),
             (d(2023, 8, 28), "vintage split".into()),
             (d(2023, 11, 15), "95 % due".into()),
+            (d(2023, 12, 31), "2021–22 deadline".into()),
         ],
     }
 }
@@ -310,15 +360,101 @@ fn volume_chart(result: &ReplayResult) -> BarChart {
         e.1 += mt(&d.simulated);
     }
     BarChart {
-        title: "Monthly volume (listed + block), published and simulated".into(),
-        y_label: "million tonnes".into(),
+        title: "National carbon market: monthly allowance volume (listed + block), published and simulated".into(),
+        y_label: axis::MONTHLY_VOLUME.into(),
         footnote: footnote(result.config.seed),
-        categories: months.keys().map(|m| m[2..].to_owned()).collect(),
+        categories: months.keys().cloned().collect(),
         series: vec![
             ("published".into(), months.values().map(|v| v.0).collect()),
             ("simulated".into(), months.values().map(|v| v.1).collect()),
         ],
     }
+}
+
+/// What the public record says of a deadline's outcome, beside the synthetic fleet's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublishedCompliance {
+    /// The published outcome, or that none is published.
+    pub outcome: &'static str,
+    /// Its source.
+    pub source: &'static str,
+}
+
+/// The published outcome of the deadline that closes `cycle` on `date`: the first cycle's final
+/// deadline has one (MEE press conference 2022-01-24); no other deadline's rate is published.
+#[must_use]
+pub fn published_compliance(cycle: &str, date: NaiveDate) -> PublishedCompliance {
+    if cycle == "2019-2020" && date.format("%m-%d").to_string() == "12-31" {
+        PublishedCompliance {
+            outcome: "99.5 % by volume; 1,833 entities in full and on time, 178 in part",
+            source: "MEE press conference 2022-01-24",
+        }
+    } else {
+        PublishedCompliance {
+            outcome: "not published",
+            source: "no completion rate has been published for this deadline",
+        }
+    }
+}
+
+/// A deadline of the synthetic fleet beside the published outcome (an entry of `summary.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplianceRow<'a> {
+    /// Whose outcome this is: always `synthetic fleet`.
+    pub fleet: &'static str,
+    /// The synthetic fleet's outcome.
+    #[serde(flatten)]
+    pub simulated: &'a ComplianceSummary,
+    /// The published outcome.
+    pub published: PublishedCompliance,
+}
+
+/// The `due` column: the share of each entity's obligation due by the deadline, or, for a
+/// deadline that counts entities, the share of entities to have surrendered in full.
+#[must_use]
+pub fn due_label(c: &ComplianceSummary) -> String {
+    c.entity_target_pct.map_or_else(
+        || format!("{} % of volume", c.share_pct),
+        |t| format!("{t} % of entities"),
+    )
+}
+
+/// What the `due` column means, printed under every compliance table.
+pub const DUE_NOTE: &str = "due: what the deadline asks.\n  \"N % of volume\": each entity owes N % of its \
+obligation by that date.\n  \"N % of entities\": N % of the entities must have surrendered in full by that \
+date (the first cycle's interim deadline, 2021-12-15); each of them owes all of its obligation.";
+
+fn compliance_table(rows: &[ComplianceSummary]) -> String {
+    let mut c = TextTable::new(&[
+        ("cycle", Align::Left),
+        ("deadline", Align::Left),
+        ("due", Align::Right),
+        ("entities", Align::Right),
+        ("complying", Align::Right),
+        ("rate_by_volume", Align::Right),
+        ("shortfall_t", Align::Right),
+        ("published outcome", Align::Left),
+    ]);
+    for s in rows {
+        c.row([
+            s.cycle.clone(),
+            s.date.to_string(),
+            due_label(s),
+            group_thousands(&s.entities.to_string()),
+            group_thousands(&s.entities_complying.to_string()),
+            format!(
+                "{}.{:02} %",
+                s.rate_by_volume_bp / 100,
+                s.rate_by_volume_bp % 100
+            ),
+            group_thousands(&s.shortfall.to_string()),
+            published_compliance(&s.cycle, s.date).outcome.to_owned(),
+        ]);
+    }
+    format!(
+        "Compliance of the synthetic fleet (seeded entities carrying the published volumes, \
+         not need-driven trading), beside the published outcome\n{c}{DUE_NOTE}\n"
+    )
 }
 
 /// A plain-text summary for the terminal.
@@ -340,33 +476,10 @@ pub fn table(result: &ReplayResult) -> String {
             group_thousands(&p.published_turnover_cny.to_string()),
         ]);
     }
-    let mut c = TextTable::new(&[
-        ("cycle", Align::Left),
-        ("deadline", Align::Left),
-        ("due", Align::Right),
-        ("entities", Align::Right),
-        ("complying", Align::Right),
-        ("rate_by_volume", Align::Right),
-        ("shortfall_t", Align::Right),
-    ]);
-    for s in &result.compliance {
-        c.row([
-            s.cycle.clone(),
-            s.date.to_string(),
-            format!("{} %", s.share_pct),
-            s.entities.to_string(),
-            s.entities_complying.to_string(),
-            format!(
-                "{}.{:02} %",
-                s.rate_by_volume_bp / 100,
-                s.rate_by_volume_bp % 100
-            ),
-            group_thousands(&s.shortfall.to_string()),
-        ]);
-    }
+    let c = compliance_table(&result.compliance);
     let sum = summary(result);
     format!(
-        "{t}\n{c}\nexact days: {}/{} composite, {}/{} vintage · {} trades from {} orders · seed {} · carbonsim {VERSION}\n{ATTRIBUTION}\n",
+        "Allowance market, simulated beside published (listed + block; t, CNY)\n{t}\n{c}\nexact days: {}/{} composite, {}/{} vintage · {} trades from {} orders · seed {} · carbonsim {VERSION}\n{ATTRIBUTION}\n",
         sum.exact_days,
         sum.trading_days,
         sum.exact_vintage_days,

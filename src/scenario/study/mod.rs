@@ -22,7 +22,7 @@ use super::agent_based::report::published_close_line;
 use super::agent_based::{self, AgentRun, RunError};
 use super::config::ScenarioConfig;
 use crate::history::ATTRIBUTION;
-use crate::report::{LineChart, OutputSet, ReportError, SeriesBand, TimeSeries};
+use crate::report::{LineChart, OutputSet, Panel, ReportError, SeriesBand, TimeSeries, axis};
 use crate::units::Price;
 use montecarlo::{
     Bands, MonteCarloError, PercentileMethod, Progress, SeedRange, Shard, ShardOutput,
@@ -44,6 +44,10 @@ pub struct SeedSummary {
     pub calibration: Option<CalibrationReport>,
     /// Compliance rate by volume at each deadline, basis points.
     pub compliance_bp: Vec<u64>,
+    /// The deadlines of `compliance_bp`, in the same order (absent from shard files written
+    /// before they were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compliance_dates: Vec<NaiveDate>,
 }
 
 /// Keeps what a study needs of `run`.
@@ -59,6 +63,7 @@ pub fn summarise(run: &AgentRun) -> SeedSummary {
             .collect(),
         calibration: run.calibration.clone(),
         compliance_bp: run.compliance.iter().map(|c| c.rate_by_volume_bp).collect(),
+        compliance_dates: run.compliance.iter().map(|c| c.date).collect(),
     }
 }
 
@@ -76,13 +81,15 @@ pub fn run_study<P>(
 where
     P: Fn(Progress) + Sync,
 {
-    montecarlo::run_shard(
+    let mut out = montecarlo::run_shard(
         &config.content_hash(),
         seeds,
         shard,
         |seed| agent_based::run(config, seed).map(|r| summarise(&r)),
         progress,
-    )
+    )?;
+    out.scenario.clone_from(&config.name);
+    Ok(out)
 }
 
 /// Percentile bands of one statistic over a study's seeds.
@@ -203,16 +210,42 @@ fn bands_csv(study: &ShardOutput<SeedSummary>) -> Result<String, ReportError> {
     Ok(out)
 }
 
+/// `seeds.csv`'s compliance columns, one per deadline: `compliance_bp_2021-12-31`, or by
+/// position (`compliance_bp_1`) for shard files that did not record the deadlines.
+fn compliance_columns(study: &ShardOutput<SeedSummary>) -> Vec<String> {
+    let widest = study
+        .runs
+        .iter()
+        .map(|r| r.result.compliance_bp.len())
+        .max()
+        .unwrap_or(0);
+    let dates = study
+        .runs
+        .iter()
+        .map(|r| &r.result.compliance_dates)
+        .find(|d| d.len() == widest);
+    (0..widest)
+        .map(|k| match dates {
+            Some(d) => format!("compliance_bp_{}", d[k]),
+            None => format!("compliance_bp_{}", k + 1),
+        })
+        .collect()
+}
+
 fn seeds_csv(study: &ShardOutput<SeedSummary>) -> String {
-    let mut out = String::from(
-        "seed,volume_t,final_close,max_drawdown,volatility,close_mape,compliance_bp,scenario_hash,carbonsim_version\n",
-    );
+    let columns = compliance_columns(study);
+    let mut out = String::from("seed,volume_t,final_close,max_drawdown,volatility,close_mape,");
+    for c in &columns {
+        out.push_str(c);
+        out.push(',');
+    }
+    out.push_str("scenario_hash,carbonsim_version\n");
     for r in &study.runs {
         let s = &r.result;
         let c = s.calibration.as_ref();
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "{},{},{},{},{},{},{},{},{VERSION}",
+            "{},{},{},{},{},{},",
             r.seed,
             s.volume.iter().sum::<u64>(),
             s.close.last().map(ToString::to_string).unwrap_or_default(),
@@ -222,13 +255,14 @@ fn seeds_csv(study: &ShardOutput<SeedSummary>) -> String {
                 .unwrap_or_default(),
             c.map(|c| format!("{:.6}", c.close_path.mape))
                 .unwrap_or_default(),
-            s.compliance_bp
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" "),
-            study.scenario_hash
         );
+        for k in 0..columns.len() {
+            if let Some(bp) = s.compliance_bp.get(k) {
+                let _ = write!(out, "{bp}");
+            }
+            out.push(',');
+        }
+        let _ = writeln!(out, "{},{VERSION}", study.scenario_hash);
     }
     out
 }
@@ -253,12 +287,32 @@ fn band_chart(study: &ShardOutput<SeedSummary>, name: &str) -> Result<LineChart,
     })?;
     let dates = &first.result.dates;
     let (from, to) = (dates.first().copied(), dates.last().copied());
+    let published = published_close_line(from, to)?;
+    // The axis ends at twice the highest median or published close: the upper percentiles of a
+    // few runaway seeds would otherwise flatten the rest; what lies above is marked as clipped.
+    let cap = published
+        .points
+        .iter()
+        .map(|p| p.1)
+        .chain(bands.iter().map(|b| b.p50))
+        .fold(0.0, f64::max)
+        * 2.0;
+    let band = |name: &str, pick: fn(&Bands) -> (f64, f64)| SeriesBand {
+        name: name.into(),
+        points: dates
+            .iter()
+            .zip(&bands)
+            .map(|(d, b)| {
+                let (lo, hi) = pick(b);
+                (*d, lo, hi)
+            })
+            .collect(),
+    };
     Ok(LineChart {
         title: format!(
-            "\"{name}\": simulated allowance close over {} seeds",
+            "Monte Carlo \"{name}\": allowance close over {} seeds",
             study.runs.len()
         ),
-        y_label: "CNY per tonne".into(),
         footnote: format!(
             "{ATTRIBUTION} · carbonsim {VERSION}, scenario {}, seeds {}..{}",
             study.scenario_hash,
@@ -268,33 +322,29 @@ fn band_chart(study: &ShardOutput<SeedSummary>, name: &str) -> Result<LineChart,
                 .first
                 .wrapping_add(u64::from(study.study_seeds.count).saturating_sub(1))
         ),
-        series: vec![
-            published_close_line(from, to)?,
-            TimeSeries {
-                name: "median".into(),
-                points: dates.iter().zip(&bands).map(|(d, b)| (*d, b.p50)).collect(),
-                reference: false,
-            },
-        ],
-        bands: vec![
-            SeriesBand {
-                name: "5th-95th percentile".into(),
-                points: dates
-                    .iter()
-                    .zip(&bands)
-                    .map(|(d, b)| (*d, b.p5, b.p95))
-                    .collect(),
-            },
-            SeriesBand {
-                name: "25th-75th percentile".into(),
-                points: dates
-                    .iter()
-                    .zip(&bands)
-                    .map(|(d, b)| (*d, b.p25, b.p75))
-                    .collect(),
-            },
-        ],
-        markers: vec![],
+        panels: vec![Panel {
+            y_label: axis::ALLOWANCE_PRICE.into(),
+            series: vec![
+                published,
+                TimeSeries {
+                    name: "simulated median".into(),
+                    points: dates.iter().zip(&bands).map(|(d, b)| (*d, b.p50)).collect(),
+                    reference: false,
+                },
+            ],
+            bands: vec![
+                band("simulated 5th–95th percentile", |b| (b.p5, b.p95)),
+                band("simulated 25th–75th percentile", |b| (b.p25, b.p75)),
+            ],
+            y_cap: Some(cap),
+            signed: false,
+        }],
+        markers: first
+            .result
+            .compliance_dates
+            .iter()
+            .map(|d| (*d, format!("deadline {d}")))
+            .collect(),
     })
 }
 
@@ -370,4 +420,78 @@ pub fn add_shard_file(
         message: e.to_string(),
     })?;
     set.add(&name, json + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use montecarlo::SeedRun;
+
+    fn summary(bp: &[u64], dates: &[&str]) -> SeedSummary {
+        SeedSummary {
+            dates: vec![],
+            close: vec![],
+            volume: vec![5, 7],
+            calibration: None,
+            compliance_bp: bp.to_vec(),
+            compliance_dates: dates.iter().map(|d| d.parse().unwrap()).collect(),
+        }
+    }
+
+    fn study(runs: Vec<SeedSummary>) -> ShardOutput<SeedSummary> {
+        ShardOutput {
+            carbonsim_version: VERSION.into(),
+            scenario_hash: "abc".into(),
+            scenario: "demo".into(),
+            study_seeds: SeedRange {
+                first: 1,
+                count: runs.len() as u32,
+            },
+            shard: Shard::WHOLE,
+            runs: runs
+                .into_iter()
+                .zip(1..)
+                .map(|(result, seed)| SeedRun { seed, result })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn seeds_csv_has_one_compliance_column_per_deadline() {
+        let dates = ["2021-12-31", "2023-11-15", "2023-12-31"];
+        let csv = seeds_csv(&study(vec![
+            summary(&[9999, 9999, 9986], &dates),
+            summary(&[10000, 9990, 9980], &dates),
+        ]));
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "seed,volume_t,final_close,max_drawdown,volatility,close_mape,compliance_bp_2021-12-31,\
+             compliance_bp_2023-11-15,compliance_bp_2023-12-31,scenario_hash,carbonsim_version"
+        );
+        assert_eq!(lines[1], format!("1,12,,,,,9999,9999,9986,abc,{VERSION}"));
+        assert_eq!(lines[2], format!("2,12,,,,,10000,9990,9980,abc,{VERSION}"));
+    }
+
+    #[test]
+    fn shard_files_without_names_or_deadlines_still_read() {
+        let mut s = study(vec![summary(&[9999, 9986], &["2021-12-31", "2023-12-31"])]);
+        let mut json: serde_json::Value = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["scenario"], "demo");
+        json.as_object_mut().unwrap().remove("scenario");
+        json["runs"][0]["result"]
+            .as_object_mut()
+            .unwrap()
+            .remove("compliance_dates");
+        let old: ShardOutput<SeedSummary> = serde_json::from_value(json).unwrap();
+        assert_eq!(old.scenario, "");
+        s.scenario.clear();
+        s.runs[0].result.compliance_dates.clear();
+        assert_eq!(old, s);
+        let header = seeds_csv(&old).lines().next().unwrap().to_owned();
+        assert!(
+            header.contains(",compliance_bp_1,compliance_bp_2,"),
+            "{header}"
+        );
+    }
 }

@@ -338,6 +338,10 @@ pub struct ShardOutput<R> {
     pub carbonsim_version: String,
     /// The scenario's content hash.
     pub scenario_hash: String,
+    /// The scenario's name, which `carbonsim merge` shows by default. Shard files written before
+    /// it was recorded lack it and read as empty; a merge of them shows the hash instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scenario: String,
     /// The study's seeds.
     pub study_seeds: SeedRange,
     /// Which shard this is.
@@ -368,6 +372,7 @@ where
     Ok(ShardOutput {
         carbonsim_version: CARBONSIM_VERSION.into(),
         scenario_hash: scenario_hash.into(),
+        scenario: String::new(),
         study_seeds,
         shard,
         runs,
@@ -459,6 +464,11 @@ pub fn merge<R>(shards: Vec<ShardOutput<R>>) -> Result<ShardOutput<R>, MergeErro
         first.carbonsim_version.clone(),
         first.study_seeds,
     );
+    // The hash covers the name, so shards of one scenario agree on it (older shards lack it).
+    let name = shards
+        .iter()
+        .find(|s| !s.scenario.is_empty())
+        .map(|s| s.scenario.clone());
     let expected: Vec<u64> = study.seeds();
     let position = |seed: u64| expected.binary_search(&seed).ok();
     let wrapped = expected.windows(2).any(|w| w[0] >= w[1]);
@@ -505,17 +515,7 @@ pub fn merge<R>(shards: Vec<ShardOutput<R>>) -> Result<ShardOutput<R>, MergeErro
             }
         }
     }
-    let missing: Vec<u64> = expected
-        .iter()
-        .copied()
-        .filter(|s| !seen.contains(s))
-        .collect();
-    if !missing.is_empty() {
-        return Err(MergeError::MissingSeeds {
-            count: missing.len(),
-            first: missing.into_iter().take(10).collect(),
-        });
-    }
+    no_missing_seeds(&expected, &seen)?;
     let mut runs: Vec<SeedRun<R>> = shards.into_iter().flat_map(|s| s.runs).collect();
     // Seed-list order: the study's seeds are `first + k`, so the offset from `first` orders them
     // even when the range wraps past u64::MAX.
@@ -523,9 +523,26 @@ pub fn merge<R>(shards: Vec<ShardOutput<R>>) -> Result<ShardOutput<R>, MergeErro
     Ok(ShardOutput {
         carbonsim_version: version,
         scenario_hash: hash,
+        scenario: name.unwrap_or_default(),
         study_seeds: study,
         shard: Shard::WHOLE,
         runs,
+    })
+}
+
+/// [`MergeError::MissingSeeds`] when a seed of `expected` was not `seen`.
+fn no_missing_seeds(expected: &[u64], seen: &BTreeSet<u64>) -> Result<(), MergeError> {
+    let missing: Vec<u64> = expected
+        .iter()
+        .copied()
+        .filter(|s| !seen.contains(s))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(MergeError::MissingSeeds {
+        count: missing.len(),
+        first: missing.into_iter().take(10).collect(),
     })
 }
 
