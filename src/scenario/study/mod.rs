@@ -415,11 +415,11 @@ pub fn add_shard_file(
         study.shard.index(),
         study.shard.count()
     );
-    let json = serde_json::to_string_pretty(study).map_err(|e| ReportError::Serialise {
+    let json = montecarlo::shard_json(study).map_err(|message| ReportError::Serialise {
         what: name.clone(),
-        message: e.to_string(),
+        message,
     })?;
-    set.add(&name, json + "\n")
+    set.add(&name, json)
 }
 
 #[cfg(test)]

@@ -555,8 +555,7 @@ pub fn write_shard<R: Serialize>(path: &Path, output: &ShardOutput<R>) -> Result
         path: path.display().to_string(),
         message,
     };
-    let mut text = serde_json::to_string_pretty(output).map_err(|e| file_error(e.to_string()))?;
-    text.push('\n');
+    let text = shard_json(output).map_err(file_error)?;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     std::fs::write(&tmp, text).map_err(|e| file_error(e.to_string()))?;
@@ -577,7 +576,53 @@ pub fn read_shard<R: DeserializeOwned>(path: &Path) -> Result<ShardOutput<R>, Me
         message,
     };
     let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| file_error(e.to_string()))
+    parse_shard(&text).map_err(file_error)
+}
+
+/// A shard file's text: the shard as JSON with a `checksum` of its content (FNV-1a 64 of the
+/// compact JSON with keys in order), so that a file edited by hand is refused on reading.
+///
+/// # Errors
+/// The serialiser's message.
+pub fn shard_json<R: Serialize>(output: &ShardOutput<R>) -> Result<String, String> {
+    let mut value = serde_json::to_value(output).map_err(|e| e.to_string())?;
+    let sum = content_checksum(&value)?;
+    if let serde_json::Value::Object(map) = &mut value {
+        map.insert("checksum".into(), serde_json::Value::String(sum));
+    }
+    serde_json::to_string_pretty(&value)
+        .map(|t| t + "\n")
+        .map_err(|e| e.to_string())
+}
+
+/// Reads a shard file's text, checking its `checksum` (files written before checksums were
+/// recorded have none and are read as they are).
+///
+/// # Errors
+/// A message naming the mismatch, or the parser's message.
+pub fn parse_shard<R: DeserializeOwned>(text: &str) -> Result<ShardOutput<R>, String> {
+    let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let recorded = match &mut value {
+        serde_json::Value::Object(map) => map.remove("checksum"),
+        _ => None,
+    };
+    if let Some(recorded) = recorded {
+        let actual = content_checksum(&value)?;
+        if recorded.as_str() != Some(actual.as_str()) {
+            return Err(format!(
+                "its content does not match its checksum {recorded} (computed {actual}): the file was changed after it was written"
+            ));
+        }
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+fn content_checksum(value: &serde_json::Value) -> Result<String, String> {
+    let compact = serde_json::to_string(value).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{:016x}",
+        crate::scenario::config::fnv1a64(compact.as_bytes())
+    ))
 }
 
 #[cfg(test)]
@@ -697,6 +742,34 @@ mod tests {
             daily_bands(&[], PercentileMethod::Linear),
             Err(BandsError::NoBands { day: 0 })
         );
+    }
+
+    #[test]
+    fn a_shard_file_edited_after_writing_is_refused() {
+        let walk12 = |seed: u64| {
+            if seed == 13 {
+                Ok(vec![1.0])
+            } else {
+                walk(seed)
+            }
+        };
+        let shard = Shard::try_new(0, 2).unwrap();
+        let out =
+            run_shard("abc", study(12), shard, walk12, |_| {}).unwrap_or_else(|e| panic!("{e}"));
+        let text = super::shard_json(&out).unwrap();
+        assert!(text.contains("\"checksum\""));
+        let back: ShardOutput<Vec<f64>> = parse_shard(&text).unwrap();
+        assert_eq!(back, out);
+        // A seed changed by hand: refused, naming the checksum.
+        let edited = text.replacen("\"seed\": 100", "\"seed\": 999", 1);
+        assert_ne!(edited, text);
+        let err = parse_shard::<Vec<f64>>(&edited).unwrap_err();
+        assert!(err.contains("does not match its checksum"), "{err}");
+        // A file from before checksums reads as it is.
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        value.as_object_mut().unwrap().remove("checksum");
+        let old: ShardOutput<Vec<f64>> = parse_shard(&value.to_string()).unwrap();
+        assert_eq!(old, out);
     }
 
     #[test]
