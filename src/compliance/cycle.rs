@@ -393,6 +393,78 @@ fn fine_for(rules: &CycleRules, shortfall: Quantity) -> Money {
         .unwrap_or(Money::from_fen(i128::MAX))
 }
 
+/// One entity's cover of `share_pct` % of its obligation at a deadline: CCER up to the offset
+/// limit, then allowances, then borrowing; what is left is its shortfall, fined and (at the final
+/// deadline) deducted. `before` is its result at an earlier deadline of the cycle.
+fn cover(
+    registry: &mut Registry,
+    rules: &CycleRules,
+    pos: &Position,
+    eligible: Eligible<'_>,
+    (share_pct, is_final): (u32, bool),
+    before: Option<EntityResult>,
+) -> Result<EntityResult, ComplianceError> {
+    let ob = obligation(rules, pos);
+    let (mut surrendered, mut offsets, mut borrowed) = before
+        .map_or((Quantity::ZERO, Quantity::ZERO, Quantity::ZERO), |b| {
+            (b.surrendered, b.offsets, b.borrowed)
+        });
+    let due = pct_ceil(ob.required, share_pct);
+    let mut need = due.saturating_sub(surrendered + offsets + borrowed);
+    for &s in eligible.offsets {
+        let room = ob.offset_limit.saturating_sub(offsets).min(need);
+        let take = registry.holding(pos.account, s)?.available.min(room);
+        if !take.is_zero() {
+            registry.cancel(
+                pos.account,
+                s,
+                take,
+                CancelReason::Offset {
+                    entity: pos.account,
+                },
+            )?;
+            offsets += take;
+            need = need.saturating_sub(take);
+        }
+    }
+    let held: Vec<Quantity> = eligible
+        .allowances
+        .iter()
+        .map(|&s| registry.holding(pos.account, s).map(|h| h.available))
+        .collect::<Result<_, _>>()?;
+    for (&s, take) in eligible
+        .allowances
+        .iter()
+        .zip(split_need(need, &held, eligible.pro_rata))
+    {
+        if !take.is_zero() {
+            registry.surrender(pos.account, s, take)?;
+            surrendered += take;
+            need = need.saturating_sub(take);
+        }
+    }
+    let borrow = ob.borrowable.saturating_sub(borrowed).min(need);
+    borrowed += borrow;
+    need = need.saturating_sub(borrow);
+    let shortfall = need;
+    Ok(EntityResult {
+        account: pos.account,
+        obligation: ob,
+        surrendered,
+        offsets,
+        borrowed,
+        shortfall,
+        fine: fine_for(rules, shortfall),
+        deduction: borrowed
+            + if is_final && rules.deduct_shortfall {
+                shortfall
+            } else {
+                Quantity::ZERO
+            },
+        cause: (!shortfall.is_zero()).then_some(ShortfallCause::InsufficientHoldings),
+    })
+}
+
 /// Settles one deadline: each entity covers `share_pct` % of its obligation, first with
 /// eligible CCER up to the offset limit, then with eligible allowances, then by borrowing when
 /// allowed; what remains is a shortfall, fined and (at the final deadline) deducted from the next
@@ -426,66 +498,15 @@ pub fn settle(
     let is_final = share_pct == 100;
     let mut entities = Vec::with_capacity(positions.len());
     for (i, pos) in positions.iter().enumerate() {
-        let ob = obligation(rules, pos);
         let before = prior.map(|p| p.entities[i]);
-        let (mut surrendered, mut offsets, mut borrowed) = before
-            .map_or((Quantity::ZERO, Quantity::ZERO, Quantity::ZERO), |b| {
-                (b.surrendered, b.offsets, b.borrowed)
-            });
-        let due = pct_ceil(ob.required, share_pct);
-        let mut need = due.saturating_sub(surrendered + offsets + borrowed);
-        for &s in eligible.offsets {
-            let room = ob.offset_limit.saturating_sub(offsets).min(need);
-            let take = registry.holding(pos.account, s)?.available.min(room);
-            if !take.is_zero() {
-                registry.cancel(
-                    pos.account,
-                    s,
-                    take,
-                    CancelReason::Offset {
-                        entity: pos.account,
-                    },
-                )?;
-                offsets += take;
-                need = need.saturating_sub(take);
-            }
-        }
-        let held: Vec<Quantity> = eligible
-            .allowances
-            .iter()
-            .map(|&s| registry.holding(pos.account, s).map(|h| h.available))
-            .collect::<Result<_, _>>()?;
-        for (&s, take) in eligible
-            .allowances
-            .iter()
-            .zip(split_need(need, &held, eligible.pro_rata))
-        {
-            if !take.is_zero() {
-                registry.surrender(pos.account, s, take)?;
-                surrendered += take;
-                need = need.saturating_sub(take);
-            }
-        }
-        let borrow = ob.borrowable.saturating_sub(borrowed).min(need);
-        borrowed += borrow;
-        need = need.saturating_sub(borrow);
-        let shortfall = need;
-        entities.push(EntityResult {
-            account: pos.account,
-            obligation: ob,
-            surrendered,
-            offsets,
-            borrowed,
-            shortfall,
-            fine: fine_for(rules, shortfall),
-            deduction: borrowed
-                + if is_final && rules.deduct_shortfall {
-                    shortfall
-                } else {
-                    Quantity::ZERO
-                },
-            cause: (!shortfall.is_zero()).then_some(ShortfallCause::InsufficientHoldings),
-        });
+        entities.push(cover(
+            registry,
+            rules,
+            pos,
+            eligible,
+            (share_pct, is_final),
+            before,
+        )?);
     }
     Ok(ComplianceReport {
         cycle: rules.name.clone(),
