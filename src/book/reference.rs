@@ -241,27 +241,57 @@ impl ReferenceBook {
                 } else if let Some(front) = queue.front_mut() {
                     front.qty = left;
                 }
-                self.seq += 1;
-                events.push(BookEvent::Fill(Fill {
-                    seq: self.seq,
-                    taker: id,
-                    maker: maker.id,
-                    taker_owner: owner,
-                    maker_owner: maker.owner,
-                    taker_side: side,
-                    price: p,
-                    quantity: Quantity::new(q),
-                    taker_remaining: Quantity::new(remaining),
-                    maker_remaining: Quantity::new(left),
-                }));
+                let fill = self.fill((id, owner, side), &maker, p, [q, remaining, left]);
+                events.push(fill);
             }
         }
-        if remaining == 0 {
-            return;
+        if remaining > 0 {
+            let rest = RefOrder {
+                id,
+                owner,
+                qty: remaining,
+                stp,
+            };
+            self.place_remainder(rest, (side, kind, limit), stopped, events);
         }
+    }
+
+    /// The next fill event: the taker (id, owner, side) trades `quantity` with `maker` at `price`,
+    /// leaving the two with `taker_left` and `maker_left`.
+    fn fill(
+        &mut self,
+        (taker, taker_owner, taker_side): (OrderId, OwnerId, Side),
+        maker: &RefOrder,
+        price: Price,
+        [quantity, taker_left, maker_left]: [u64; 3],
+    ) -> BookEvent {
+        self.seq += 1;
+        BookEvent::Fill(Fill {
+            seq: self.seq,
+            taker,
+            maker: maker.id,
+            taker_owner,
+            maker_owner: maker.owner,
+            taker_side,
+            price,
+            quantity: Quantity::new(quantity),
+            taker_remaining: Quantity::new(taker_left),
+            maker_remaining: Quantity::new(maker_left),
+        })
+    }
+
+    /// What a taker has left after matching: cancelled after a self-trade stop, resting for a
+    /// limit or post-only order, cancelled as an immediate remainder otherwise.
+    fn place_remainder(
+        &mut self,
+        rest: RefOrder,
+        (side, kind, limit): (Side, OrderKind, Price),
+        stopped: bool,
+        events: &mut Vec<BookEvent>,
+    ) {
         let cancel = |reason| BookEvent::Cancelled {
-            order: id,
-            remaining: Quantity::new(remaining),
+            order: rest.id,
+            remaining: Quantity::new(rest.qty),
             reason,
         };
         if stopped {
@@ -270,12 +300,7 @@ impl ReferenceBook {
             self.side_map(side)
                 .entry(limit)
                 .or_default()
-                .push_back(RefOrder {
-                    id,
-                    owner,
-                    qty: remaining,
-                    stp,
-                });
+                .push_back(rest);
         } else {
             events.push(cancel(CancelReason::ImmediateRemainder));
         }
