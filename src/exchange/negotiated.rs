@@ -83,6 +83,31 @@ impl Exchange {
     /// The trade settles at once at the quote's price.
     ///
     /// # Errors
+    /// What an acceptor of `side` must have frozen to take `quantity` at `price`: the units for
+    /// a seller; the value and the buyer's block fee for a buyer, refused if it overflows.
+    fn acceptor_reserve(
+        &self,
+        side: Side,
+        price: Price,
+        quantity: Quantity,
+    ) -> Result<(Quantity, Money), ExchangeReject> {
+        let rate = self.config.fees.block.buyer;
+        match side {
+            Side::Sell => Ok((quantity, Money::ZERO)),
+            Side::Buy => {
+                let value = price * quantity;
+                rate.checked_fee(value)
+                    .and_then(|fee| value.checked_add(fee))
+                    .map(|cash| (Quantity::ZERO, cash))
+                    .ok_or(ExchangeReject::ReserveOverflow {
+                        price,
+                        quantity,
+                        rate,
+                    })
+            }
+        }
+    }
+
     /// Only on an internal inconsistency (a bug); refusals are events.
     pub fn accept_block_quote(
         &mut self,
@@ -115,21 +140,7 @@ impl Exchange {
             QuoteSide::Buy => Side::Sell,
             QuoteSide::Sell => Side::Buy,
         };
-        let rate = self.config.fees.block.buyer;
-        let reserve = match acceptor_side {
-            Side::Sell => Ok((quantity, Money::ZERO)),
-            Side::Buy => {
-                let value = q.price * quantity;
-                rate.checked_fee(value)
-                    .and_then(|fee| value.checked_add(fee))
-                    .map(|cash| (Quantity::ZERO, cash))
-                    .ok_or(ExchangeReject::ReserveOverflow {
-                        price: q.price,
-                        quantity,
-                        rate,
-                    })
-            }
-        };
+        let reserve = self.acceptor_reserve(acceptor_side, q.price, quantity);
         let frozen = reserve.and_then(|(units, cash)| {
             self.freeze_for(account, subject, acceptor_side, units, cash)
                 .map(|()| (units, cash))
