@@ -39,6 +39,7 @@ pub mod agents;
 pub mod book;
 pub mod calendar;
 pub mod compliance;
+pub mod economics;
 pub mod exchange;
 pub mod history;
 pub mod instrument;

@@ -154,6 +154,7 @@ fn run_writes_the_agent_based_outputs() {
     assert_eq!(
         files_in(&dir),
         [
+            "abatement.csv",
             "daily.csv",
             "manifest.json",
             "price.svg",

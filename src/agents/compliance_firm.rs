@@ -11,10 +11,14 @@
 //! - prices from an adaptive expectation of the close, tilted by the recent trend: a short firm
 //!   bids above it by a premium growing with urgency, a long firm asks below it;
 //! - weighs the penalty: it never bids above the per-tonne cost of falling short (the fine spread
-//!   over the gap, a non-compliance cost, and the next allocation's deduction when that applies);
-//! - values its bank: a long firm never asks below an allowance's banking value less
-//!   `max_bank_discount`, since allowances stay valid for later periods; the banking value starts
-//!   at `bank_value_2021` and grows by `bank_value_growth` a year (a Hotelling-style path);
+//!   over the gap, a non-compliance cost, and, when the shortfall is deducted from the next
+//!   allocation, the horizon price at which the deducted tonnes must be replaced);
+//! - anchors on fundamentals: when the run gives an outlook, the expectation is
+//!   `w·F + (1 − w)·A`, the fundamental value `F` (the horizon price discounted at the cost of
+//!   carry, see [`crate::economics::outlook`]) weighted by `fundamental_weight` against the
+//!   adaptive expectation `A` of the closes;
+//! - values its bank: a long firm never asks below the fundamental value less
+//!   `max_bank_discount`, since allowances stay valid for later periods;
 //! - disagrees: each limit carries a daily uniform noise of `±price_noise`;
 //! - banks: a long firm keeps `banking_share` of its surplus and holds all of it while the expected
 //!   rise exceeds `hold_if_expected_rise`, unless its cash is below `liquidity_cash_target`;
@@ -30,7 +34,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccountView, Agent, DayOutcome, Fill, MarketView, OrderIntent, OrderKind, Routing, Side,
+    AccountView, Agent, DayOutcome, Fill, MarketView, OrderIntent, OrderKind, Outlook, Routing,
+    Side,
     affordable, budget_from_yuan, price_from_yuan, push_orders, quantity_ceil,
 };
 use crate::units::{Money, Price, Quantity};
@@ -92,17 +97,13 @@ pub struct ComplianceFirmParams {
     /// Half-width of the firm's daily uniform noise on its limit, relative, in `[0, 1]`: firms
     /// disagree on the price by about this much. Default 0.06 (a calibration value).
     pub price_noise: f64,
-    /// The banking value of an allowance on the market's first day (2021-07-16), in yuan, `>= 0`:
-    /// what a firm expects to save by holding a unit for a later period rather than abating.
-    /// Default 42.0 (a calibration value, see `docs/model.md`).
-    pub bank_value_2021: f64,
-    /// Yearly growth of the banking value (a Hotelling-style path: a banked allowance must earn
-    /// its holding cost), `>= 0`. Default 0.2 (a calibration value).
-    pub bank_value_growth: f64,
-    /// A long firm never asks less than the banking value times `1 − max_bank_discount`, in
-    /// `[0, 1]`: allowances stay valid for later periods, so surplus is not dumped. Default 0.1 (a
-    /// calibration value).
+    /// A long firm never asks less than the fundamental value times `1 − max_bank_discount`,
+    /// in `[0, 1]`: allowances stay valid for later periods, so surplus is not dumped. Default
+    /// 0.1 (an assumption).
     pub max_bank_discount: f64,
+    /// Weight of the fundamental value in the expectation, in `[0, 1]` (the rest on the adaptive
+    /// expectation of the closes). Default 0.5 (an assumption).
+    pub fundamental_weight: f64,
 }
 
 impl Default for ComplianceFirmParams {
@@ -130,9 +131,8 @@ impl Default for ComplianceFirmParams {
             taker_urgency: 0.7,
             ccer_min_discount: 0.1,
             price_noise: 0.06,
-            bank_value_2021: 42.0,
-            bank_value_growth: 0.2,
             max_bank_discount: 0.1,
+            fundamental_weight: 0.5,
         }
     }
 }
@@ -165,6 +165,8 @@ pub struct ComplianceFirm {
     params: ComplianceFirmParams,
     /// Adaptive expectation of the allowance close, in yuan (None until the first view).
     expectation: Option<f64>,
+    /// The latest outlook seen.
+    outlook: Option<Outlook>,
     /// The last allowance gap seen (positive = short), used when deciding on offsets.
     last_gap: i128,
     bought: Quantity,
@@ -185,6 +187,7 @@ impl ComplianceFirm {
         ComplianceFirm {
             params,
             expectation: None,
+            outlook: None,
             last_gap: 0,
             bought: Quantity::ZERO,
             sold: Quantity::ZERO,
@@ -248,9 +251,20 @@ impl ComplianceFirm {
         Some(due as i128 - covered as i128)
     }
 
+    /// `(w·F + (1 − w)·A)·(1 + β·trend)`, or `A·(1 + β·trend)` without an outlook.
     fn expected_price(&mut self, market: &MarketView<'_>) -> f64 {
-        let base = *self.expectation.get_or_insert(market.prev_close.to_f64());
+        let adaptive = *self.expectation.get_or_insert(market.prev_close.to_f64());
+        let w = self.params.fundamental_weight;
+        let base = self
+            .outlook
+            .map_or(adaptive, |o| w * o.fundamental.to_f64() + (1.0 - w) * adaptive);
         base * (1.0 + self.params.trend_weight * trend(market, self.params.trend_window_days))
+    }
+
+    /// What a unit is worth held rather than sold: the fundamental value, or without an outlook
+    /// the expectation itself.
+    fn bank_value(&self, expected: f64) -> f64 {
+        self.outlook.map_or(expected, |o| o.fundamental.to_f64())
     }
 
     fn decide_allowance(
@@ -268,6 +282,7 @@ impl ComplianceFirm {
         }
         let (_, bid_today, offered_today) = self.allowances_committed;
         self.last_gap = gap;
+        self.outlook = account.compliance.and_then(|c| c.outlook);
         let p = &self.params;
         let u = urgency(
             market.next_deadline().map(|d| d.trading_days_left),
@@ -280,7 +295,7 @@ impl ComplianceFirm {
         let (act_draw, block_draw, noise_draw): (f64, f64, f64) =
             (rng.random(), rng.random(), rng.random());
         let noise = 1.0 + p.price_noise * (2.0 * noise_draw - 1.0);
-        let bank_value = bank_value(p, market.date);
+        let bank_value = self.bank_value(expected);
         if gap == 0 || act_draw >= activity {
             return;
         }
@@ -295,9 +310,10 @@ impl ComplianceFirm {
             };
             let gap_f = gap as f64;
             let penalty_per_t = pos.penalty.fine.to_f64() / gap_f
+                + pos.penalty.per_tonne.to_f64()
                 + p.noncompliance_cost_per_t
                 + if pos.penalty.shortfall_deducted {
-                    expected
+                    pos.outlook.map_or(expected, |o| o.horizon.to_f64())
                 } else {
                     0.0
                 };
@@ -460,9 +476,10 @@ impl Agent for ComplianceFirm {
             return;
         }
         // Without listed trades the close carries no news: the expectation drifts towards the
-        // banking value instead, so a quiet market does not freeze beliefs.
+        // fundamental value instead, so a quiet market does not freeze beliefs.
         let close = if outcome.bar.listed_volume.is_zero() {
-            bank_value(&self.params, outcome.bar.date)
+            self.outlook
+                .map_or(outcome.bar.close.to_f64(), |o| o.fundamental.to_f64())
         } else {
             outcome.bar.close.to_f64()
         };
@@ -486,15 +503,6 @@ fn block_sized(
     } else {
         want
     }
-}
-
-/// The banking value of an allowance on `date`: `bank_value_2021 × (1 + growth)^years`, years
-/// counted from 2021-07-16.
-#[must_use]
-pub fn bank_value(p: &ComplianceFirmParams, date: chrono::NaiveDate) -> f64 {
-    let start = chrono::NaiveDate::from_ymd_opt(2021, 7, 16).unwrap_or(date);
-    let years = (date - start).num_days() as f64 / 365.0;
-    p.bank_value_2021 * (1.0 + p.bank_value_growth).powf(years)
 }
 
 /// The price a firm would never bid above for a gap of `gap` units: exposed for reports.

@@ -51,6 +51,7 @@ pub fn agent_rng(master_seed: u64, agent_index: u64) -> ChaCha8Rng {
 
 /// Buy or sell: the book's own side, so agent intents map onto orders without translation.
 pub use crate::book::Side;
+pub use crate::economics::outlook::Outlook;
 
 /// The trading method of an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -226,6 +227,9 @@ pub struct PenaltyTerms {
     /// Whether an uncorrected shortfall is deducted one-for-one from the next allocation
     /// (an unverified default of the reference rules).
     pub shortfall_deducted: bool,
+    /// A fine per tonne short, when the rule sets one (a multiple of the month's average price
+    /// under the 2024 Interim Regulations, estimated at the outlook's fundamental value).
+    pub per_tonne: Price,
 }
 
 /// The agent's compliance position for the current period.
@@ -252,6 +256,9 @@ pub struct CompliancePosition {
     pub offset_limit_bp: u32,
     /// Penalty terms.
     pub penalty: PenaltyTerms,
+    /// The market's price outlook (what an allowance is worth today and at the horizon), when
+    /// the run computes one.
+    pub outlook: Option<Outlook>,
 }
 
 impl CompliancePosition {
@@ -650,7 +657,9 @@ pub(crate) mod test_support {
             penalty: PenaltyTerms {
                 fine: Money::from_cny(30_000),
                 shortfall_deducted: true,
+                per_tonne: Price::ZERO,
             },
+            outlook: None,
         }
     }
 

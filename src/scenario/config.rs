@@ -19,6 +19,7 @@ use crate::agents::certificate_seller::CertificateSellerParams;
 use crate::agents::compliance_firm::ComplianceFirmParams;
 use crate::agents::investor::InvestorParams;
 use crate::agents::market_maker::MarketMakerParams;
+use crate::economics::EconomicsParams;
 use crate::schedule::MonthlyStep;
 use crate::units::{Money, Price, Quantity};
 
@@ -325,6 +326,9 @@ pub struct ScenarioConfig {
     /// Behaviour parameters.
     #[serde(default)]
     pub behaviour: Behaviour,
+    /// Covered firms' abatement and the price outlook.
+    #[serde(default)]
+    pub economics: EconomicsParams,
     /// Monte Carlo settings.
     #[serde(default)]
     pub montecarlo: MonteCarloConfig,
@@ -408,6 +412,7 @@ fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
         ("taker_urgency", p.taker_urgency),
         ("price_noise", p.price_noise),
         ("max_bank_discount", p.max_bank_discount),
+        ("fundamental_weight", p.fundamental_weight),
     ] {
         check_share(&f(name), v)?;
     }
@@ -417,8 +422,6 @@ fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
         ("urgency_markup", p.urgency_markup),
         ("hold_if_expected_rise", p.hold_if_expected_rise),
         ("noncompliance_cost_per_t", p.noncompliance_cost_per_t),
-        ("bank_value_2021", p.bank_value_2021),
-        ("bank_value_growth", p.bank_value_growth),
     ] {
         check_non_negative(&f(name), v)?;
     }
@@ -704,6 +707,9 @@ impl ScenarioConfig {
             ));
         }
         check_fleet(&self.fleet, self.participants)?;
+        self.economics
+            .validate()
+            .map_err(|(field, value, reason)| invalid(&field, &value, &reason))?;
         if self.montecarlo.seeds == 0 {
             return Err(invalid("montecarlo.seeds", &0, "must be at least 1"));
         }

@@ -24,6 +24,10 @@ pub(crate) struct FleetDraw<'a> {
     pub firms: Option<u32>,
     /// Each cycle's balance in basis points of its emissions (see [`rebalance`]); missing: 0.
     pub balance_bp: &'a [i32],
+    /// The timeline whose benchmarks the real fleet was built to (the published one), for a
+    /// scenario that changes them: the fleet is drawn around these, so a changed benchmark
+    /// changes the allocation, not the fleet. `None`: the run's own timeline.
+    pub reference: Option<&'a Timeline>,
 }
 
 /// A set-up that the timeline cannot support.
@@ -179,6 +183,11 @@ impl Cycles {
             self.credit(reg, v, part)?;
         }
         Ok(())
+    }
+
+    /// What the entities still owe from earlier final deadlines, to come off their next credits.
+    pub fn owed_total(&self) -> Quantity {
+        self.deductions.iter().copied().sum()
     }
 
     /// Whether every vintage holding one of cycle `k`'s years has been credited.
@@ -388,7 +397,12 @@ fn draw_fleets(t: &Timeline, draw: &FleetDraw<'_>) -> Result<Vec<Fleet>, SetUpEr
     let mut around: Option<Benchmarks> = None;
     for (k, c) in cycles.values().enumerate() {
         let first = c.years.first().copied().unwrap_or(0);
-        around = t.benchmarks(k, first).copied().or(around);
+        let name = cycles.get_index(k).map_or("", |e| e.0.as_str());
+        let published = draw.reference.and_then(|r| {
+            let j = r.spec().cycles.get_index_of(name)?;
+            r.benchmarks(j, first).copied()
+        });
+        around = published.or_else(|| t.benchmarks(k, first).copied()).or(around);
         let Some(b) = around else {
             return Err(unsupported(
                 &format!(
@@ -467,6 +481,7 @@ mod tests {
             seed: 3,
             firms: None,
             balance_bp: &[],
+            reference: None,
         };
         let cycles = Cycles::set_up(timeline, &draw, &mut reg).unwrap();
         (cycles, reg)
@@ -561,6 +576,7 @@ mod tests {
             seed: 3,
             firms: None,
             balance_bp: &[],
+            reference: None,
         };
         let err = Cycles::set_up(timeline, &draw, &mut Registry::default())
             .err()

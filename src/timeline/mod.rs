@@ -145,6 +145,12 @@ impl Timeline {
             .position(|c| c.years.contains(&year))
     }
 
+    /// Cycle `k`'s final deadline, if the cycle exists.
+    #[must_use]
+    pub fn final_deadline(&self, k: usize) -> Option<NaiveDate> {
+        self.spec.cycles.get_index(k).map(|(_, c)| final_deadline(c))
+    }
+
     /// The cycle in force on `date`: the first whose final deadline is on or after it (the last
     /// cycle once every deadline has passed).
     #[must_use]

@@ -13,7 +13,7 @@ use crate::history;
 use crate::registry::{Registry, Settlement, Subject, SubjectId};
 use crate::scenario::cycles::penalty_window;
 use crate::scenario::replay::ComplianceSummary;
-use crate::timeline::{DueDeadline, ShareOf};
+use crate::timeline::{DueDeadline, PenaltySpec, ShareOf};
 use crate::units::{Money, Price, Quantity};
 
 impl World {
@@ -80,6 +80,8 @@ impl World {
         let k = c.timeline.cycle_in_force(date);
         let (period, rules, report) = (&c.periods[k], &c.rules[k], c.reports[k].as_ref());
         let credited = c.cycle_credited(k);
+        let outlook = self.economy.current;
+        let per_tonne = fine_per_tonne(&c.timeline.spec().cycles[k].penalty, outlook);
         let participants = self.participants.iter_mut().take(c.accounts.len());
         for (i, p) in participants.enumerate() {
             let Some(pos) = period.positions.get(i) else {
@@ -104,7 +106,9 @@ impl World {
                 penalty: PenaltyTerms {
                     fine: rules.fine,
                     shortfall_deducted: rules.deduct_shortfall,
+                    per_tonne,
                 },
+                outlook,
             });
         }
     }
@@ -152,7 +156,7 @@ impl World {
     }
 
     /// The CCER subjects cycle `k` accepts as offsets, by the rules they were issued under.
-    fn eligible_offsets(&self, k: usize) -> Vec<SubjectId> {
+    pub(super) fn eligible_offsets(&self, k: usize) -> Vec<SubjectId> {
         let eligible = &self.cycles.timeline.spec().cycles[k].offsets.eligible;
         let reg = self.ex.registry();
         let accepted = |s: SubjectId| matches!(reg.subject(s), Ok(Subject::Ccer { rules, .. }) if eligible.contains(rules));
@@ -298,4 +302,16 @@ fn transfer(reg: &mut Registry, s: Settlement) -> Result<(), RunError> {
     reg.freeze_cash(s.buyer, s.price * s.quantity)?;
     reg.settle(&s)?;
     Ok(())
+}
+
+/// The fine per tonne short a firm expects under `penalty`: a price multiple applied to the
+/// outlook's fundamental value (the reference month's average is not known in advance).
+fn fine_per_tonne(penalty: &PenaltySpec, outlook: Option<crate::agents::Outlook>) -> Price {
+    match (penalty, outlook) {
+        (PenaltySpec::PriceMultiple { multiple, .. }, Some(o)) => {
+            let fen = rust_decimal::Decimal::from(o.fundamental.fen()) * multiple;
+            Price::from_fen(fen.round().try_into().unwrap_or(i64::MAX))
+        }
+        _ => Price::ZERO,
+    }
 }

@@ -33,6 +33,8 @@
 
 pub mod broker;
 pub mod certificates;
+mod economy;
+pub mod economy_report;
 mod firms;
 pub mod fleet;
 mod record;
@@ -44,6 +46,8 @@ use thiserror::Error;
 
 use self::broker::{Broker, DayContext, Flow, Participant, RunListing, Turn};
 use self::certificates::{CertificateMonth, Certificates, NewListing};
+pub use self::economy::{Economics, FirmAbatement, OutlookDay};
+use self::economy::Economy;
 use self::fleet::{FleetMember, build_fleet};
 use super::config::{ConfigError, ScenarioConfig};
 pub use super::cycles::BankingVoid;
@@ -206,6 +210,8 @@ pub struct AgentRun {
     /// What each banking cap of the timeline voided (none under the 2019–2023 rules).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub banking: Vec<BankingVoid>,
+    /// The firms' abatement and the market's outlook.
+    pub economics: Economics,
 }
 
 impl AgentRun {
@@ -241,6 +247,7 @@ pub struct World {
     listings: Vec<RunListing>,
     cycles: Cycles,
     certificates: Certificates,
+    economy: Economy,
 }
 
 impl std::fmt::Debug for World {
@@ -273,6 +280,7 @@ impl World {
             ..RegistryConfig::default()
         });
         let mut cycles = set_up_cycles(config, seed, &mut reg)?;
+        let economy = Economy::new(&config.economics, &cycles, seed);
         let mut certificates = Certificates::set_up(
             &mut reg,
             &config.submarkets,
@@ -325,6 +333,7 @@ impl World {
             listings,
             cycles,
             certificates,
+            economy,
         })
     }
 
@@ -434,6 +443,7 @@ impl World {
             flow: state.broker.flow,
             activity,
             banking: state.banking,
+            economics: self.economy.record(&self.cycles, self.ex.registry()),
         };
         Ok((run, self.ex))
     }
@@ -446,7 +456,7 @@ impl World {
         date: NaiveDate,
         all_days: &[NaiveDate],
     ) -> Result<(), RunError> {
-        self.before_open(date, &mut state.month)?;
+        self.before_open(date, &mut state.month, state.composite_close)?;
         self.ex.open_day(date)?;
         self.deadlines_on(date, all_days, &mut state.deadlines);
         let active: Vec<usize> = (0..self.listings.len())
@@ -522,15 +532,45 @@ impl World {
         Ok(())
     }
 
+    /// A month's first trading day: the outlook refreshed, the month's emissions abated at the
+    /// market's expected price `w·F + (1 − w)·close`, and the firms' views updated.
+    fn month_economics(&mut self, date: NaiveDate, close: Price) {
+        let offsets = self.offsets_in_circulation(date);
+        let outlook = self
+            .economy
+            .refresh(&self.cycles, self.ex.registry(), date, offsets);
+        let w = self.config.behaviour.compliance_firm.fundamental_weight;
+        let expected = w * outlook.fundamental.to_f64() + (1.0 - w) * close.to_f64();
+        let price = Price::from_fen((expected * 100.0).round() as i64);
+        self.economy.abate_month(&mut self.cycles, date, price);
+        self.update_positions(date);
+    }
+
+    /// The offsets the cycle in force accepts, held by the covered entities and the project
+    /// owners, t.
+    fn offsets_in_circulation(&self, date: NaiveDate) -> u64 {
+        let k = self.cycles.timeline.cycle_in_force(date);
+        let reg = self.ex.registry();
+        let holders = self.cycles.accounts.iter().chain(&self.certificates.ccer_owners);
+        let subjects = self.eligible_offsets(k);
+        holders
+            .flat_map(|a| subjects.iter().map(move |s| (*a, *s)))
+            .filter_map(|(a, s)| reg.holding(a, s).ok())
+            .map(|h| h.total().units())
+            .sum()
+    }
+
     /// Before a day's open: the timeline's credits and listings, and at a month's first day the
     /// certificate issuance and its new GEC listings.
     fn before_open(
         &mut self,
         date: NaiveDate,
         month: &mut Option<(i32, u32)>,
+        close: Price,
     ) -> Result<(), RunError> {
         self.credit_and_list(date)?;
         if *month != Some((date.year(), date.month())) {
+            self.month_economics(date, close);
             let gec_price = self.gec_price();
             let new = self
                 .certificates
@@ -806,12 +846,15 @@ fn set_up_cycles(
     reg: &mut Registry,
 ) -> Result<Cycles, RunError> {
     let timeline = config.timeline()?;
+    let published = crate::timeline::Timeline::published()
+        .map_err(|e| RunError::Timeline(Box::new(e)))?;
     let fleet = &config.fleet;
     let balance = [fleet.period1_balance_bp, fleet.period2_balance_bp];
     let draw = FleetDraw {
         seed,
         firms: Some(fleet.compliance_firms),
         balance_bp: &balance,
+        reference: Some(&published),
     };
     let mut cycles = Cycles::set_up(timeline, &draw, reg).map_err(|e| match e {
         SetUpError::Timeline(t) => RunError::Timeline(Box::new(t)),

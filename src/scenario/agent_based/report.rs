@@ -403,6 +403,8 @@ pub struct Report<'a> {
     /// What each banking cap voided (omitted when the timeline has none).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub banking: &'a [crate::scenario::agent_based::BankingVoid],
+    /// Abatement per emission year and the market's outlook.
+    pub economics: super::economy_report::EconomicsReport<'a>,
 }
 
 /// The run's report as one value (written as `report.json`).
@@ -420,6 +422,7 @@ pub fn report(run: &AgentRun) -> Report<'_> {
         flow: run.flow,
         activity: &run.activity,
         banking: &run.banking,
+        economics: super::economy_report::economics_report(run),
     }
 }
 
@@ -504,6 +507,8 @@ pub fn table(run: &AgentRun) -> String {
         );
     }
     out.push_str(&compliance_table(&run.compliance));
+    out.push_str(&super::economy_report::abatement_table(run));
+    out.push_str(&super::economy_report::outlook_lines(run));
     let checks = facts(run);
     if !checks.is_empty() {
         let mut t = TextTable::new(&[
@@ -552,6 +557,7 @@ pub fn outputs(run: &AgentRun, output: &OutputConfig) -> Result<OutputSet, Repor
         if !run.certificates.is_empty() {
             set.add("certificates.csv", certificates_csv(run))?;
         }
+        set.add("abatement.csv", super::economy_report::abatement_csv(run))?;
     }
     if output.summary_json {
         let json =
@@ -603,6 +609,7 @@ mod tests {
             flow: super::super::broker::Flow::default(),
             activity: vec![],
             banking: vec![],
+            economics: crate::scenario::agent_based::Economics::default(),
         }
     }
 

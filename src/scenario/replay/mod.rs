@@ -329,6 +329,7 @@ fn set_up(config: &ReplayConfig, published: &Published) -> Result<day::ReplayRun
         seed: config.seed,
         firms: None,
         balance_bp: &[],
+        reference: None,
     };
     let mut cycles =
         Cycles::set_up(Timeline::published()?, &draw, &mut reg).map_err(set_up_error)?;

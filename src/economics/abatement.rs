@@ -1,0 +1,235 @@
+//! Marginal abatement cost (MAC) curves: a few options, each taken up linearly between a lowest
+//! and a highest cost per tonne, up to a potential stated in basis points of a firm's baseline
+//! emissions a year. Quantities and costs are exact integers (tonnes, fen).
+//!
+//! A firm abates where its expected allowance price exceeds its marginal cost: at price `P`,
+//! option `s` with costs `[c0, c1]` (scaled by the firm's cost factor `m`) and potential `q_s`
+//! of baseline `E` abates `q_s·E·clamp((P − m·c0)/(m·c1 − m·c0), 0, 1)` tonnes a year, at the
+//! cost of the area under the curve. `docs/model.md` gives the defaults and their sources.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::units::{Money, Price};
+
+/// Costs are scaled by a factor in percent; 100 leaves them as they are.
+pub const UNSCALED_PCT: u32 = 100;
+
+/// One abatement option of a curve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacSegment {
+    /// What the option is (for reports), e.g. `"dispatch shift"`.
+    pub option: String,
+    /// The cost at which the option starts to be taken up, CNY/t.
+    pub cost_from: Price,
+    /// The cost at which all of its potential is taken, CNY/t (above `cost_from`).
+    pub cost_to: Price,
+    /// Its potential a year, basis points of baseline emissions.
+    pub potential_bp: u32,
+}
+
+/// A bad curve; nothing is built.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MacError {
+    /// An option's cost range is empty or reversed.
+    #[error("abatement option {option:?}: cost_to {to} must be above cost_from {from}")]
+    EmptyRange {
+        /// The option.
+        option: String,
+        /// Its lowest cost.
+        from: Price,
+        /// Its highest cost.
+        to: Price,
+    },
+    /// The options together abate more than the baseline.
+    #[error("abatement potentials add up to {total_bp} bp of baseline emissions (at most 10000)")]
+    TooMuch {
+        /// Their sum, basis points.
+        total_bp: u64,
+    },
+}
+
+/// A marginal abatement cost curve: options in any order (each is linear on its own range).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacCurve {
+    /// The options.
+    pub segments: Vec<MacSegment>,
+}
+
+impl MacCurve {
+    /// The power sector's default curve (assumptions anchored on published studies; see
+    /// `docs/model.md`): operational efficiency 0–50 CNY/t for 0.4 % a year, dispatch shifts
+    /// within a firm's units 100–400 CNY/t for 1.5 %, biomass co-firing 200–500 CNY/t for 0.75 %.
+    #[must_use]
+    pub fn power_default() -> Self {
+        let option = |name: &str, from: i64, to: i64, bp: u32| MacSegment {
+            option: name.to_owned(),
+            cost_from: Price::from_fen(from * 100),
+            cost_to: Price::from_fen(to * 100),
+            potential_bp: bp,
+        };
+        MacCurve {
+            segments: vec![
+                option("operational efficiency", 0, 50, 40),
+                option("dispatch shift", 100, 400, 150),
+                option("biomass co-firing", 200, 500, 75),
+            ],
+        }
+    }
+
+    /// Checks every option's range and the total potential.
+    ///
+    /// # Errors
+    /// [`MacError`] naming the option or the total.
+    pub fn validate(&self) -> Result<(), MacError> {
+        for s in &self.segments {
+            if s.cost_to <= s.cost_from {
+                return Err(MacError::EmptyRange {
+                    option: s.option.clone(),
+                    from: s.cost_from,
+                    to: s.cost_to,
+                });
+            }
+        }
+        let total_bp: u64 = self.segments.iter().map(|s| u64::from(s.potential_bp)).sum();
+        if total_bp > 10_000 {
+            return Err(MacError::TooMuch { total_bp });
+        }
+        Ok(())
+    }
+
+    /// The highest cost on the curve (scaled), where every option is fully taken.
+    #[must_use]
+    pub fn top(&self, scale_pct: u32) -> Price {
+        let top = self.segments.iter().map(|s| s.cost_to.fen()).max().unwrap_or(0);
+        Price::from_fen(scaled(top, scale_pct) as i64)
+    }
+
+    /// Tonnes a year abated from `baseline_t` at `price`, costs scaled by `scale_pct`.
+    #[must_use]
+    pub fn abatement_t(&self, baseline_t: u64, price: Price, scale_pct: u32) -> u64 {
+        self.segments
+            .iter()
+            .map(|s| taken(s, baseline_t, price, scale_pct).0)
+            .sum::<i128>() as u64
+    }
+
+    /// What abating [`MacCurve::abatement_t`] costs a year: the area under each option's line up
+    /// to what it takes, rounded half-up to the fen.
+    #[must_use]
+    pub fn cost(&self, baseline_t: u64, price: Price, scale_pct: u32) -> Money {
+        let fen: i128 = self
+            .segments
+            .iter()
+            .map(|s| {
+                let (tonnes, from, marginal) = taken(s, baseline_t, price, scale_pct);
+                // Trapezium: tonnes × (first + last marginal cost) / 2.
+                (tonnes * (from + marginal) + 1) / 2
+            })
+            .sum();
+        Money::from_fen(fen)
+    }
+}
+
+fn scaled(fen: i64, scale_pct: u32) -> i128 {
+    i128::from(fen) * i128::from(scale_pct) / i128::from(UNSCALED_PCT)
+}
+
+/// What option `s` takes at `price`: tonnes, and the marginal cost (fen) at its start and at
+/// the last tonne taken.
+fn taken(s: &MacSegment, baseline_t: u64, price: Price, scale_pct: u32) -> (i128, i128, i128) {
+    let (from, to) = (scaled(s.cost_from.fen(), scale_pct), scaled(s.cost_to.fen(), scale_pct));
+    let potential = i128::from(baseline_t) * i128::from(s.potential_bp) / 10_000;
+    let p = i128::from(price.fen());
+    if p <= from || to <= from || potential == 0 {
+        return (0, from, from);
+    }
+    if p >= to {
+        return (potential, from, to);
+    }
+    let tonnes = potential * (p - from) / (to - from);
+    (tonnes, from, p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cny(v: i64) -> Price {
+        Price::from_fen(v * 100)
+    }
+
+    #[test]
+    fn nothing_is_abated_below_the_first_cost_and_everything_above_the_last() {
+        let c = MacCurve::power_default();
+        assert_eq!(c.abatement_t(1_000_000, cny(0), 100), 0);
+        // 0.4 % + 1.5 % + 0.75 % of a million tonnes.
+        assert_eq!(c.abatement_t(1_000_000, cny(500), 100), 26_500);
+        assert_eq!(c.abatement_t(1_000_000, cny(9_999), 100), 26_500);
+    }
+
+    #[test]
+    fn take_up_is_linear_inside_an_option() {
+        let c = MacCurve::power_default();
+        // At 25 CNY/t, half of efficiency (0.2 %); at 250, all of it, half of dispatch (0.75 %)
+        // and a sixth of co-firing (0.125 %).
+        assert_eq!(c.abatement_t(1_000_000, cny(25), 100), 2_000);
+        assert_eq!(c.abatement_t(1_000_000, cny(250), 100), 4_000 + 7_500 + 1_250);
+    }
+
+    #[test]
+    fn a_firm_with_doubled_costs_abates_what_an_average_one_does_at_half_the_price() {
+        let c = MacCurve::power_default();
+        for p in [10, 60, 150, 333, 480] {
+            assert_eq!(
+                c.abatement_t(2_000_000, cny(2 * p), 200),
+                c.abatement_t(2_000_000, cny(p), 100),
+                "at {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn abatement_never_falls_when_the_price_rises() {
+        let c = MacCurve::power_default();
+        let mut last = (0, Money::ZERO);
+        for fen in (0..60_000).step_by(137) {
+            let now = (
+                c.abatement_t(3_141_592, Price::from_fen(fen), 100),
+                c.cost(3_141_592, Price::from_fen(fen), 100),
+            );
+            assert!(now.0 >= last.0 && now.1 >= last.1, "at {fen} fen");
+            last = now;
+        }
+    }
+
+    #[test]
+    fn the_cost_is_the_area_under_the_curve() {
+        let c = MacCurve {
+            segments: vec![MacSegment {
+                option: "one".into(),
+                cost_from: cny(10),
+                cost_to: cny(30),
+                potential_bp: 100,
+            }],
+        };
+        // 1 % of 1 Mt = 10,000 t; at 20 CNY/t half is taken, 5,000 t at an average of 15.
+        assert_eq!(c.abatement_t(1_000_000, cny(20), 100), 5_000);
+        assert_eq!(c.cost(1_000_000, cny(20), 100), Money::from_cny(75_000));
+        // All of it at an average of 20.
+        assert_eq!(c.cost(1_000_000, cny(40), 100), Money::from_cny(200_000));
+    }
+
+    #[test]
+    fn bad_curves_are_refused_with_the_value() {
+        let mut c = MacCurve::power_default();
+        c.segments[1].cost_to = c.segments[1].cost_from;
+        assert!(matches!(c.validate(), Err(MacError::EmptyRange { option, .. }) if option == "dispatch shift"));
+        let mut c = MacCurve::power_default();
+        c.segments[0].potential_bp = 9_990;
+        assert_eq!(c.validate(), Err(MacError::TooMuch { total_bp: 10_215 }));
+        assert_eq!(MacCurve::power_default().validate(), Ok(()));
+    }
+}

@@ -1,0 +1,216 @@
+//! The price outlook: what an allowance is expected to be worth.
+//!
+//! - **Anchor.** Market participants' surveyed expectation of the average price by year, `L(y)`,
+//!   interpolated log-linearly between the surveyed years and flat outside them.
+//! - **Clearing price of the horizon.** The horizon is the final deadline of the cycle in force.
+//!   The market carries its net deficit `D` (positive: short) past it, where it is made up over
+//!   the `n` years to the last surveyed year (at least one) on top of the abatement the anchor
+//!   already implies; abatement still to come in the open cycles' remaining months (`ℓ` years)
+//!   makes it up too. The horizon price `P_H` is the lowest price with
+//!   `(n + ℓ)·A(P_H) ≥ n·A(L_H) + D`, where `A(P)` is the fleet's abatement in a year at price `P`;
+//!   it is capped at the top of the curve (every option taken).
+//! - **Cost of carry.** Holding an allowance to the horizon forgoes interest at rate `r`, so today
+//!   it is worth `F = P_H·e^{−r·τ}` with `τ` the years to the horizon (Hotelling's rule with a
+//!   market interest rate instead of a tuning growth rate).
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::units::Price;
+
+/// One surveyed expectation: the average allowance price expected for a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyPoint {
+    /// The year.
+    pub year: i32,
+    /// The expected average price, CNY/t.
+    pub price: Price,
+}
+
+/// The outlook's parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutlookParams {
+    /// Surveyed expected prices, years ascending. Default the 2021 China Carbon Pricing Survey:
+    /// CNY 49 for 2022, 87 for 2025, 139 for 2030.
+    pub survey: Vec<SurveyPoint>,
+    /// The cost of carry, basis points a year. Default 365: the one-year Loan Prime Rate, which
+    /// stood between 3.45 % and 3.85 % over 2021–2023.
+    pub carry_rate_bp: u32,
+}
+
+impl Default for OutlookParams {
+    fn default() -> Self {
+        let point = |year, cny: i64| SurveyPoint {
+            year,
+            price: Price::from_fen(cny * 100),
+        };
+        OutlookParams {
+            survey: vec![point(2022, 49), point(2025, 87), point(2030, 139)],
+            carry_rate_bp: 365,
+        }
+    }
+}
+
+/// Bad outlook parameters; nothing is built.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OutlookError {
+    /// No surveyed price, or one that is zero.
+    #[error("economics.outlook.survey: {0}")]
+    Survey(String),
+    /// The cost of carry is above 100 % a year.
+    #[error("economics.outlook.carry_rate_bp = {0}: must be at most 10000")]
+    Carry(u32),
+}
+
+impl OutlookParams {
+    /// Checks the survey (years strictly ascending, prices above zero) and the rates.
+    ///
+    /// # Errors
+    /// [`OutlookError`] naming the value.
+    pub fn validate(&self) -> Result<(), OutlookError> {
+        if self.survey.is_empty() {
+            return Err(OutlookError::Survey("needs at least one year".into()));
+        }
+        for w in self.survey.windows(2) {
+            if w[1].year <= w[0].year {
+                return Err(OutlookError::Survey(format!(
+                    "year {} follows {}: years must ascend",
+                    w[1].year, w[0].year
+                )));
+            }
+        }
+        if let Some(p) = self.survey.iter().find(|p| p.price.fen() <= 0) {
+            return Err(OutlookError::Survey(format!(
+                "the price of {} is {}: must be above zero",
+                p.year, p.price
+            )));
+        }
+        if self.carry_rate_bp > 10_000 {
+            return Err(OutlookError::Carry(self.carry_rate_bp));
+        }
+        Ok(())
+    }
+
+    /// The surveyed expectation `L(year)`: log-linear between surveyed years, flat outside.
+    #[must_use]
+    pub fn anchor(&self, year: i32) -> Price {
+        let Some(first) = self.survey.first() else {
+            return Price::ZERO;
+        };
+        if year <= first.year {
+            return first.price;
+        }
+        for w in self.survey.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if year <= b.year {
+                let t = f64::from(year - a.year) / f64::from(b.year - a.year);
+                let (pa, pb) = (a.price.to_f64(), b.price.to_f64());
+                return yuan(pa * (pb / pa).powf(t));
+            }
+        }
+        self.survey.last().map_or(first.price, |p| p.price)
+    }
+
+    /// Years from the horizon's year to the last surveyed year, at least one: over how long a
+    /// deficit carried past the horizon is made up.
+    #[must_use]
+    pub fn absorption_years(&self, horizon_year: i32) -> u32 {
+        let last = self.survey.last().map_or(horizon_year, |p| p.year);
+        u32::try_from(last - horizon_year).unwrap_or(0).max(1)
+    }
+
+    /// `price` discounted over `years` at the cost of carry: `price·e^{−r·years}`.
+    #[must_use]
+    pub fn discount(&self, price: Price, years: f64) -> Price {
+        let r = f64::from(self.carry_rate_bp) / 10_000.0;
+        yuan(price.to_f64() * (-r * years.max(0.0)).exp())
+    }
+}
+
+/// The lowest price in `[0, top]` (to the fen) at which `supply(price) ≥ target`, or `top` when
+/// even `top` falls short. `supply` must not fall as the price rises.
+#[must_use]
+pub fn clearing_price(top: Price, target: i128, supply: impl Fn(Price) -> i128) -> Price {
+    if supply(Price::ZERO) >= target {
+        return Price::ZERO;
+    }
+    if supply(top) < target {
+        return top;
+    }
+    let (mut lo, mut hi) = (0_i64, top.fen());
+    // Invariant: supply(lo) < target <= supply(hi).
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if supply(Price::from_fen(mid)) >= target {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Price::from_fen(hi)
+}
+
+/// What firms are told of the outlook each day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outlook {
+    /// What an allowance is worth today: the horizon price discounted at the cost of carry.
+    pub fundamental: Price,
+    /// The horizon price: what a tonne deducted from a later allocation will cost to replace.
+    pub horizon: Price,
+}
+
+fn yuan(v: f64) -> Price {
+    if !v.is_finite() || v <= 0.0 {
+        return Price::ZERO;
+    }
+    Price::try_from_fen((v * 100.0).round() as i64).unwrap_or(Price::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_anchor_follows_the_survey_and_interpolates_geometrically() {
+        let o = OutlookParams::default();
+        assert_eq!(o.anchor(2021), Price::from_fen(4_900));
+        assert_eq!(o.anchor(2022), Price::from_fen(4_900));
+        assert_eq!(o.anchor(2025), Price::from_fen(8_700));
+        assert_eq!(o.anchor(2040), Price::from_fen(13_900));
+        // 49 × (87/49)^(1/3) = 59.33; 49 × (87/49)^(2/3) = 71.85.
+        assert_eq!(o.anchor(2023), Price::from_fen(5_933));
+        assert_eq!(o.anchor(2024), Price::from_fen(7_185));
+    }
+
+    #[test]
+    fn carrying_for_a_year_costs_the_rate() {
+        let o = OutlookParams::default();
+        // 100 × e^{−0.0365} = 96.42.
+        assert_eq!(o.discount(Price::from_fen(10_000), 1.0), Price::from_fen(9_642));
+        assert_eq!(o.discount(Price::from_fen(10_000), 0.0), Price::from_fen(10_000));
+    }
+
+    #[test]
+    fn the_clearing_price_is_the_lowest_that_meets_the_target() {
+        let top = Price::from_fen(50_000);
+        let supply = |p: Price| i128::from(p.fen()) * 10;
+        assert_eq!(clearing_price(top, 12_345, supply), Price::from_fen(1_235));
+        assert_eq!(clearing_price(top, -5, supply), Price::ZERO);
+        assert_eq!(clearing_price(top, i128::MAX, supply), top);
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let mut o = OutlookParams::default();
+        o.survey.swap(0, 1);
+        assert!(matches!(o.validate(), Err(OutlookError::Survey(m)) if m.contains("2022")));
+        let o = OutlookParams {
+            carry_rate_bp: 10_001,
+            ..OutlookParams::default()
+        };
+        assert_eq!(o.validate(), Err(OutlookError::Carry(10_001)));
+        assert_eq!(OutlookParams::default().validate(), Ok(()));
+    }
+}
