@@ -137,10 +137,14 @@ impl Default for ComplianceFirmParams {
     }
 }
 
-/// Urgency in `[0, 1]`: `exp(-days_left / horizon)`, zero without a deadline.
+/// Urgency in `[0, 1]`: `exp(-days_left / horizon)`, zero without a deadline, and full on the
+/// last two trading days before one: units bought become usable the next trading day, so the
+/// day before the deadline's is the last on which buying still counts, and a firm covers all
+/// of its gap then.
 #[must_use]
 pub fn urgency(days_left: Option<u32>, horizon_days: f64) -> f64 {
     match days_left {
+        Some(days) if days <= 2 => 1.0,
         Some(days) if horizon_days > 0.0 => (-f64::from(days) / horizon_days).exp(),
         _ => 0.0,
     }

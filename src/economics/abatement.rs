@@ -133,6 +133,68 @@ impl MacCurve {
     }
 }
 
+/// A fleet's abatement a year as one piecewise-linear function of the price, for the outlook:
+/// the sum of every firm's curve, evaluated in `O(log n)`. In tonnes as `f64`: it is an
+/// expectation, never a balance (each firm's abatement is booked with [`MacCurve::abatement_t`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AggregateMac {
+    /// Breakpoints, fen, ascending.
+    prices: Vec<i64>,
+    /// Tonnes abated at each breakpoint.
+    tonnes: Vec<f64>,
+    /// Tonnes per fen just above each breakpoint.
+    slope: Vec<f64>,
+}
+
+impl AggregateMac {
+    /// The sum of `curve` over `firms`, each a baseline (t a year) and a cost factor (percent).
+    #[must_use]
+    pub fn new(curve: &MacCurve, firms: impl Iterator<Item = (u64, u32)>) -> Self {
+        let mut events: Vec<(i64, f64)> = Vec::new();
+        for (baseline, scale) in firms {
+            for s in &curve.segments {
+                let (from, to) = (scaled(s.cost_from.fen(), scale), scaled(s.cost_to.fen(), scale));
+                let potential = baseline as f64 * f64::from(s.potential_bp) / 10_000.0;
+                if to > from && potential > 0.0 {
+                    let rate = potential / (to - from) as f64;
+                    events.push((from as i64, rate));
+                    events.push((to as i64, -rate));
+                }
+            }
+        }
+        events.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let mut agg = AggregateMac::default();
+        let (mut tonnes, mut slope, mut at) = (0.0, 0.0, 0_i64);
+        for (price, delta) in events {
+            tonnes += slope * (price - at) as f64;
+            slope += delta;
+            at = price;
+            if agg.prices.last() == Some(&price) {
+                if let Some(last) = agg.slope.last_mut() {
+                    *last = slope;
+                }
+            } else {
+                agg.prices.push(price);
+                agg.tonnes.push(tonnes);
+                agg.slope.push(slope);
+            }
+        }
+        agg
+    }
+
+    /// Tonnes abated a year at `price`.
+    #[must_use]
+    pub fn tonnes(&self, price: Price) -> f64 {
+        let p = price.fen();
+        let i = self.prices.partition_point(|x| *x <= p);
+        if i == 0 {
+            return 0.0;
+        }
+        let j = i - 1;
+        (self.tonnes[j] + self.slope[j] * (p - self.prices[j]) as f64).max(0.0)
+    }
+}
+
 fn scaled(fen: i64, scale_pct: u32) -> i128 {
     i128::from(fen) * i128::from(scale_pct) / i128::from(UNSCALED_PCT)
 }
@@ -220,6 +282,20 @@ mod tests {
         assert_eq!(c.cost(1_000_000, cny(20), 100), Money::from_cny(75_000));
         // All of it at an average of 20.
         assert_eq!(c.cost(1_000_000, cny(40), 100), Money::from_cny(200_000));
+    }
+
+    #[test]
+    fn the_aggregate_is_the_sum_of_the_firms_curves() {
+        let c = MacCurve::power_default();
+        let firms = [(1_000_000, 100), (2_500_000, 60), (400_000, 250), (0, 100)];
+        let agg = AggregateMac::new(&c, firms.iter().copied());
+        for fen in (0..200_000).step_by(997) {
+            let p = Price::from_fen(fen);
+            let exact: u64 = firms.iter().map(|(b, s)| c.abatement_t(*b, p, *s)).sum();
+            // Each firm's booked tonnes are floored; the aggregate is not.
+            let diff = agg.tonnes(p) - exact as f64;
+            assert!((0.0..12.0).contains(&diff), "at {fen} fen: {diff}");
+        }
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //!
 //! - **Anchor.** Market participants' surveyed expectation of the average price by year, `L(y)`,
 //!   interpolated log-linearly between the surveyed years and flat outside them.
-//! - **Clearing price of the horizon.** The horizon is the final deadline of the cycle in force.
-//!   The market carries its net deficit `D` (positive: short) past it, where it is made up over
-//!   the `n` years to the last surveyed year (at least one) on top of the abatement the anchor
-//!   already implies; abatement still to come in the open cycles' remaining months (`ℓ` years)
-//!   makes it up too. The horizon price `P_H` is the lowest price with
-//!   `(n + ℓ)·A(P_H) ≥ n·A(L_H) + D`, where `A(P)` is the fleet's abatement in a year at price `P`;
-//!   it is capped at the top of the curve (every option taken).
+//! - **Clearing price of the horizon.** The horizon `T` is the final deadline of the cycle in
+//!   force. The market carries its net deficit `D` (positive: short) past it. A deficit raises,
+//!   and a surplus lowers, the whole expected price path by a common factor `φ` until the extra
+//!   abatement it brings makes `D` up: over the years `y` after the horizon up to the last
+//!   surveyed year (at least one), and over the open cycles' remaining `ℓ` years at the horizon
+//!   price, `Σ_y A(φ·L(y)) + ℓ·A(φ·L(T)) ≥ Σ_y A(L(y)) + D`, with `A(P)` the fleet's abatement in
+//!   a year at price `P`. The horizon price is `P_H = φ·L(T)`, at most the top of the curve
+//!   (every option taken).
 //! - **Cost of carry.** Holding an allowance to the horizon forgoes interest at rate `r`, so today
 //!   it is worth `F = P_H·e^{−r·τ}` with `τ` the years to the horizon (Hotelling's rule with a
 //!   market interest rate instead of a tuning growth rate).
@@ -113,12 +114,12 @@ impl OutlookParams {
         self.survey.last().map_or(first.price, |p| p.price)
     }
 
-    /// Years from the horizon's year to the last surveyed year, at least one: over how long a
-    /// deficit carried past the horizon is made up.
+    /// The years after the horizon's year up to the last surveyed year, at least the next one:
+    /// over these a deficit carried past the horizon is made up.
     #[must_use]
-    pub fn absorption_years(&self, horizon_year: i32) -> u32 {
+    pub fn absorption_years(&self, horizon_year: i32) -> std::ops::RangeInclusive<i32> {
         let last = self.survey.last().map_or(horizon_year, |p| p.year);
-        u32::try_from(last - horizon_year).unwrap_or(0).max(1)
+        horizon_year + 1..=last.max(horizon_year + 1)
     }
 
     /// `price` discounted over `years` at the cost of carry: `price·e^{−r·years}`.
@@ -129,27 +130,27 @@ impl OutlookParams {
     }
 }
 
-/// The lowest price in `[0, top]` (to the fen) at which `supply(price) ≥ target`, or `top` when
-/// even `top` falls short. `supply` must not fall as the price rises.
+/// The lowest step in `[0, top]` at which `supply(step) ≥ target`, or `top` when even `top`
+/// falls short. `supply` must not fall as the step rises.
 #[must_use]
-pub fn clearing_price(top: Price, target: i128, supply: impl Fn(Price) -> i128) -> Price {
-    if supply(Price::ZERO) >= target {
-        return Price::ZERO;
+pub fn lowest_meeting(top: i64, target: i128, supply: impl Fn(i64) -> i128) -> i64 {
+    if supply(0) >= target {
+        return 0;
     }
     if supply(top) < target {
         return top;
     }
-    let (mut lo, mut hi) = (0_i64, top.fen());
+    let (mut lo, mut hi) = (0_i64, top);
     // Invariant: supply(lo) < target <= supply(hi).
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if supply(Price::from_fen(mid)) >= target {
+        if supply(mid) >= target {
             hi = mid;
         } else {
             lo = mid;
         }
     }
-    Price::from_fen(hi)
+    hi
 }
 
 /// What firms are told of the outlook each day.
@@ -193,12 +194,11 @@ mod tests {
     }
 
     #[test]
-    fn the_clearing_price_is_the_lowest_that_meets_the_target() {
-        let top = Price::from_fen(50_000);
-        let supply = |p: Price| i128::from(p.fen()) * 10;
-        assert_eq!(clearing_price(top, 12_345, supply), Price::from_fen(1_235));
-        assert_eq!(clearing_price(top, -5, supply), Price::ZERO);
-        assert_eq!(clearing_price(top, i128::MAX, supply), top);
+    fn the_clearing_step_is_the_lowest_that_meets_the_target() {
+        let supply = |p: i64| i128::from(p) * 10;
+        assert_eq!(lowest_meeting(50_000, 12_345, supply), 1_235);
+        assert_eq!(lowest_meeting(50_000, -5, supply), 0);
+        assert_eq!(lowest_meeting(50_000, i128::MAX, supply), 50_000);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::timeline::{
 };
 use crate::units::{Money, Price, Quantity};
 
-use super::periods::{Period, period, rebalance};
+use super::periods::{Period, disperse, period, rebalance};
 
 /// How a run draws its fleets.
 pub(crate) struct FleetDraw<'a> {
@@ -106,7 +106,20 @@ impl Cycles {
         let mut eligible = Vec::new();
         for (k, (_, c)) in spec.cycles.iter().enumerate() {
             let mut p = cycle_period(&timeline, k, &fleets[k], &accounts)?;
-            rebalance(&mut p, draw.balance_bp.get(k).copied().unwrap_or(0));
+            match &c.coverage.short_before_trading {
+                // Published facts fix the fleet's dispersion, scaled with the fleet's size. The
+                // replay (no balances) keeps its fleet: it carries the published trades whatever
+                // the fleet, and its outputs are pinned.
+                Some(f) if !draw.balance_bp.is_empty() => {
+                    let n = p.positions.len() as u128;
+                    let total = u128::from(c.coverage.entities).max(1);
+                    let short = u128::from(f.entities) * n / total;
+                    let gap = u128::from(f.gross_gap_t) * n / total;
+                    let salt = c.coverage.seed_salt ^ 0x5348_4F52_5447_4150;
+                    disperse(&mut p, short as usize, gap as u64, draw.seed ^ salt);
+                }
+                _ => rebalance(&mut p, draw.balance_bp.get(k).copied().unwrap_or(0)),
+            }
             periods.push(p);
             rules.push(
                 timeline

@@ -26,8 +26,8 @@ pub use agenda::{Agenda, CreditPart, DueDeadline};
 pub use load::{EMBEDDED_NAME, TimelineError};
 pub use spec::{
     AllocationSpec, BankingCap, BorrowingSpec, CalendarSpec, CalendarYear, Coverage, CycleSpec,
-    DeadlineSpec, OffsetSpec, PenaltySpec, PreAllocation, Sector, ShareOf, TimelineSpec,
-    VintageSpec,
+    DeadlineSpec, OffsetSpec, PenaltySpec, PreAllocation, Sector, ShareOf, ShortBeforeTrading,
+    TimelineSpec, VintageSpec,
 };
 
 /// A validated policy timeline.

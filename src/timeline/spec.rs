@@ -141,6 +141,22 @@ pub struct Coverage {
     pub seed_salt: u64,
     /// Where the figures come from.
     pub source: String,
+    /// The published count of entities short before trading and their gross gap, when known:
+    /// the synthetic fleet is then drawn to match both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_before_trading: Option<ShortBeforeTrading>,
+}
+
+/// How many entities of a cycle were short before trading, and by how much in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShortBeforeTrading {
+    /// Entities whose allocation fell short of their verified emissions.
+    pub entities: u32,
+    /// Their shortfalls added up, t CO2.
+    pub gross_gap_t: u64,
+    /// Where the figures come from.
+    pub source: String,
 }
 
 /// Pre-allocation and true-up: `share_pct` % of the allocation on each vintage's credit date,

@@ -6,16 +6,17 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::compliance::cycle;
 use crate::economics::EconomicsParams;
-use crate::economics::abatement::UNSCALED_PCT;
-use crate::economics::outlook::{Outlook, clearing_price};
+use crate::economics::abatement::{AggregateMac, UNSCALED_PCT};
+use crate::economics::outlook::{Outlook, lowest_meeting};
 use crate::registry::Registry;
 use crate::scenario::cycles::Cycles;
+use crate::scenario::periods::standard_normal;
 use crate::units::{Money, Price, Quantity};
 
 /// Salt of the stream that draws the firms' cost factors, apart from every other stream.
@@ -79,6 +80,8 @@ pub(crate) struct Economy {
     scale_pct: Vec<u32>,
     /// Each cycle's entities' baseline emissions a year, t, before any abatement.
     baseline: Vec<Vec<u64>>,
+    /// The largest cycle's fleet's abatement a year as a function of the price.
+    aggregate: AggregateMac,
     /// Abatement per emission year and entity (account order).
     pub ledger: BTreeMap<i32, Vec<FirmAbatement>>,
     /// The outlook in force, once computed.
@@ -91,14 +94,14 @@ impl Economy {
     /// Draws each account's cost factor `e^{σ·z}` and keeps each cycle's baseline.
     pub fn new(params: &EconomicsParams, cycles: &Cycles, seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ COST_SALT);
-        let scale_pct = (0..cycles.accounts.len())
+        let scale_pct: Vec<u32> = (0..cycles.accounts.len())
             .map(|_| {
                 let z = standard_normal(&mut rng);
                 let factor = (params.cost_spread * z).exp() * f64::from(UNSCALED_PCT);
                 factor.round().clamp(1.0, 100_000.0) as u32
             })
             .collect();
-        let baseline = cycles
+        let baseline: Vec<Vec<u64>> = cycles
             .periods
             .iter()
             .enumerate()
@@ -110,10 +113,18 @@ impl Economy {
                     .collect()
             })
             .collect();
+        let aggregate = AggregateMac::new(
+            &params.mac,
+            baseline[cycles.largest]
+                .iter()
+                .copied()
+                .zip(scale_pct.iter().copied()),
+        );
         Economy {
             params: params.clone(),
             scale_pct,
             baseline,
+            aggregate,
             ledger: BTreeMap::new(),
             current: None,
             path: Vec::new(),
@@ -121,12 +132,8 @@ impl Economy {
     }
 
     /// The fleet's abatement in a year at `price`, on the largest cycle's baselines.
-    fn annual_abatement(&self, cycles: &Cycles, price: Price) -> i128 {
-        let base = &self.baseline[cycles.largest];
-        base.iter()
-            .zip(&self.scale_pct)
-            .map(|(b, s)| i128::from(self.params.mac.abatement_t(*b, price, *s)))
-            .sum()
+    fn annual_abatement(&self, price: Price) -> i128 {
+        self.aggregate.tonnes(price) as i128
     }
 
     /// Refreshes the outlook on `date` from the fleet's position in `reg` and the eligible
@@ -149,13 +156,19 @@ impl Economy {
             .sum();
         let horizon = horizon(cycles, date);
         let anchor = o.anchor(horizon.year());
-        let n = i128::from(o.absorption_years(horizon.year())) * 12;
-        let top = self.top();
-        let horizon_price = if self.params.abatement {
-            let target = n * self.annual_abatement(cycles, anchor) + 12 * deficit;
-            clearing_price(top, target, |p| {
-                (n + months_left) * self.annual_abatement(cycles, p)
-            })
+        let horizon_price = if self.params.abatement && anchor.fen() > 0 {
+            let later: Vec<Price> = o.absorption_years(horizon.year()).map(|y| o.anchor(y)).collect();
+            // Monthly abatement along the path scaled by φ (basis points).
+            let supply = |phi_bp: i64| -> i128 {
+                let at = |p: Price| Price::from_fen(p.fen().saturating_mul(phi_bp) / 10_000);
+                let later: i128 = later.iter().map(|p| 12 * self.annual_abatement(at(*p))).sum();
+                later + months_left * self.annual_abatement(at(anchor))
+            };
+            let target = supply(10_000) - months_left * self.annual_abatement(anchor)
+                + 12 * deficit;
+            let top_bp = self.top().fen().saturating_mul(10_000) / anchor.fen();
+            let phi_bp = lowest_meeting(top_bp, target, supply);
+            Price::from_fen(anchor.fen().saturating_mul(phi_bp) / 10_000)
         } else {
             anchor
         };
@@ -272,21 +285,25 @@ fn months_from(year: i32, date: NaiveDate) -> i128 {
     }
 }
 
-/// The horizon on `date`: the final deadline of the cycle in force, or a year after the last
-/// cycle's once every deadline has passed.
+/// The horizon on `date`: the final deadline of the cycle in force until its last interim
+/// deadline has passed; after that what is left to trade is the last few per cent of the cycle
+/// and the bank, so the horizon is the next cycle's final deadline (a year after the last
+/// cycle's when there is none).
 fn horizon(cycles: &Cycles, date: NaiveDate) -> NaiveDate {
     let t = &cycles.timeline;
-    let last = t.final_deadline(t.cycle_in_force(date)).unwrap_or(date);
-    if last >= date {
-        last
-    } else {
-        last.with_year(last.year() + 1).unwrap_or(last).max(date)
+    let k = t.cycle_in_force(date);
+    let deadlines: Vec<NaiveDate> = t.spec().cycles[k]
+        .deadlines
+        .values()
+        .map(|d| d.date)
+        .collect();
+    let last_interim = deadlines.iter().rev().skip(1).max().copied();
+    let final_k = deadlines.last().copied().unwrap_or(date);
+    if final_k >= date && last_interim.is_none_or(|d| d >= date) {
+        return final_k;
     }
+    t.final_deadline(k + 1)
+        .unwrap_or_else(|| final_k.with_year(final_k.year() + 1).unwrap_or(final_k))
+        .max(date)
 }
 
-/// A standard normal draw (Box–Muller), from two uniforms of `rng`.
-fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
-    let u2: f64 = rng.random();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
