@@ -114,7 +114,7 @@ impl Default for FleetConfig {
             firm_cash: Money::from_cny(50_000_000),
             cash_per_tonne: Money::from_cny(10),
             period1_balance_bp: 300,
-            period2_balance_bp: -150,
+            period2_balance_bp: -300,
             history_bars: 20,
             intraday_steps: 0,
         }

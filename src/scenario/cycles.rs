@@ -118,7 +118,11 @@ impl Cycles {
                     let salt = c.coverage.seed_salt ^ 0x5348_4F52_5447_4150;
                     disperse(&mut p, short as usize, gap as u64, draw.seed ^ salt);
                 }
-                _ => rebalance(&mut p, draw.balance_bp.get(k).copied().unwrap_or(0)),
+                _ => {
+                    if let Some(bp) = draw.balance_bp.get(k) {
+                        rebalance(&mut p, *bp);
+                    }
+                }
             }
             periods.push(p);
             rules.push(

@@ -72,14 +72,16 @@ pub(crate) fn period(
     p
 }
 
-/// Scales every entity's verified emissions (gas units' too) by `1 − balance_bp / 10,000`, so the
-/// fleet ends the period long by about `balance_bp` basis points of its emissions (short when
-/// negative), and re-sorts who is long and short. A calibration knob: the synthetic fleet's
-/// intensities are drawn around the benchmarks, so it is balanced before scaling.
+/// Scales every entity's verified emissions (gas units' too) by one factor so that the fleet's
+/// emissions are its allocation times `1 − balance_bp / 10,000`: the fleet ends the period long
+/// by `balance_bp` basis points of its allocation (short when negative), whatever its drawn
+/// intensities; then re-sorts who is long and short.
 pub(crate) fn rebalance(p: &mut Period, balance_bp: i32) {
-    let factor = 10_000_i128 - i128::from(balance_bp);
+    let allocation: i128 = p.positions.iter().map(|q| i128::from(q.allocation.units())).sum();
+    let emissions: i128 = p.positions.iter().map(|q| i128::from(q.emissions.units())).sum();
+    let target = allocation * (10_000 - i128::from(balance_bp));
     let scale = |q: Quantity| -> Quantity {
-        let v = i128::from(q.units()) * factor / 10_000;
+        let v = i128::from(q.units()) * target / (10_000 * emissions.max(1));
         Quantity::new(u64::try_from(v.max(0)).unwrap_or(u64::MAX))
     };
     p.long.clear();

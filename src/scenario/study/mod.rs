@@ -48,6 +48,9 @@ pub struct SeedSummary {
     /// before they were recorded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compliance_dates: Vec<NaiveDate>,
+    /// Compliance rate by entities (in full) at each deadline, basis points.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compliance_entities_bp: Vec<u64>,
 }
 
 /// Keeps what a study needs of `run`.
@@ -64,6 +67,11 @@ pub fn summarise(run: &AgentRun) -> SeedSummary {
         calibration: run.calibration.clone(),
         compliance_bp: run.compliance.iter().map(|c| c.rate_by_volume_bp).collect(),
         compliance_dates: run.compliance.iter().map(|c| c.date).collect(),
+        compliance_entities_bp: run
+            .compliance
+            .iter()
+            .map(|c| c.rate_by_entities_bp)
+            .collect(),
     }
 }
 
@@ -107,7 +115,27 @@ pub struct StatisticBands {
 #[must_use]
 pub fn statistic_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> {
     type Pick = fn(&CalibrationReport) -> Vec<(String, f64, f64)>;
-    let picks: [Pick; 4] = [
+    let picks: [Pick; 6] = [
+        |c| {
+            c.mean_close
+                .iter()
+                .map(|(y, v)| (format!("mean close {y} (CNY/t)"), v.simulated, v.published))
+                .collect()
+        },
+        |c| {
+            vec![
+                (
+                    "last close (CNY/t)".into(),
+                    c.last_close.simulated,
+                    c.last_close.published,
+                ),
+                (
+                    "longest limit-up run (days)".into(),
+                    c.longest_limit_up_days.simulated,
+                    c.longest_limit_up_days.published,
+                ),
+            ]
+        },
         |c| {
             c.annual_volume
                 .iter()
@@ -162,6 +190,40 @@ pub fn statistic_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> 
             out.push(StatisticBands {
                 statistic: name,
                 published: (!published.is_nan()).then_some(published),
+                bands: montecarlo::bands(&sample, PercentileMethod::NearestRank),
+            });
+        }
+    }
+    out.extend(compliance_bands(study));
+    out
+}
+
+/// Published compliance outcomes by deadline: 99.5 % by volume for the first cycle (MEE,
+/// 2022-01-24); for the interim rule of 2021-12-15 the rule's own 95 % of entities.
+const PUBLISHED_COMPLIANCE: [(&str, bool, f64); 2] =
+    [("2021-12-31", false, 0.995), ("2021-12-15", true, 0.95)];
+
+/// Compliance at each deadline over the seeds: by volume, and by entities in full.
+fn compliance_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> {
+    let Some(first) = study.runs.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, date) in first.result.compliance_dates.iter().enumerate() {
+        for by_entities in [false, true] {
+            let pick = |s: &SeedSummary| {
+                let v = if by_entities { &s.compliance_entities_bp } else { &s.compliance_bp };
+                v.get(k).map(|bp| *bp as f64 / 10_000.0)
+            };
+            let sample: Vec<f64> = study.runs.iter().filter_map(|r| pick(&r.result)).collect();
+            let published = PUBLISHED_COMPLIANCE
+                .iter()
+                .find(|(d, e, _)| *d == date.to_string() && *e == by_entities)
+                .map(|p| p.2);
+            let what = if by_entities { "entities in full" } else { "compliance by volume" };
+            out.push(StatisticBands {
+                statistic: format!("{what} at {date}"),
+                published,
                 bands: montecarlo::bands(&sample, PercentileMethod::NearestRank),
             });
         }

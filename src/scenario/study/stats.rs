@@ -71,7 +71,7 @@ pub struct PathError {
 }
 
 /// A statistic of both series and the relative error `(simulated − published) / published`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Compared {
     /// The simulated value.
     pub simulated: f64,
@@ -114,6 +114,15 @@ pub struct CalibrationReport {
     pub max_drawdown: Compared,
     /// Listed share of total volume.
     pub listed_share: Compared,
+    /// Mean close per calendar year, CNY/t.
+    #[serde(default)]
+    pub mean_close: BTreeMap<i32, Compared>,
+    /// The close on the last day compared, CNY/t.
+    #[serde(default)]
+    pub last_close: Compared,
+    /// The longest run of days closing at the +10 % limit of the previous close.
+    #[serde(default)]
+    pub longest_limit_up_days: Compared,
 }
 
 /// Volume (listed plus block) per calendar year, in units.
@@ -229,6 +238,37 @@ pub fn close_path_error(
     })
 }
 
+/// Mean close per calendar year, CNY/t.
+#[must_use]
+pub fn mean_closes(series: &[DayRecord]) -> BTreeMap<i32, f64> {
+    let mut sums: BTreeMap<i32, (f64, u32)> = BTreeMap::new();
+    for day in series {
+        let e = sums.entry(day.date.year()).or_insert((0.0, 0));
+        e.0 += day.close.to_f64();
+        e.1 += 1;
+    }
+    sums.into_iter()
+        .map(|(y, (s, n))| (y, s / f64::from(n.max(1))))
+        .collect()
+}
+
+/// The longest run of days whose close is at the +10 % limit of the previous close (the limit
+/// rounded half-up to the fen, as the exchange rounds it).
+#[must_use]
+pub fn longest_limit_up(series: &[DayRecord]) -> u32 {
+    let (mut run, mut best) = (0, 0);
+    for w in series.windows(2) {
+        let limit = w[0].close.scale_bp_round_half_up(11_000);
+        if limit.is_some_and(|l| w[1].close >= l && w[1].close > w[0].close) {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    best
+}
+
 /// Compares a simulated series with the published one over the same dates.
 ///
 /// # Errors
@@ -261,7 +301,17 @@ pub fn compare(
     let both = |f: fn(&[DayRecord]) -> Option<f64>| {
         Compared::new(f(simulated).unwrap_or(0.0), f(published).unwrap_or(0.0))
     };
+    let (sim_means, pub_means) = (mean_closes(simulated), mean_closes(published));
+    let mean_close = pub_means
+        .iter()
+        .map(|(&y, &p)| (y, Compared::new(sim_means.get(&y).copied().unwrap_or(0.0), p)))
+        .collect();
+    let last = |s: &[DayRecord]| s.last().map_or(0.0, |d| d.close.to_f64());
+    let streak = |s: &[DayRecord]| longest_limit_up(s) as f64;
     Ok(CalibrationReport {
+        mean_close,
+        last_close: Compared::new(last(simulated), last(published)),
+        longest_limit_up_days: Compared::new(streak(simulated), streak(published)),
         days: simulated.len(),
         annual_volume,
         deadline_month_share,

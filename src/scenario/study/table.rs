@@ -46,10 +46,15 @@ pub fn statistics_table(rows: &[StatisticBands]) -> String {
     out
 }
 
-/// A volume in Mt, anything else (a share or rate) in percent.
+/// A volume in Mt, a price in CNY/t, a count of days, anything else (a share or rate) in
+/// percent.
 fn value(statistic: &str, v: f64) -> String {
     if statistic.ends_with("(t)") {
         format!("{:.1} Mt", v / 1e6)
+    } else if statistic.ends_with("(CNY/t)") {
+        format!("{v:.2}")
+    } else if statistic.ends_with("(days)") {
+        format!("{v:.0}")
     } else {
         format!("{:.1} %", v * 100.0)
     }
