@@ -111,7 +111,10 @@ source = "test"
 fn the_published_timeline_has_both_cycles_and_their_interim_rules() {
     let t = Timeline::published().unwrap();
     let cycles: Vec<&String> = t.spec().cycles.keys().collect();
-    assert_eq!(cycles, ["2019-2020", "2021-2022"]);
+    assert_eq!(
+        cycles,
+        ["2019-2020", "2021-2022", "2023", "2024", "2024-industry"]
+    );
     let first = &t.spec().cycles["2019-2020"].deadlines;
     assert_eq!(
         (
