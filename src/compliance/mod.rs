@@ -7,4 +7,7 @@
 pub mod allocation;
 pub mod cycle;
 pub mod fleet;
+pub mod industry;
+pub mod industry_error;
+pub mod intensity;
 pub mod sector;
