@@ -141,7 +141,8 @@ impl Registry {
     /// # Errors
     /// Unknown project; a step out of order ([`RegistryError::ProjectState`]); a monitoring
     /// period that overlaps another ([`RegistryError::PeriodAlreadyIssued`]) or is ineligible;
-    /// verifying a period not monitored, or zero reductions.
+    /// verifying a period not monitored, or zero reductions; monitoring a month whose output the
+    /// linked generator was already issued GECs for ([`RegistryError::DoubleCertification`]).
     pub fn advance_project(
         &mut self,
         project: ProjectId,
@@ -191,6 +192,7 @@ impl Registry {
                 if p.periods.iter().any(|(f, t, _)| from <= *t && *f <= to) {
                     return Err(RegistryError::PeriodAlreadyIssued { project, from, to });
                 }
+                self.check_ccer_period(project, from, to)?;
                 Box::new(move |p| p.periods.push((from, to, PeriodState::Monitored)))
             }
             ProjectStep::Verify { from, to, quantity } => {

@@ -236,6 +236,15 @@ pub enum Event {
         /// Power delivered with them, MWh.
         power_mwh: u64,
     },
+    /// A CCER project and a GEC generator were linked as one plant (the exclusivity).
+    LinkCcerGenerator {
+        /// The project.
+        project: ProjectId,
+        /// The generator.
+        generator: GeneratorId,
+        /// The first production month the rule binds.
+        from: YearMonth,
+    },
     /// Every GEC subject produced in or before `through` minus the validity expired.
     ExpireGec {
         /// The month at whose end expiry is assessed.

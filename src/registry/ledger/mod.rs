@@ -391,6 +391,11 @@ impl Registry {
             Event::ExpireGec { through } => {
                 self.expire_gec(*through);
             }
+            Event::LinkCcerGenerator {
+                project,
+                generator,
+                from,
+            } => self.link_ccer_generator(*project, *generator, *from)?,
         }
         Ok(())
     }
