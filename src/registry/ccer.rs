@@ -76,6 +76,18 @@ pub struct CcerBook {
     projects: Vec<Project>,
 }
 
+impl CcerBook {
+    /// Heap bytes: the projects and their monitoring periods.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let periods: usize = self
+            .projects
+            .iter()
+            .map(|p| super::ledger::vec_bytes(&p.periods))
+            .sum();
+        super::ledger::vec_bytes(&self.projects) + periods
+    }
+}
+
 /// The first day reductions under the 2023 rules may come from.
 fn rules_2023_start() -> NaiveDate {
     NaiveDate::from_ymd_opt(2020, 9, 22).unwrap_or_default()

@@ -69,6 +69,20 @@ impl GecBook {
         }
     }
 
+    /// Heap bytes: generators, batch lists, the month index (at twice its entries) and links.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use super::ledger::vec_bytes;
+        let month_lists: usize = self.by_month.values().map(vec_bytes).sum();
+        let index = self.by_month.len() * 2 * std::mem::size_of::<(YearMonth, Vec<SubjectId>)>();
+        let batches: usize = self.batches.iter().map(vec_bytes).sum();
+        vec_bytes(&self.generators)
+            + month_lists
+            + index
+            + vec_bytes(&self.batches)
+            + batches
+            + vec_bytes(&self.links)
+    }
+
     /// A registered generator's batches (none for an unknown one).
     pub(crate) fn batches_of(&self, generator: GeneratorId) -> &[SubjectId] {
         self.batches

@@ -259,6 +259,11 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// Heap bytes of the events (account names aside).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        super::ledger::vec_bytes(&self.events)
+    }
+
     /// The events, oldest first.
     #[must_use]
     pub fn events(&self) -> &[Event] {

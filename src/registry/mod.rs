@@ -62,8 +62,8 @@ pub use gec::{GecBook, Generator, KWH_PER_CERTIFICATE};
 pub use ids::{AccountId, GeneratorId, ProjectId, SubjectId};
 pub use journal::{CancelReason, Event, Journal, Settlement};
 pub use ledger::{
-    Availability, CashTotals, CashView, ConservationError, HoldingView, Registry, RegistryConfig,
-    SubjectBalance,
+    Availability, CashTotals, CashView, ConservationError, Footprint, HoldingView, Registry,
+    RegistryConfig, SubjectBalance,
 };
 pub use project::{Methodology, ProjectStep};
 pub use serial::{SerialQueue, SerialRange};
