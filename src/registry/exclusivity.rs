@@ -1,12 +1,15 @@
 //! The GEC–CCER exclusivity: a deep offshore wind or solar thermal plant earns CCER credits or
-//! green certificates for its output, never both for the same MWh (NEA/MEE notice applying from
-//! 2024-10-01, with a two-year transition; onshore wind and PV have no CCER methodology).
+//! green certificates for its output, never both for the same MWh (NEA General Department and MEE
+//! General Office notice 国能综通新能〔2024〕124号 of 2024-09-11, with a two-year transition; PV
+//! and other wind are not newly admitted to CCER).
 //!
 //! The registry links a plant's CCER project to its GEC generator from a production month on,
 //! and then enforces the choice month by month: a month inside a monitoring period of the
 //! project cannot be metered for GECs, and a monitoring period cannot cover a month whose output
-//! was already certified. Splitting one month's MWh between the two is not modelled. The 5 %
-//! offset limit is a compliance cycle's rule, not the registry's.
+//! was already certified. Simplifications: the notice freezes a CCER plant's untraded GECs at
+//! registration and cancels them at verification, where the model refuses the overlap up front;
+//! splitting one month's MWh between the two is not modelled. The 5 % offset limit is a
+//! compliance cycle's rule, not the registry's.
 
 use chrono::{Datelike, NaiveDate};
 
