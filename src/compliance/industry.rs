@@ -6,7 +6,7 @@
 //!
 //! Emissions are exact integer tonnes that sum to the sector's target; each plant's output
 //! follows from its emissions and a drawn intensity (t CO2 per unit of the sector's output),
-//! rounded half-up to whole tonnes. Draws are ChaCha8 streams, one per sector, from one seed.
+//! rounded half-up to whole tonnes. Draws are `ChaCha8` streams, one per sector, from one seed.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

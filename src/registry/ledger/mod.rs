@@ -356,6 +356,14 @@ impl Registry {
             Event::Expire { subject } => {
                 self.expire(*subject)?;
             }
+            certificate => self.apply_certificate(certificate)?,
+        }
+        Ok(())
+    }
+
+    /// [`Registry::apply`] for the CCER and GEC lifecycle events.
+    fn apply_certificate(&mut self, e: &Event) -> Result<(), RegistryError> {
+        match e {
             Event::FileProject {
                 owner,
                 methodology,
@@ -400,6 +408,8 @@ impl Registry {
                 generator,
                 from,
             } => self.link_ccer_generator(*project, *generator, *from)?,
+            // The ledger's own events are applied by `apply`.
+            _ => {}
         }
         Ok(())
     }
