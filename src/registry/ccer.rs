@@ -76,6 +76,18 @@ pub struct CcerBook {
     projects: Vec<Project>,
 }
 
+impl CcerBook {
+    /// Heap bytes: the projects and their monitoring periods.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let periods: usize = self
+            .projects
+            .iter()
+            .map(|p| super::ledger::vec_bytes(&p.periods))
+            .sum();
+        super::ledger::vec_bytes(&self.projects) + periods
+    }
+}
+
 /// The first day reductions under the 2023 rules may come from.
 fn rules_2023_start() -> NaiveDate {
     NaiveDate::from_ymd_opt(2020, 9, 22).unwrap_or_default()
@@ -141,7 +153,8 @@ impl Registry {
     /// # Errors
     /// Unknown project; a step out of order ([`RegistryError::ProjectState`]); a monitoring
     /// period that overlaps another ([`RegistryError::PeriodAlreadyIssued`]) or is ineligible;
-    /// verifying a period not monitored, or zero reductions.
+    /// verifying a period not monitored, or zero reductions; monitoring a month whose output the
+    /// linked generator was already issued GECs for ([`RegistryError::DoubleCertification`]).
     pub fn advance_project(
         &mut self,
         project: ProjectId,
@@ -191,6 +204,7 @@ impl Registry {
                 if p.periods.iter().any(|(f, t, _)| from <= *t && *f <= to) {
                     return Err(RegistryError::PeriodAlreadyIssued { project, from, to });
                 }
+                self.check_ccer_period(project, from, to)?;
                 Box::new(move |p| p.periods.push((from, to, PeriodState::Monitored)))
             }
             ProjectStep::Verify { from, to, quantity } => {

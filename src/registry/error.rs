@@ -181,6 +181,33 @@ pub enum RegistryError {
         /// Period end.
         to: chrono::NaiveDate,
     },
+    /// One plant's output certified twice: a GEC month inside a monitoring period of the linked
+    /// CCER project (deep offshore wind and solar thermal earn one or the other).
+    #[error(
+        "{generator} month {month} lies in {project} period {from}..{to}: one MWh earns a gec or a ccer, not both"
+    )]
+    DoubleCertification {
+        /// The CCER project.
+        project: ProjectId,
+        /// The GEC generator.
+        generator: GeneratorId,
+        /// The production month certified (or to be certified) for GECs.
+        month: YearMonth,
+        /// The monitoring period's start.
+        from: chrono::NaiveDate,
+        /// The monitoring period's end.
+        to: chrono::NaiveDate,
+    },
+    /// A project and a generator that cannot be linked as one plant.
+    #[error("{project} and {generator} cannot be linked: {reason}")]
+    BadExclusivityLink {
+        /// The project.
+        project: ProjectId,
+        /// The generator.
+        generator: GeneratorId,
+        /// Why.
+        reason: &'static str,
+    },
     /// A monitoring period outside the crediting period or before the eligibility date.
     #[error("{project} period {from}..{to} is not eligible: {reason}")]
     IneligiblePeriod {

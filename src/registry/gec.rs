@@ -50,6 +50,8 @@ pub struct GecBook {
     by_month: BTreeMap<YearMonth, Vec<SubjectId>>,
     /// Each registered generator's batches, in registration order.
     batches: Vec<Vec<SubjectId>>,
+    /// CCER projects and generators that are one plant (the GEC–CCER exclusivity).
+    pub(crate) links: Vec<super::exclusivity::Link>,
 }
 
 impl GecBook {
@@ -65,6 +67,27 @@ impl GecBook {
             },
             _ => false,
         }
+    }
+
+    /// Heap bytes: generators, batch lists, the month index (at twice its entries) and links.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use super::ledger::vec_bytes;
+        let month_lists: usize = self.by_month.values().map(vec_bytes).sum();
+        let index = self.by_month.len() * 2 * std::mem::size_of::<(YearMonth, Vec<SubjectId>)>();
+        let batches: usize = self.batches.iter().map(vec_bytes).sum();
+        vec_bytes(&self.generators)
+            + month_lists
+            + index
+            + vec_bytes(&self.batches)
+            + batches
+            + vec_bytes(&self.links)
+    }
+
+    /// A registered generator's batches (none for an unknown one).
+    pub(crate) fn batches_of(&self, generator: GeneratorId) -> &[SubjectId] {
+        self.batches
+            .get(generator.0 as usize)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The id of a registered generator's batch, comparing full subjects via `subject_of`.
@@ -139,7 +162,9 @@ impl Registry {
     ///
     /// # Errors
     /// Unknown generator; a month metered before ([`RegistryError::MonthAlreadyMetered`]) or
-    /// earlier than the last ([`RegistryError::MonthOutOfOrder`]); overflow.
+    /// earlier than the last ([`RegistryError::MonthOutOfOrder`]); a month whose output the
+    /// generator's linked CCER project monitors ([`RegistryError::DoubleCertification`]);
+    /// overflow.
     pub fn meter(
         &mut self,
         generator: GeneratorId,
@@ -159,6 +184,9 @@ impl Registry {
                 });
             }
             _ => {}
+        }
+        if kwh > 0 {
+            self.check_gec_month(generator, month)?;
         }
         let total = g
             .carry_kwh

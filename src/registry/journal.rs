@@ -236,6 +236,15 @@ pub enum Event {
         /// Power delivered with them, MWh.
         power_mwh: u64,
     },
+    /// A CCER project and a GEC generator were linked as one plant (the exclusivity).
+    LinkCcerGenerator {
+        /// The project.
+        project: ProjectId,
+        /// The generator.
+        generator: GeneratorId,
+        /// The first production month the rule binds.
+        from: YearMonth,
+    },
     /// Every GEC subject produced in or before `through` minus the validity expired.
     ExpireGec {
         /// The month at whose end expiry is assessed.
@@ -250,6 +259,11 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// Heap bytes of the events (account names aside).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        super::ledger::vec_bytes(&self.events)
+    }
+
     /// The events, oldest first.
     #[must_use]
     pub fn events(&self) -> &[Event] {

@@ -13,6 +13,7 @@
 //! | `project` | [`Methodology`], [`ProjectStep`]: the CCER vocabulary the journal records |
 //! | `ccer` | the CCER project lifecycle |
 //! | `gec` | GEC issuance, claims, expiry and green-power deals |
+//! | `exclusivity` | the GEC–CCER exclusivity: one plant's MWh earns one or the other |
 //! | `error` | [`RegistryError`] |
 //!
 //! This layer sits below the exchange: it knows nothing of order books or scenarios.
@@ -45,6 +46,7 @@
 mod account;
 mod ccer;
 mod error;
+mod exclusivity;
 mod gec;
 mod ids;
 mod journal;
@@ -60,8 +62,8 @@ pub use gec::{GecBook, Generator, KWH_PER_CERTIFICATE};
 pub use ids::{AccountId, GeneratorId, ProjectId, SubjectId};
 pub use journal::{CancelReason, Event, Journal, Settlement};
 pub use ledger::{
-    Availability, CashTotals, CashView, ConservationError, HoldingView, Registry, RegistryConfig,
-    SubjectBalance,
+    Availability, CashTotals, CashView, ConservationError, Footprint, HoldingView, Registry,
+    RegistryConfig, SubjectBalance,
 };
 pub use project::{Methodology, ProjectStep};
 pub use serial::{SerialQueue, SerialRange};

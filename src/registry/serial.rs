@@ -98,6 +98,17 @@ impl SerialQueue {
         a.iter().chain(b.iter())
     }
 
+    /// Heap bytes held beyond the queue itself (a second range moves them to the heap).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match &self.repr {
+            Repr::Empty | Repr::One(_) => 0,
+            Repr::Many(d) => {
+                std::mem::size_of::<VecDeque<SerialRange>>()
+                    + d.capacity() * std::mem::size_of::<SerialRange>()
+            }
+        }
+    }
+
     /// The number of ranges.
     #[must_use]
     pub fn len(&self) -> usize {

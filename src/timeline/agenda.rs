@@ -2,9 +2,12 @@
 //! deadline settled) is handed out once, in date order, when the runner asks for what is due.
 //! Runners ask before a day's open for credits and listings, and after its close for the
 //! deadlines that fall before the next trading day, so a deadline on a weekend or holiday is
-//! settled after the last trading day on or before it.
+//! settled after the last trading day on or before it. At the calendar's end (no next trading
+//! day) the agenda stands in for the calendar: what is due is what falls before the next weekday
+//! that the timeline's own calendar does not close, so a cycle whose deadline lies beyond a run
+//! is never settled by it.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::Timeline;
 use super::spec::ShareOf;
@@ -61,6 +64,10 @@ pub struct Agenda {
     /// Banking caps: the day after whose settlement each applies, and its cycle.
     caps: Vec<(NaiveDate, usize)>,
     next: [usize; 4],
+    /// The timeline's listed weekday closures, sorted, for the day after a calendar's end.
+    closures: Vec<NaiveDate>,
+    /// The latest day asked about before an open.
+    seen: Option<NaiveDate>,
 }
 
 impl Agenda {
@@ -108,18 +115,29 @@ impl Agenda {
             .filter_map(|(k, c)| c.banking.as_ref().map(|b| (b.void_after, k)))
             .collect();
         caps.sort_by_key(|c| c.0);
+        let mut closures: Vec<NaiveDate> = timeline
+            .spec()
+            .calendar
+            .years
+            .values()
+            .flat_map(|y| y.closures.iter().copied())
+            .collect();
+        closures.sort_unstable();
         Agenda {
             credits,
             listings,
             deadlines,
             caps,
             next: [0; 4],
+            closures,
+            seen: None,
         }
     }
 
     /// Credits (vintage by timeline index, and which part) due on or before `date` and not
     /// handed out yet.
     pub fn credit_due(&mut self, date: NaiveDate) -> Vec<(usize, CreditPart)> {
+        self.see(date);
         let start = self.next[0];
         let due: Vec<(usize, CreditPart)> = self.credits[start..]
             .iter()
@@ -132,12 +150,15 @@ impl Agenda {
 
     /// Vintages (by timeline index) listing on or before `date` and not handed out yet.
     pub fn list_due(&mut self, date: NaiveDate) -> Vec<usize> {
+        self.see(date);
         take_through(&self.listings, &mut self.next[1], date)
     }
 
-    /// Deadlines before `next` (the next trading day; `None` at the calendar's end: every
-    /// deadline left) not handed out yet, in date order.
+    /// Deadlines before `next` (the next trading day; `None` at the calendar's end: the next
+    /// day the timeline's calendar would open after the latest day asked about, or every
+    /// deadline left when none was asked about) not handed out yet, in date order.
     pub fn settle_due(&mut self, next: Option<NaiveDate>) -> Vec<DueDeadline> {
+        let next = self.bound(next);
         let start = self.next[2];
         let end = start
             + self.deadlines[start..]
@@ -148,9 +169,10 @@ impl Agenda {
         self.deadlines[start..end].to_vec()
     }
 
-    /// Cycles whose banking cap applies before `next` (the next trading day; `None`: all left),
-    /// once each.
+    /// Cycles whose banking cap applies before `next` (the next trading day; `None`: as for
+    /// [`Agenda::settle_due`]), once each.
     pub fn caps_due(&mut self, next: Option<NaiveDate>) -> Vec<usize> {
+        let next = self.bound(next);
         let start = self.next[3];
         let due: Vec<usize> = self.caps[start..]
             .iter()
@@ -165,6 +187,24 @@ impl Agenda {
     #[must_use]
     pub fn upcoming(&self) -> &[DueDeadline] {
         &self.deadlines[self.next[2]..]
+    }
+}
+
+impl Agenda {
+    fn see(&mut self, date: NaiveDate) {
+        self.seen = Some(self.seen.map_or(date, |s| s.max(date)));
+    }
+
+    /// `next`, or at the calendar's end the first weekday after the latest day seen that the
+    /// timeline does not close (`None` if no day was seen).
+    fn bound(&self, next: Option<NaiveDate>) -> Option<NaiveDate> {
+        next.or_else(|| {
+            let seen = self.seen?;
+            seen.iter_days().skip(1).find(|d| {
+                !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+                    && self.closures.binary_search(d).is_err()
+            })
+        })
     }
 }
 

@@ -136,7 +136,8 @@ impl Timeline {
             .map(|(code, _)| code.as_str())
     }
 
-    /// The index of the cycle covering `year`.
+    /// The index of the first cycle covering `year` (power's, where the industrial sectors have
+    /// a cycle of the same year beside it: see [`Timeline::cycle_of_year_for`]).
     #[must_use]
     pub fn cycle_of_year(&self, year: u16) -> Option<usize> {
         self.spec
@@ -149,6 +150,25 @@ impl Timeline {
     #[must_use]
     pub fn final_deadline(&self, k: usize) -> Option<NaiveDate> {
         self.spec.cycles.get_index(k).map(|(_, c)| final_deadline(c))
+    }
+
+    /// The index of the cycle covering `year` for `sector` (validation allows at most one).
+    #[must_use]
+    pub fn cycle_of_year_for(&self, year: u16, sector: Sector) -> Option<usize> {
+        self.spec
+            .cycles
+            .values()
+            .position(|c| c.years.contains(&year) && c.sectors.contains(&sector))
+    }
+
+    /// The indices of every cycle covering `year`, one per group of sectors, in timeline order.
+    #[must_use]
+    pub fn cycles_of_year(&self, year: u16) -> Vec<usize> {
+        let cycles = self.spec.cycles.values().enumerate();
+        cycles
+            .filter(|(_, c)| c.years.contains(&year))
+            .map(|(k, _)| k)
+            .collect()
     }
 
     /// The cycle in force on `date`: the first whose final deadline is on or after it (the last

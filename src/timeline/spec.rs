@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::compliance::allocation::Benchmarks;
+pub use crate::compliance::sector::Sector;
 use crate::registry::CcerRules;
 use crate::units::{Money, Price};
 
@@ -72,20 +73,6 @@ pub struct VintageSpec {
     /// Set when a date is a documented assumption rather than a published fact.
     #[serde(default)]
     pub assumption: bool,
-}
-
-/// A covered sector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sector {
-    /// Power generation (from the 2019–2020 cycle).
-    Power,
-    /// Steel (from the 2024 compliance year).
-    Steel,
-    /// Cement (from the 2024 compliance year).
-    Cement,
-    /// Aluminium (from the 2024 compliance year).
-    Aluminium,
 }
 
 /// One compliance cycle: who is covered, how they are allocated, when they surrender and the

@@ -111,7 +111,10 @@ source = "test"
 fn the_published_timeline_has_both_cycles_and_their_interim_rules() {
     let t = Timeline::published().unwrap();
     let cycles: Vec<&String> = t.spec().cycles.keys().collect();
-    assert_eq!(cycles, ["2019-2020", "2021-2022"]);
+    assert_eq!(
+        cycles,
+        ["2019-2020", "2021-2022", "2023", "2024", "2024-industry"]
+    );
     let first = &t.spec().cycles["2019-2020"].deadlines;
     assert_eq!(
         (
@@ -319,4 +322,19 @@ fn the_published_calendar_closes_every_listed_holiday_and_counts_the_published_d
     // Make-up working days fall on weekends and never trade (2024-02-04, a Sunday).
     assert!(!cal.is_trading_day(day("2024-02-04")).unwrap());
     assert!(cal.is_trading_day(day("2024-02-08")).unwrap());
+}
+
+#[test]
+fn without_a_day_seen_the_calendars_end_hands_out_every_deadline_left() {
+    let t = Timeline::from_toml_str("synthetic.toml", &synthetic_two_cycles()).unwrap();
+    let mut a = Agenda::new(&t);
+    assert_eq!(a.settle_due(None).len(), 3, "nothing seen: all of them");
+    let mut b = Agenda::new(&t);
+    // Friday 2024-02-09, then Monday 2024-02-12 is a listed closure: the next open is Tuesday,
+    // so the Friday 2024-02-16 interim is not yet due.
+    b.list_due(day("2024-02-09"));
+    assert!(b.settle_due(None).is_empty());
+    b.credit_due(day("2024-03-29"));
+    let due: Vec<NaiveDate> = b.settle_due(None).iter().map(|d| d.date).collect();
+    assert_eq!(due, [day("2024-02-16"), day("2024-03-31")]);
 }

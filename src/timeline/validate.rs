@@ -21,21 +21,45 @@ pub(crate) fn check(file: &str, t: &TimelineSpec) -> Result<(), TimelineError> {
     check_calendar(t, &bad)?;
     check_vintages(t, &bad)?;
     let last_day = coverage_end(t);
-    let mut previous_final: Option<NaiveDate> = None;
+    let mut earlier: Vec<(&CycleSpec, NaiveDate)> = Vec::new();
     for (name, cycle) in &t.cycles {
         let field = |f: &str| format!("cycles.{name}.{f}");
         check_cycle(t, cycle, &field, &bad)?;
         let fin = check_deadlines(cycle, &field, last_day, &bad)?;
-        if let Some(p) = previous_final
-            && fin <= p
-        {
+        check_sector_order(cycle, fin, &earlier, &field, &bad)?;
+        earlier.push((cycle, fin));
+    }
+    Ok(())
+}
+
+/// Cycles of one sector follow each other: a later cycle covers none of an earlier one's years
+/// and its final deadline comes after the earlier one's. Cycles of other sectors (the industrial
+/// sectors beside power) may share years and dates.
+fn check_sector_order(
+    c: &CycleSpec,
+    fin: NaiveDate,
+    earlier: &[(&CycleSpec, NaiveDate)],
+    field: &dyn Fn(&str) -> String,
+    bad: &Bad<'_>,
+) -> Result<(), TimelineError> {
+    let shares_a_sector = |e: &CycleSpec| e.sectors.iter().any(|s| c.sectors.contains(s));
+    for (e, p) in earlier.iter().filter(|(e, _)| shares_a_sector(e)) {
+        if let Some(y) = c.years.iter().find(|y| e.years.contains(y)) {
+            return Err(bad(
+                &field("years"),
+                y,
+                "is already covered for the same sector by an earlier cycle",
+            ));
+        }
+        if fin <= *p {
             return Err(bad(
                 &field("deadlines"),
                 &fin,
-                &format!("the final deadline must come after the previous cycle's ({p})"),
+                &format!(
+                    "the final deadline must come after the previous cycle's ({p}) of the same sector"
+                ),
             ));
         }
-        previous_final = Some(fin);
     }
     Ok(())
 }

@@ -106,15 +106,20 @@ impl Registry {
             f += h.frozen;
             p += h.pending;
         }
-        Ok(SubjectBalance {
-            issued: q(e.issued),
-            available: q(a),
-            frozen: q(f),
-            pending: q(p),
-            surrendered: q(e.surrendered),
-            cancelled: q(e.cancelled),
-            expired: q(e.expired),
-        })
+        Ok(balance(e, [a, f, p]))
+    }
+
+    /// Every subject's available, frozen and pending units, in one pass over the holdings.
+    fn held_by_subject(&self) -> Vec<[u64; 3]> {
+        let mut held = vec![[0u64; 3]; self.subjects.len()];
+        for h in &self.holdings {
+            if let Some(t) = held.get_mut(h.subject.index()) {
+                t[0] += h.available;
+                t[1] += h.frozen;
+                t[2] += h.pending;
+            }
+        }
+        held
     }
 
     /// Cash in every bucket of every account: constant under trading and settlement (deposits
@@ -139,10 +144,12 @@ impl Registry {
     /// # Errors
     /// [`ConservationError`] naming the first violation and its terms.
     pub fn conservation(&self) -> Result<(), ConservationError> {
-        for i in 0..self.subject_count() {
-            let subject = SubjectId(i as u32);
-            let balance = self.subject_balance(subject)?;
+        // One pass over the holdings for all subjects: checking subject by subject would scan
+        // them once per subject.
+        for (i, (e, held)) in self.subjects.iter().zip(self.held_by_subject()).enumerate() {
+            let balance = balance(e, held);
             if !balance.is_conserved() {
+                let subject = SubjectId(i as u32);
                 return Err(ConservationError::Units { subject, balance });
             }
         }
@@ -169,5 +176,18 @@ impl Registry {
             t.pending += c.pending;
         }
         t
+    }
+}
+
+/// A subject's balance from its counters and its `[available, frozen, pending]` units.
+fn balance(e: &super::SubjectEntry, held: [u64; 3]) -> SubjectBalance {
+    SubjectBalance {
+        issued: q(e.issued),
+        available: q(held[0]),
+        frozen: q(held[1]),
+        pending: q(held[2]),
+        surrendered: q(e.surrendered),
+        cancelled: q(e.cancelled),
+        expired: q(e.expired),
     }
 }

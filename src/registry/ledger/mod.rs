@@ -29,6 +29,7 @@
 //! | `holdings` | unit freezes, issuance, transfers, settlement, the day roll |
 //! | `retirement` | surrender, cancellation, expiry |
 //! | `conservation` | the identities and [`ConservationError`] |
+//! | `footprint` | the state's size in memory, [`Footprint`] |
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -47,6 +48,7 @@ use crate::units::{Money, Quantity};
 
 mod cash;
 mod conservation;
+mod footprint;
 mod holdings;
 #[cfg(test)]
 mod property_tests;
@@ -55,6 +57,8 @@ mod retirement;
 mod tests;
 
 pub use conservation::{CashTotals, ConservationError, SubjectBalance};
+pub use footprint::Footprint;
+pub(crate) use footprint::vec_bytes;
 
 /// When bought units or sale proceeds become available.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -352,6 +356,14 @@ impl Registry {
             Event::Expire { subject } => {
                 self.expire(*subject)?;
             }
+            certificate => self.apply_certificate(certificate)?,
+        }
+        Ok(())
+    }
+
+    /// [`Registry::apply`] for the CCER and GEC lifecycle events.
+    fn apply_certificate(&mut self, e: &Event) -> Result<(), RegistryError> {
+        match e {
             Event::FileProject {
                 owner,
                 methodology,
@@ -391,6 +403,13 @@ impl Registry {
             Event::ExpireGec { through } => {
                 self.expire_gec(*through);
             }
+            Event::LinkCcerGenerator {
+                project,
+                generator,
+                from,
+            } => self.link_ccer_generator(*project, *generator, *from)?,
+            // The ledger's own events are applied by `apply`.
+            _ => {}
         }
         Ok(())
     }

@@ -304,3 +304,25 @@ fn journal_round_trips_through_serde_and_rebuilds_an_equal_registry() {
     let rebuilt = Registry::rebuild(*r.config(), back.events()).unwrap();
     assert_eq!(rebuilt, r);
 }
+
+#[test]
+fn the_footprint_counts_what_the_registry_holds() {
+    let mut r = Registry::default();
+    let empty = r.footprint();
+    assert_eq!(
+        (empty.subjects, empty.holdings, empty.serial_ranges),
+        (0, 0, 0)
+    );
+    let a = r.open_account(AccountKind::RenewableGenerator, "wind");
+    let g = r
+        .register_generator(a, crate::registry::Technology::OnshoreWind, true, false)
+        .unwrap();
+    for m in 1..=12 {
+        let month = crate::registry::YearMonth::new(2024, m).unwrap();
+        r.meter(g, month, 1_000_000).unwrap();
+    }
+    let f = r.footprint();
+    assert_eq!((f.subjects, f.holdings, f.serial_ranges), (12, 12, 12));
+    assert_eq!(f.journal_events, r.journal().len());
+    assert!(f.bytes > empty.bytes, "{} <= {}", f.bytes, empty.bytes);
+}

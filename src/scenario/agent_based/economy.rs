@@ -146,7 +146,7 @@ impl Economy {
         offsets_t: u64,
     ) -> Outlook {
         let o = &self.params.outlook;
-        let open = open_cycles(cycles);
+        let open = open_cycles(cycles, date);
         let (required, room) = deficit(cycles, reg, &open);
         let deficit = required - room.min(i128::from(offsets_t));
         let months_left: i128 = open
@@ -239,10 +239,20 @@ impl Economy {
     }
 }
 
-/// The cycles with a deadline still to settle.
-fn open_cycles(cycles: &Cycles) -> Vec<usize> {
+/// The cycles in the outlook on `date`: those with a deadline still to settle whose first
+/// covered year has begun (a later cycle's allocation is not yet known).
+fn open_cycles(cycles: &Cycles, date: NaiveDate) -> Vec<usize> {
+    let spec = cycles.timeline.spec();
+    let begun = |k: usize| {
+        spec.cycles[k]
+            .years
+            .first()
+            .is_some_and(|y| i32::from(*y) <= date.year())
+    };
     let mut open: Vec<usize> = cycles.agenda.upcoming().iter().map(|d| d.cycle).collect();
+    open.sort_unstable();
     open.dedup();
+    open.retain(|&k| begun(k));
     open
 }
 
