@@ -104,26 +104,17 @@ impl Cycles {
         let mut periods = Vec::new();
         let mut rules = Vec::new();
         let mut eligible = Vec::new();
-        for (k, (_, c)) in spec.cycles.iter().enumerate() {
+        for (k, (name, c)) in spec.cycles.iter().enumerate() {
             let mut p = cycle_period(&timeline, k, &fleets[k], &accounts)?;
-            match &c.coverage.short_before_trading {
-                // Published facts fix the fleet's dispersion, scaled with the fleet's size. The
-                // replay (no balances) keeps its fleet: it carries the published trades whatever
-                // the fleet, and its outputs are pinned.
-                Some(f) if !draw.balance_bp.is_empty() => {
-                    let n = p.positions.len() as u128;
-                    let total = u128::from(c.coverage.entities).max(1);
-                    let short = u128::from(f.entities) * n / total;
-                    let gap = u128::from(f.gross_gap_t) * n / total;
-                    let salt = c.coverage.seed_salt ^ 0x5348_4F52_5447_4150;
-                    disperse(&mut p, short as usize, gap as u64, draw.seed ^ salt);
-                }
-                _ => {
-                    if let Some(bp) = draw.balance_bp.get(k) {
-                        rebalance(&mut p, *bp);
-                    }
-                }
-            }
+            // Emissions are shaped against the published allocation, so a scenario that changes
+            // the allocation rules changes the positions, not the emissions.
+            let published = draw.reference.and_then(|r| {
+                let j = r.spec().cycles.get_index_of(name)?;
+                cycle_period(r, j, &fleets[k], &accounts).ok()
+            });
+            let mut basis = published.unwrap_or_else(|| p.clone());
+            shape_emissions(&mut basis, c, k, draw);
+            p.take_emissions(&basis);
             periods.push(p);
             rules.push(
                 timeline
@@ -401,6 +392,28 @@ fn unsupported(field: &str, value: &dyn std::fmt::Display) -> SetUpError {
     })
 }
 
+/// Shapes a cycle's emissions against its allocation: to the published short count and gross
+/// gap where the timeline gives them, else to the run's balance for the cycle. The replay (no
+/// balances) keeps its fleet as drawn: it carries the published trades whatever the fleet, and
+/// its outputs are pinned.
+fn shape_emissions(p: &mut Period, c: &crate::timeline::CycleSpec, k: usize, draw: &FleetDraw<'_>) {
+    match &c.coverage.short_before_trading {
+        Some(f) if !draw.balance_bp.is_empty() => {
+            let n = p.positions.len() as u128;
+            let total = u128::from(c.coverage.entities).max(1);
+            let short = u128::from(f.entities) * n / total;
+            let gap = u128::from(f.gross_gap_t) * n / total;
+            let salt = c.coverage.seed_salt ^ 0x5348_4F52_5447_4150;
+            disperse(p, short as usize, gap as u64, draw.seed ^ salt);
+        }
+        _ => {
+            if let Some(bp) = draw.balance_bp.get(k) {
+                rebalance(p, *bp);
+            }
+        }
+    }
+}
+
 /// Each cycle's synthetic fleet, sized to its coverage (scaled when the run sets `firms`) and
 /// drawn around the benchmarks of its first year (or the latest earlier ones).
 fn draw_fleets(t: &Timeline, draw: &FleetDraw<'_>) -> Result<Vec<Fleet>, SetUpError> {
@@ -522,6 +535,45 @@ mod tests {
         for p in &c.periods[1].positions {
             let tenth_short = p.emissions.units() * 9 / 10;
             assert!(p.allocation.units() <= tenth_short && p.allocation.units() + 10 > tenth_short);
+        }
+    }
+
+    #[test]
+    fn the_first_cycle_is_drawn_to_its_published_short_count_and_gap_and_what_ifs_keep_emissions() {
+        let published = Timeline::published().unwrap();
+        let tighter: toml::Table = toml::from_str(
+            "[cycles.2021-2022.allocation.benchmarks.2021]\npower = [\"0.7\", \"0.8\", \"0.9\", \"0.3\"]",
+        )
+        .unwrap();
+        let set_up_with = |t: Timeline| {
+            let mut reg = Registry::new(RegistryConfig::default());
+            let draw = FleetDraw {
+                seed: 7,
+                firms: None,
+                balance_bp: &[0, -300],
+                reference: Some(&published),
+            };
+            Cycles::set_up(t, &draw, &mut reg).unwrap()
+        };
+        let base = set_up_with(Timeline::published().unwrap());
+        let first = &base.periods[0];
+        assert_eq!(first.short.len(), 847);
+        let gap: u64 = first
+            .positions
+            .iter()
+            .map(|p| p.emissions.units().saturating_sub(p.allocation.units()))
+            .sum();
+        assert!(gap.abs_diff(188_000_000) < 188_000, "gross gap {gap}");
+        // The second cycle is short by 3 % of its allocation, to the tonne per entity.
+        let (a, e) = base.periods[1].positions.iter().fold((0u64, 0u64), |s, p| {
+            (s.0 + p.allocation.units(), s.1 + p.emissions.units())
+        });
+        assert!((e as f64 / a as f64 - 1.03).abs() < 1e-4, "{e} against {a}");
+        // Tighter 2021 benchmarks cut the allocation and leave every entity's emissions alone.
+        let what_if = set_up_with(Timeline::with_overrides(&tighter, "test").unwrap());
+        for (p, q) in base.periods[1].positions.iter().zip(&what_if.periods[1].positions) {
+            assert_eq!(p.emissions, q.emissions);
+            assert!(q.allocation < p.allocation);
         }
     }
 

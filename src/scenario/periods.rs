@@ -12,12 +12,31 @@ use crate::registry::AccountId;
 use crate::units::Quantity;
 
 /// The positions of a cycle and who starts it long (allocation above emissions) or short.
+#[derive(Clone)]
 pub(crate) struct Period {
     pub positions: Vec<Position>,
     pub long: Vec<usize>,
     pub short: Vec<usize>,
     /// Each entity's allocation per covered year, in the cycle's year order.
     pub per_year: Vec<Vec<Quantity>>,
+}
+
+impl Period {
+    /// Takes the verified emissions (gas units' too) of `other`, a period of the same entities,
+    /// and re-sorts who is long and short against this period's allocation.
+    pub(crate) fn take_emissions(&mut self, other: &Period) {
+        self.long.clear();
+        self.short.clear();
+        for (i, (pos, from)) in self.positions.iter_mut().zip(&other.positions).enumerate() {
+            pos.emissions = from.emissions;
+            pos.gas_emissions = from.gas_emissions.min(pos.emissions);
+            if pos.allocation > pos.emissions {
+                self.long.push(i);
+            } else {
+                self.short.push(i);
+            }
+        }
+    }
 }
 
 /// Allocations, emissions and positions of a fleet over a cycle of `years` years, each unit

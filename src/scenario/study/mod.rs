@@ -497,6 +497,7 @@ mod tests {
             calibration: None,
             compliance_bp: bp.to_vec(),
             compliance_dates: dates.iter().map(|d| d.parse().unwrap()).collect(),
+            compliance_entities_bp: vec![],
         }
     }
 
