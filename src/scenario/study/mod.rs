@@ -11,8 +11,12 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub mod design;
+pub mod headline;
 pub mod montecarlo;
+pub mod sensitivity;
 pub mod stats;
+pub mod sweep;
 mod table;
 
 pub use table::statistics_table;
@@ -106,47 +110,6 @@ pub struct StatisticBands {
 /// The bands of every calibration statistic over the study's seeds.
 #[must_use]
 pub fn statistic_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> {
-    type Pick = fn(&CalibrationReport) -> Vec<(String, f64, f64)>;
-    let picks: [Pick; 4] = [
-        |c| {
-            c.annual_volume
-                .iter()
-                .map(|(y, v)| (format!("volume {y} (t)"), v.simulated, v.published))
-                .collect()
-        },
-        |c| {
-            c.deadline_month_share
-                .iter()
-                .map(|(y, v)| {
-                    (
-                        format!("deadline-month share {y}"),
-                        v.simulated,
-                        v.published,
-                    )
-                })
-                .collect()
-        },
-        |c| {
-            vec![
-                (
-                    "volatility".into(),
-                    c.volatility.simulated,
-                    c.volatility.published,
-                ),
-                (
-                    "maximum drawdown".into(),
-                    c.max_drawdown.simulated,
-                    c.max_drawdown.published,
-                ),
-                (
-                    "listed share".into(),
-                    c.listed_share.simulated,
-                    c.listed_share.published,
-                ),
-            ]
-        },
-        |c| vec![("close path MAPE".into(), c.close_path.mape, f64::NAN)],
-    ];
     let reports: Vec<&CalibrationReport> = study
         .runs
         .iter()
@@ -155,18 +118,25 @@ pub fn statistic_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> 
     let Some(first) = reports.first() else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for pick in picks {
-        for (k, (name, _, published)) in pick(first).into_iter().enumerate() {
-            let sample: Vec<f64> = reports.iter().map(|c| pick(c)[k].1).collect();
-            out.push(StatisticBands {
+    let values: Vec<Vec<(String, f64, f64)>> = reports
+        .iter()
+        .map(|c| headline::calibration_values(c))
+        .collect();
+    headline::calibration_values(first)
+        .into_iter()
+        .enumerate()
+        .map(|(k, (name, _, published))| {
+            let sample: Vec<f64> = values
+                .iter()
+                .map(|v| v.get(k).map_or(f64::NAN, |x| x.1))
+                .collect();
+            StatisticBands {
                 statistic: name,
                 published: (!published.is_nan()).then_some(published),
                 bands: montecarlo::bands(&sample, PercentileMethod::NearestRank),
-            });
-        }
-    }
-    out
+            }
+        })
+        .collect()
 }
 
 fn bands_csv(study: &ShardOutput<SeedSummary>) -> Result<String, ReportError> {
