@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub mod analysis;
 pub mod design;
 pub mod headline;
 pub mod montecarlo;

@@ -73,6 +73,9 @@ pub enum SweepError {
         #[source]
         source: RunError,
     },
+    /// A sensitivity design that cannot be drawn or read back.
+    #[error(transparent)]
+    Sensitivity(#[from] super::sensitivity::SensitivityError),
     /// No shard to merge.
     #[error("no sweep shard to merge")]
     NoShards,
@@ -395,8 +398,9 @@ fn run_statistics(sweep: &SweepOutput) -> (Vec<String>, Vec<IndexMap<String, f64
 /// A number as CSV text: the shortest text that reads back as the same `f64`; empty for a
 /// missing or non-finite value.
 fn number(v: Option<f64>) -> String {
+    // `+ 0.0` writes a negative zero as `0`.
     v.filter(|v| v.is_finite())
-        .map(|v| format!("{v}"))
+        .map(|v| format!("{}", v + 0.0))
         .unwrap_or_default()
 }
 
