@@ -366,3 +366,102 @@ fn sensitivity_writes_indices_for_every_statistic_and_parameter() {
     }
     std::fs::remove_file(&scenario).unwrap();
 }
+
+#[test]
+fn compare_sets_runs_and_studies_side_by_side_and_refuses_mixed_versions() {
+    let scenario = scenario_file("cmp");
+    let (base, tight, study) = (scratch("cmp-base"), scratch("cmp-tight"), scratch("cmp-mc"));
+    succeeds(
+        carbonsim()
+            .arg("run")
+            .arg(&scenario)
+            .arg("--quiet")
+            .arg("--out")
+            .arg(&base),
+    );
+    succeeds(
+        carbonsim()
+            .arg("run")
+            .arg(&scenario)
+            .args(["--set", "fleet.compliance_firms=100", "--quiet", "--out"])
+            .arg(&tight),
+    );
+    succeeds(
+        carbonsim()
+            .arg("montecarlo")
+            .arg(&scenario)
+            .args(["--seeds", "3", "--quiet", "--out"])
+            .arg(&study),
+    );
+    let out = scratch("cmp-out");
+    succeeds(
+        carbonsim()
+            .args(["compare", "--quiet", "--out"])
+            .arg(&out)
+            .args([&base, &tight, &study]),
+    );
+    assert_eq!(
+        files_in(&out),
+        ["compare.csv", "compare.svg", "manifest.json"]
+    );
+    let (b, t, s) = (
+        base.file_name().unwrap().to_string_lossy().into_owned(),
+        tight.file_name().unwrap().to_string_lossy().into_owned(),
+        study.file_name().unwrap().to_string_lossy().into_owned(),
+    );
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        header,
+        [
+            "statistic".to_owned(),
+            "published".into(),
+            b.clone(),
+            format!("{b}_p5"),
+            format!("{b}_p95"),
+            t.clone(),
+            format!("{t}_p5"),
+            format!("{t}_p95"),
+            s.clone(),
+            format!("{s}_p5"),
+            format!("{s}_p95"),
+            format!("{t}_minus_{b}"),
+            format!("{s}_minus_{b}"),
+        ]
+    );
+    let volatility: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with("volatility,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let num = |i: usize| volatility[i].parse::<f64>().unwrap();
+    // Differences against the first folder; a run has no band, a study's median lies in its band.
+    assert!((num(11) - (num(5) - num(2))).abs() < 1e-12);
+    assert!((num(12) - (num(8) - num(2))).abs() < 1e-12);
+    assert!(volatility[3].is_empty() && num(9) <= num(8) && num(8) <= num(10));
+    let svg = std::fs::read_to_string(out.join("compare.svg")).unwrap();
+    assert!(svg.contains("published close") && svg.contains(&format!("{s} (median)")));
+
+    // A folder from another version is refused, naming both versions; nothing is written.
+    let manifest = tight.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let version = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
+    std::fs::write(&manifest, text.replace(&version, "\"0.0.0-old\"")).unwrap();
+    let refused = scratch("cmp-refused");
+    let err = fails(
+        carbonsim()
+            .args(["compare", "--out"])
+            .arg(&refused)
+            .args([&base, &tight]),
+    );
+    assert!(
+        err.contains("0.0.0-old") && err.contains(env!("CARGO_PKG_VERSION")),
+        "{err}"
+    );
+    assert!(!refused.exists());
+    for d in [base, tight, study, out] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+    std::fs::remove_file(&scenario).unwrap();
+}

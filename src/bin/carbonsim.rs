@@ -12,6 +12,7 @@ use carbonsim::scenario::montecarlo::{self, SeedRange, Shard};
 use carbonsim::scenario::overrides::Override;
 use carbonsim::scenario::replay::{self, ReplayConfig};
 use carbonsim::scenario::study::analysis::{self, Analysis, Methods};
+use carbonsim::scenario::study::compare;
 use carbonsim::scenario::study::design::{self, GridAxis, Range};
 use carbonsim::scenario::study::sweep::{self, MAX_SWEEP_RUNS, SweepOutput, SweepPlan};
 use carbonsim::scenario::{agent_based, agent_report, replay_report, study};
@@ -173,6 +174,20 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Compare two or more run or Monte Carlo folders: `compare.csv` (each statistic side by
+    /// side, differences against the first folder, bands for studies) and an overlay price
+    /// chart with the published series. Folders of different carbonsim versions are refused.
+    Compare {
+        /// The folders (written by `run`, `montecarlo` or a `merge` of Monte Carlo shards); the
+        /// first is the baseline.
+        #[arg(required = true, num_args = 2..)]
+        dirs: Vec<PathBuf>,
+        /// Folder for the outputs.
+        #[arg(long, default_value = "out/compare")]
+        out: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Print the policy timeline a run uses: compliance cycles, deadlines with their interim
     /// targets, allocation, offsets, borrowing and penalty rules, vintages and the calendar,
     /// each with its source (the published timeline, or a scenario's with its `[policy]`).
@@ -317,6 +332,7 @@ fn main() -> ExitCode {
             out,
             &output,
         ),
+        Command::Compare { dirs, out, output } => run_compare(&dirs, &out, &output),
         Command::Merge {
             shards,
             out,
@@ -741,6 +757,30 @@ fn run_merge(
             "merged {} shards ({} seeds); wrote {} files to {}",
             paths.len(),
             merged.runs.len(),
+            files.len(),
+            dir.path().display()
+        );
+    }
+    Ok(())
+}
+
+fn run_compare(dirs: &[PathBuf], out: &Path, output: &OutputArgs) -> CliResult {
+    let manifests = compare::manifests(dirs)?;
+    let labels = compare::labels(dirs);
+    let mut inputs = Vec::with_capacity(dirs.len());
+    for ((dir, manifest), label) in dirs.iter().zip(&manifests).zip(labels) {
+        inputs.push(compare::load(dir, manifest, label)?);
+    }
+    let mut set = OutputSet::new();
+    set.add("compare.csv", compare::compare_csv(&inputs)?)?;
+    set.add("compare.svg", compare::chart(&inputs)?.to_svg()?)?;
+    let dir =
+        OutputDir::prepare(out)?.claim(Manifest::new("compare", "compare", 0), output.force)?;
+    let files = dir.commit(&set)?;
+    if !output.quiet {
+        println!(
+            "compared {} folders; wrote {} files to {}",
+            dirs.len(),
             files.len(),
             dir.path().display()
         );

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub mod analysis;
+pub mod compare;
 pub mod design;
 pub mod headline;
 pub mod montecarlo;

@@ -567,12 +567,15 @@ pub fn describe(sweep: &SweepOutput) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "{} points × {} seeds ({} runs in shard {})",
+        "{} points × {} seeds ({} runs",
         sweep.sweep.points.len(),
         sweep.seeds.count,
         sweep.runs.len(),
-        sweep.shard
     );
+    if sweep.shard != Shard::WHOLE {
+        let _ = write!(s, " in shard {}", sweep.shard);
+    }
+    s.push(')');
     s
 }
 
