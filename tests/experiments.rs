@@ -54,7 +54,9 @@ fn files_in(dir: &Path) -> Vec<String> {
     names
 }
 
-const GRID: [&str; 6] = [
+const GRID: [&str; 8] = [
+    "--set",
+    "fleet.history_bars=20",
     "--grid",
     "fleet.compliance_firms=100,200",
     "--grid",
@@ -87,6 +89,7 @@ fn sweep_is_the_same_on_any_thread_count_and_from_merged_shards() {
         names,
         [
             "manifest.json",
+            "overrides.txt",
             "points.csv",
             "runs.csv",
             "shard-0-of-1.json",

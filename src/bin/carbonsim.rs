@@ -376,10 +376,18 @@ fn record_overrides(
         return Ok(());
     }
     let mut lines = String::new();
-    for o in overrides {
-        let _ = writeln!(lines, "{} = {}", o.path(), o.value());
+    for line in override_lines(overrides) {
+        let _ = writeln!(lines, "{line}");
     }
     set.add("overrides.txt", lines)
+}
+
+/// One `path = value` line per override, as `overrides.txt` holds them.
+fn override_lines(overrides: &[Override]) -> Vec<String> {
+    overrides
+        .iter()
+        .map(|o| format!("{} = {}", o.path(), o.value()))
+        .collect()
 }
 
 fn parse_override(text: &str) -> Result<Override, String> {
@@ -577,7 +585,7 @@ fn run_sweep(
     let started = Instant::now();
     let config = load_scenario(scenario)?;
     check_threads(threads)?;
-    let plan = sweep_plan(&config, args)?;
+    let plan = sweep_plan(&config, args)?.recording(override_lines(scenario.1));
     let shard = shard.unwrap_or(Shard::WHOLE);
     let out = out.unwrap_or_else(|| config.output_dir().join("sweep"));
     let dir = OutputDir::prepare(out)?.claim(
@@ -594,8 +602,7 @@ fn run_sweep(
     let result = pool.install(|| plan.run(shard, |_| bar.inc(1)));
     bar.finish_and_clear();
     let sweep = result?;
-    let mut set = sweep::outputs(&sweep)?;
-    record_overrides(&mut set, scenario.1)?;
+    let set = sweep::outputs(&sweep)?;
     let files = dir.commit(&set)?;
     if !output.quiet {
         println!(

@@ -152,6 +152,10 @@ pub struct SweepOutput {
     pub sweep: Design,
     /// The seeds every point runs.
     pub seeds: SeedRange,
+    /// The `--set` overrides of the base scenario, one `path = value` line each, so that a
+    /// merge writes the same `overrides.txt` as the unsharded sweep.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
     /// Which shard this is.
     pub shard: Shard,
     /// The runs, in run-list order.
@@ -165,6 +169,7 @@ pub struct SweepPlan {
     design: Design,
     seeds: SeedRange,
     hash: String,
+    overrides: Vec<String>,
 }
 
 impl SweepPlan {
@@ -207,7 +212,16 @@ impl SweepPlan {
             design,
             seeds,
             hash: format!("{:016x}", fnv1a64(identity.as_bytes())),
+            overrides: Vec::new(),
         })
+    }
+
+    /// Records the base scenario's overrides (`path = value` lines) in the sweep's outputs.
+    /// They are already in the base scenario and its hash; this only writes them down.
+    #[must_use]
+    pub fn recording(mut self, overrides: Vec<String>) -> Self {
+        self.overrides = overrides;
+        self
     }
 
     /// The design.
@@ -256,6 +270,7 @@ impl SweepPlan {
             sweep_hash: self.hash.clone(),
             sweep: self.design.clone(),
             seeds: self.seeds,
+            overrides: self.overrides.clone(),
             shard,
             runs: results.into_iter().collect::<Result<_, _>>()?,
         })
@@ -498,8 +513,9 @@ pub struct SweepSummary<'a> {
     pub runs: usize,
 }
 
-/// A sweep's outputs: `runs.csv`, `points.csv`, `sweep.json` and the sweep itself as
-/// `shard-i-of-n.json` (what `carbonsim merge` reads). A shard writes only its shard file.
+/// A sweep's outputs: `runs.csv`, `points.csv`, `sweep.json`, `overrides.txt` (with `--set`)
+/// and the sweep itself as `shard-i-of-n.json` (what `carbonsim merge` reads). A shard writes
+/// only its shard file.
 ///
 /// # Errors
 /// A serialisation failure.
@@ -523,6 +539,9 @@ pub fn outputs(sweep: &SweepOutput) -> Result<OutputSet, ReportError> {
             message: e.to_string(),
         })?;
         set.add("sweep.json", json + "\n")?;
+        if !sweep.overrides.is_empty() {
+            set.add("overrides.txt", sweep.overrides.join("\n") + "\n")?;
+        }
     }
     let name = format!(
         "shard-{}-of-{}.json",
