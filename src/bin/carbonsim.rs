@@ -100,80 +100,11 @@ enum Command {
     /// the same seeds, in parallel; writes `runs.csv` (one row per point and seed) and
     /// `points.csv` (median, p5 and p95 of each statistic per point). With --shard, run one
     /// deterministic slice of the runs and write it for `merge`.
-    Sweep {
-        /// The scenario file (.toml or .json).
-        scenario: PathBuf,
-        /// Change a scenario value for every point (as `run --set`). Repeatable.
-        #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
-        set: Vec<Override>,
-        /// A grid axis: a dotted path and its values, e.g. `--grid fleet.compliance_firms=500,1000`.
-        /// Several axes combine as a product, the first varying slowest.
-        #[arg(long = "grid", value_name = "PATH=V1,V2,…")]
-        grid: Vec<GridAxis>,
-        /// Run N points of a Latin hypercube over the --range intervals (drawn from the
-        /// scenario's seed) instead of a grid.
-        #[arg(long, value_name = "N")]
-        lhs: Option<usize>,
-        /// An interval for --lhs: `PATH=lo:hi`. Repeatable.
-        #[arg(long = "range", value_name = "PATH=LO:HI")]
-        range: Vec<Range>,
-        /// Seeds per point: the scenario's seed, seed + 1, … (default: the scenario's
-        /// `montecarlo.seeds`).
-        #[arg(long)]
-        seeds: Option<u32>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Run only slice i of n of the (point, seed) list and write `shard-i-of-n.json`.
-        #[arg(long)]
-        shard: Option<Shard>,
-        /// Folder for the outputs (default: the `run` folder + `/sweep`).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    Sweep(SweepCommand),
     /// Global sensitivity of every headline statistic to parameter ranges: Morris elementary
     /// effects and Sobol first- and total-order indices (Saltelli sampling); writes
     /// `indices.csv`, a bar chart and the runs behind them.
-    Sensitivity {
-        /// The scenario file (.toml or .json).
-        scenario: PathBuf,
-        /// Change a scenario value for every run (as `run --set`). Repeatable.
-        #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
-        set: Vec<Override>,
-        /// The parameters and their ranges, `PATH=lo:hi` (several after one --params, or
-        /// repeated).
-        #[arg(long = "params", value_name = "PATH=LO:HI", num_args = 1.., required = true)]
-        params: Vec<Range>,
-        /// Which indices to estimate.
-        #[arg(long, value_enum, default_value_t = MethodArg::Both)]
-        method: MethodArg,
-        /// Morris trajectories (each runs parameters + 1 points).
-        #[arg(long, default_value_t = 10)]
-        trajectories: usize,
-        /// Morris grid levels.
-        #[arg(long, default_value_t = 4)]
-        levels: usize,
-        /// Saltelli base samples (each runs parameters + 2 points).
-        #[arg(long, default_value_t = 64)]
-        samples: usize,
-        /// Seeds per point (the statistics are averaged over them, common to all points).
-        #[arg(long, default_value_t = 1)]
-        seeds: u32,
-        /// The statistic drawn in `indices.svg` (a column of `runs.csv`; default
-        /// `close_path_mape`).
-        #[arg(long)]
-        statistic: Option<String>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Folder for the outputs (default: the `run` folder + `/sensitivity`).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    Sensitivity(SensitivityCommand),
     /// Compare two or more run or Monte Carlo folders: `compare.csv` (each statistic side by
     /// side, differences against the first folder, bands for studies) and an overlay price
     /// chart with the published series. Folders of different carbonsim versions are refused.
@@ -216,6 +147,83 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+}
+
+/// The options of `carbonsim sweep`.
+#[derive(Debug, clap::Args)]
+struct SweepCommand {
+    /// The scenario file (.toml or .json).
+    scenario: PathBuf,
+    /// Change a scenario value for every point (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    set: Vec<Override>,
+    /// A grid axis: a dotted path and its values, e.g. `--grid fleet.compliance_firms=500,1000`.
+    /// Several axes combine as a product, the first varying slowest.
+    #[arg(long = "grid", value_name = "PATH=V1,V2,…")]
+    grid: Vec<GridAxis>,
+    /// Run N points of a Latin hypercube over the --range intervals (drawn from the
+    /// scenario's seed) instead of a grid.
+    #[arg(long, value_name = "N")]
+    lhs: Option<usize>,
+    /// An interval for --lhs: `PATH=lo:hi`. Repeatable.
+    #[arg(long = "range", value_name = "PATH=LO:HI")]
+    range: Vec<Range>,
+    /// Seeds per point: the scenario's seed, seed + 1, … (default: the scenario's
+    /// `montecarlo.seeds`).
+    #[arg(long)]
+    seeds: Option<u32>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Run only slice i of n of the (point, seed) list and write `shard-i-of-n.json`.
+    #[arg(long)]
+    shard: Option<Shard>,
+    /// Folder for the outputs (default: the `run` folder + `/sweep`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// The options of `carbonsim sensitivity`.
+#[derive(Debug, clap::Args)]
+struct SensitivityCommand {
+    /// The scenario file (.toml or .json).
+    scenario: PathBuf,
+    /// Change a scenario value for every run (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    set: Vec<Override>,
+    /// The parameters and their ranges, `PATH=lo:hi` (several after one --params, or
+    /// repeated).
+    #[arg(long = "params", value_name = "PATH=LO:HI", num_args = 1.., required = true)]
+    params: Vec<Range>,
+    /// Which indices to estimate.
+    #[arg(long, value_enum, default_value_t = MethodArg::Both)]
+    method: MethodArg,
+    /// Morris trajectories (each runs parameters + 1 points).
+    #[arg(long, default_value_t = 10)]
+    trajectories: usize,
+    /// Morris grid levels.
+    #[arg(long, default_value_t = 4)]
+    levels: usize,
+    /// Saltelli base samples (each runs parameters + 2 points).
+    #[arg(long, default_value_t = 64)]
+    samples: usize,
+    /// Seeds per point (the statistics are averaged over them, common to all points).
+    #[arg(long, default_value_t = 1)]
+    seeds: u32,
+    /// The statistic drawn in `indices.svg` (a column of `runs.csv`; default
+    /// `close_path_mape`).
+    #[arg(long)]
+    statistic: Option<String>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Folder for the outputs (default: the `run` folder + `/sensitivity`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 /// The indices `sensitivity` estimates.
@@ -281,57 +289,8 @@ fn main() -> ExitCode {
             out,
             &output,
         ),
-        Command::Sweep {
-            scenario,
-            set,
-            grid,
-            lhs,
-            range,
-            seeds,
-            threads,
-            shard,
-            out,
-            output,
-        } => run_sweep(
-            (&scenario, &set),
-            &SweepArgs {
-                grid,
-                lhs,
-                range,
-                seeds,
-            },
-            (threads, shard),
-            out,
-            &output,
-        ),
-        Command::Sensitivity {
-            scenario,
-            set,
-            params,
-            method,
-            trajectories,
-            levels,
-            samples,
-            seeds,
-            statistic,
-            threads,
-            out,
-            output,
-        } => run_sensitivity(
-            (&scenario, &set),
-            params,
-            &SensitivityArgs {
-                method,
-                trajectories,
-                levels,
-                samples,
-                seeds,
-                statistic,
-            },
-            threads,
-            out,
-            &output,
-        ),
+        Command::Sweep(c) => run_sweep(&c),
+        Command::Sensitivity(c) => run_sensitivity(&c),
         Command::Compare { dirs, out, output } => run_compare(&dirs, &out, &output),
         Command::Merge {
             shards,
@@ -539,18 +498,10 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, rayon::Threa
         .build()
 }
 
-/// The design options of `sweep`.
-struct SweepArgs {
-    grid: Vec<GridAxis>,
-    lhs: Option<usize>,
-    range: Vec<Range>,
-    seeds: Option<u32>,
-}
-
 /// The sweep's plan from its options: a grid or a Latin hypercube, checked against `config`.
 fn sweep_plan(
     config: &ScenarioConfig,
-    args: &SweepArgs,
+    args: &SweepCommand,
 ) -> Result<SweepPlan, Box<dyn std::error::Error>> {
     let seeds = args.seeds.unwrap_or(config.montecarlo.seeds);
     let design = match (args.grid.is_empty(), args.lhs) {
@@ -575,19 +526,18 @@ fn sweep_plan(
     Ok(SweepPlan::new(config, design, seeds)?)
 }
 
-fn run_sweep(
-    scenario: ScenarioArgs<'_>,
-    args: &SweepArgs,
-    (threads, shard): (Option<usize>, Option<Shard>),
-    out: Option<PathBuf>,
-    output: &OutputArgs,
-) -> CliResult {
+fn run_sweep(args: &SweepCommand) -> CliResult {
+    let (scenario, threads, output) = ((&*args.scenario, &*args.set), args.threads, &args.output);
+    let shard = args.shard;
     let started = Instant::now();
     let config = load_scenario(scenario)?;
     check_threads(threads)?;
     let plan = sweep_plan(&config, args)?.recording(override_lines(scenario.1));
     let shard = shard.unwrap_or(Shard::WHOLE);
-    let out = out.unwrap_or_else(|| config.output_dir().join("sweep"));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.output_dir().join("sweep"));
     let dir = OutputDir::prepare(out)?.claim(
         Manifest::new("sweep", &config.name, config.seed),
         output.force,
@@ -616,24 +566,9 @@ fn run_sweep(
     Ok(())
 }
 
-/// The options of `sensitivity` besides the parameters.
-struct SensitivityArgs {
-    method: MethodArg,
-    trajectories: usize,
-    levels: usize,
-    samples: usize,
-    seeds: u32,
-    statistic: Option<String>,
-}
-
-fn run_sensitivity(
-    scenario: ScenarioArgs<'_>,
-    params: Vec<Range>,
-    args: &SensitivityArgs,
-    threads: Option<usize>,
-    out: Option<PathBuf>,
-    output: &OutputArgs,
-) -> CliResult {
+fn run_sensitivity(args: &SensitivityCommand) -> CliResult {
+    let (scenario, threads, output) = ((&*args.scenario, &*args.set), args.threads, &args.output);
+    let params = args.params.clone();
     let started = Instant::now();
     let config = load_scenario(scenario)?;
     check_threads(threads)?;
@@ -642,7 +577,10 @@ fn run_sensitivity(
         sobol: (args.method != MethodArg::Morris).then_some(args.samples),
     };
     let analysis = Analysis::new(&config, params, methods, args.seeds)?;
-    let out = out.unwrap_or_else(|| config.output_dir().join("sensitivity"));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.output_dir().join("sensitivity"));
     let dir = OutputDir::prepare(out)?.claim(
         Manifest::new("sensitivity", &config.name, config.seed),
         output.force,

@@ -2,10 +2,12 @@
 //! ranges run as one sweep (every point over the same seeds), and the indices of every headline
 //! statistic from the points' mean values.
 //!
-//! The design's unit points come from a ChaCha8 stream ([`SENSITIVITY_STREAM`]) of the
+//! The design's unit points come from a `ChaCha8` stream ([`SENSITIVITY_STREAM`]) of the
 //! scenario's seed: Morris trajectories first, then Saltelli blocks. Each is scaled into the
 //! ranges as [`Design::from_unit`] does; an integer field is rounded, so its elementary effects
 //! are measured over the rounded steps.
+
+use std::fmt::Write as _;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -174,12 +176,7 @@ pub fn indices_csv(rows: &[IndexRow]) -> String {
             number(s.map(|s| s.first)),
             number(s.map(|s| s.total)),
         ];
-        out.push_str(&format!(
-            "{},{},{}\n",
-            r.statistic,
-            r.parameter,
-            fields.join(",")
-        ));
+        let _ = writeln!(out, "{},{},{}", r.statistic, r.parameter, fields.join(","));
     }
     out
 }

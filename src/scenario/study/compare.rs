@@ -91,7 +91,7 @@ pub struct Input {
     pub close: Vec<(NaiveDate, Value)>,
 }
 
-fn file_error(path: &Path, message: impl ToString) -> CompareError {
+fn file_error(path: &Path, message: impl std::fmt::Display) -> CompareError {
     CompareError::File {
         path: path.to_owned(),
         message: message.to_string(),

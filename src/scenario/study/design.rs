@@ -8,7 +8,7 @@
 //! - [`grid`]: the cartesian product of `--grid PATH=v1,v2,…` axes, in the order given (the first
 //!   axis varies slowest).
 //! - [`latin_hypercube`]: `n` points in the box of `--range PATH=lo:hi` ranges, one point in each
-//!   of the `n` equal strata of every axis, drawn from a ChaCha8 stream of the scenario's seed
+//!   of the `n` equal strata of every axis, drawn from a `ChaCha8` stream of the scenario's seed
 //!   ([`LHS_STREAM`]), so the same scenario gives the same points on every machine.
 //! - [`Design::from_unit`]: points given in the unit cube (as Morris and Saltelli designs are)
 //!   scaled into the ranges.
@@ -28,7 +28,7 @@ use thiserror::Error;
 use crate::scenario::config::ScenarioConfig;
 use crate::scenario::overrides::{Override, OverrideError};
 
-/// The ChaCha8 stream of the scenario's seed that draws Latin hypercube points: far from the
+/// The `ChaCha8` stream of the scenario's seed that draws Latin hypercube points: far from the
 /// agents' streams (their indices), so that a design never shares randomness with a run.
 pub const LHS_STREAM: u64 = u64::MAX - 1;
 
@@ -354,7 +354,7 @@ pub fn unit_latin_hypercube(n: usize, d: usize, rng: &mut ChaCha8Rng) -> Vec<Vec
     points
 }
 
-/// `n` Latin hypercube points in the box of `ranges`, from the ChaCha8 stream [`LHS_STREAM`] of
+/// `n` Latin hypercube points in the box of `ranges`, from the `ChaCha8` stream [`LHS_STREAM`] of
 /// `base`'s seed.
 ///
 /// # Errors

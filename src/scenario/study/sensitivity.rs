@@ -20,14 +20,14 @@
 //! `STᵢ = mean((f(A) − f(ABᵢ))²) / 2V`, where `V` is the variance of `f` over `A` and `B`.
 //! Values are centred on their mean first, which changes no expectation and lowers the error.
 //!
-//! Both designs draw from a ChaCha8 generator the caller seeds, so they are reproducible.
+//! Both designs draw from a `ChaCha8` generator the caller seeds, so they are reproducible.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use thiserror::Error;
 
-/// The ChaCha8 stream of the scenario's seed that draws sensitivity designs.
+/// The `ChaCha8` stream of the scenario's seed that draws sensitivity designs.
 pub const SENSITIVITY_STREAM: u64 = u64::MAX - 2;
 
 /// A design that cannot be drawn, or values that do not fit it.
@@ -149,7 +149,9 @@ pub fn morris_indices(
     for (t, pts) in points.chunks(d + 1).enumerate() {
         for s in 0..d {
             let (a, b) = (&pts[s], &pts[s + 1]);
-            let Some(i) = (0..d).find(|&i| a[i] != b[i]) else {
+            // The factor that moved: the coordinate that differs (bit for bit, as the design
+            // copies the others unchanged).
+            let Some(i) = (0..d).find(|&i| a[i].to_bits() != b[i].to_bits()) else {
                 continue;
             };
             let (ya, yb) = (values[t * (d + 1) + s], values[t * (d + 1) + s + 1]);

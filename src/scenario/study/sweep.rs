@@ -40,9 +40,9 @@ pub const MAX_SWEEP_RUNS: usize = 100_000;
 /// A sweep that cannot be set up, run or merged. Set-up errors are reported before any run.
 #[derive(Debug, Error)]
 pub enum SweepError {
-    /// The design is empty or a point does not fit the scenario.
+    /// The design is empty or a point does not fit the scenario (boxed: it is large).
     #[error(transparent)]
-    Design(#[from] DesignError),
+    Design(Box<DesignError>),
     /// No seed per point.
     #[error("--seeds 0: a sweep runs at least one seed per point")]
     NoSeeds,
@@ -69,9 +69,9 @@ pub enum SweepError {
         values: String,
         /// The seed.
         seed: u64,
-        /// Why it failed.
+        /// Why it failed (boxed: it is large, and rare).
         #[source]
-        source: RunError,
+        source: Box<RunError>,
     },
     /// A sensitivity design that cannot be drawn or read back.
     #[error(transparent)]
@@ -121,6 +121,12 @@ pub enum SweepError {
         /// Why.
         message: String,
     },
+}
+
+impl From<DesignError> for SweepError {
+    fn from(e: DesignError) -> Self {
+        SweepError::Design(Box::new(e))
+    }
 }
 
 /// One run of a sweep.
@@ -285,7 +291,7 @@ impl SweepPlan {
             point,
             values: point_label(&self.design, point),
             seed,
-            source,
+            source: Box::new(source),
         })?;
         Ok(SweepRun {
             point,
@@ -298,7 +304,7 @@ impl SweepPlan {
 /// `path=value path=value` of a point.
 #[must_use]
 pub fn point_label(design: &Design, point: usize) -> String {
-    let values = design.points.get(point).map(Vec::as_slice).unwrap_or(&[]);
+    let values = design.points.get(point).map_or(&[][..], Vec::as_slice);
     design
         .parameters
         .iter()
