@@ -670,8 +670,18 @@ fn run_merge(
             "the shard files mix sweeps and Monte Carlo studies: merge each on its own".into(),
         );
     }
-    let mut shards = Vec::with_capacity(paths.len());
-    for (path, text) in &texts {
+    merge_montecarlo(&texts, out, name, output)
+}
+
+/// Merges Monte Carlo shard files (already read) into the study's outputs.
+fn merge_montecarlo(
+    texts: &[(String, String)],
+    out: &Path,
+    name: Option<String>,
+    output: &OutputArgs,
+) -> CliResult {
+    let mut shards = Vec::with_capacity(texts.len());
+    for (path, text) in texts {
         let shard = montecarlo::parse_shard::<study::SeedSummary>(text).map_err(|message| {
             montecarlo::MergeError::File {
                 path: path.clone(),
@@ -700,7 +710,7 @@ fn run_merge(
     if !output.quiet {
         println!(
             "merged {} shards ({} seeds); wrote {} files to {}",
-            paths.len(),
+            texts.len(),
             merged.runs.len(),
             files.len(),
             dir.path().display()

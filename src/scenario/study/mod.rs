@@ -2,6 +2,12 @@
 //! by [`super::montecarlo`], optionally one deterministic shard of the seeds at a time, and
 //! summarised in percentile bands (daily close and volume, and every calibration statistic).
 //!
+//! Beside Monte Carlo over seeds: [`design`] (grids and Latin hypercubes of parameter points),
+//! [`sweep`] (every point over common seeds, sharded and merged like Monte Carlo), [`headline`]
+//! (the statistics a sweep reports per run), [`sensitivity`] (Morris and Sobol estimators),
+//! [`analysis`] (a sensitivity analysis of a scenario) and [`compare`] (output folders side by
+//! side).
+//!
 //! A study's outputs depend only on the scenario and the seed list: seeds run on any number of
 //! threads and are collected in seed order, so the files are byte-identical whatever the thread
 //! count, and the merge of a study's shards equals the unsharded study.

@@ -357,24 +357,32 @@ pub fn merge(shards: Vec<SweepOutput>) -> Result<SweepOutput, SweepError> {
             by_index.insert(index, run);
         }
     }
-    let total = points as u128 * u128::from(seeds.count);
-    if by_index.len() as u128 != total {
-        let missing: Vec<(usize, u64)> = (0..total)
-            .filter(|i| !by_index.contains_key(i))
-            .map(|i| {
-                let (p, k) = (i / u128::from(seeds.count), i % u128::from(seeds.count));
-                (p as usize, seeds.first.wrapping_add(k as u64))
-            })
-            .take(10)
-            .collect();
-        return Err(SweepError::MissingRuns {
-            count: (total - by_index.len() as u128) as usize,
-            first: missing,
-        });
-    }
+    no_missing_runs(&by_index, points, seeds)?;
     template.shard = Shard::WHOLE;
     template.runs = by_index.into_values().collect();
     Ok(template)
+}
+
+/// [`SweepError::MissingRuns`] when a run of the list of `points` × `seeds` is not held.
+fn no_missing_runs(
+    held: &BTreeMap<u128, SweepRun>,
+    points: usize,
+    seeds: SeedRange,
+) -> Result<(), SweepError> {
+    let total = points as u128 * u128::from(seeds.count);
+    if held.len() as u128 == total {
+        return Ok(());
+    }
+    let k = u128::from(seeds.count);
+    let first: Vec<(usize, u64)> = (0..total)
+        .filter(|i| !held.contains_key(i))
+        .map(|i| ((i / k) as usize, seeds.first.wrapping_add((i % k) as u64)))
+        .take(10)
+        .collect();
+    Err(SweepError::MissingRuns {
+        count: (total - held.len() as u128) as usize,
+        first,
+    })
 }
 
 /// Whether a shard file's text is a sweep's (rather than a Monte Carlo study's).
