@@ -41,6 +41,11 @@ chmod 755 "$WORK"
 PIDS=()
 cleanup() {
   local rc=$?
+  # Jobs first (this cluster's only: SLURM_CONF names it), so that no job step outlives slurmd.
+  if [ -n "${SLURM_CONF:-}" ] && [ "${#PIDS[@]}" -ge 3 ]; then
+    timeout 10 scancel --quiet --user=root 2>/dev/null || true
+    for _ in $(seq 50); do [ -z "$(timeout 5 squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.2; done
+  fi
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
@@ -57,6 +62,9 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+# A timeout's SIGTERM (or Ctrl-C) exits through the EXIT trap too, so the daemons always stop.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 say "starting munged"
 mkdir -p "$WORK/munge"
