@@ -363,6 +363,15 @@ fn sensitivity_writes_indices_for_every_statistic_and_parameter() {
         err.contains("300") && err.contains("fleet.compliance_firms"),
         "{err}"
     );
+    let err = fails(
+        carbonsim()
+            .arg("sensitivity")
+            .arg(&scenario)
+            .args(["--params", "fleet.compliance_firms=100:300"])
+            .args(["--samples", "1000000000", "--out"])
+            .arg(scratch("sens-bad")),
+    );
+    assert!(err.contains("at most 100000"), "{err}");
     assert!(!scratch("sens-bad").exists());
     for d in [one, two] {
         std::fs::remove_dir_all(d).unwrap();

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::design::{Design, Range};
 use super::sensitivity::{self, MorrisIndex, SENSITIVITY_STREAM, SensitivityError, SobolIndex};
-use super::sweep::{self, SweepError, SweepOutput, SweepPlan};
+use super::sweep::{self, MAX_SWEEP_RUNS, SweepError, SweepOutput, SweepPlan};
 use crate::report::{BarChart, ReportError};
 use crate::scenario::config::ScenarioConfig;
 
@@ -63,9 +63,10 @@ impl Analysis {
         methods: Methods,
         seeds: u32,
     ) -> Result<Self, SweepError> {
+        let d = ranges.len();
+        check_size(methods, d, seeds)?;
         let mut rng = ChaCha8Rng::seed_from_u64(base.seed);
         rng.set_stream(SENSITIVITY_STREAM);
-        let d = ranges.len();
         let mut unit = Vec::new();
         if let Some((trajectories, levels)) = methods.morris {
             unit.extend(sensitivity::morris_design(
@@ -149,6 +150,24 @@ impl Analysis {
         }
         Ok(rows)
     }
+}
+
+/// Refuses a design whose runs would pass [`MAX_SWEEP_RUNS`] before any point is drawn.
+fn check_size(methods: Methods, d: usize, seeds: u32) -> Result<(), SweepError> {
+    let morris = methods
+        .morris
+        .map_or(0, |(r, _)| r as u128 * (d as u128 + 1));
+    let sobol = methods.sobol.map_or(0, |n| n as u128 * (d as u128 + 2));
+    let points = morris + sobol;
+    if points * u128::from(seeds) > MAX_SWEEP_RUNS as u128 {
+        return Err(SweepError::TooManyRuns {
+            points: usize::try_from(points).unwrap_or(usize::MAX),
+            seeds,
+            runs: points * u128::from(seeds),
+            limit: MAX_SWEEP_RUNS,
+        });
+    }
+    Ok(())
 }
 
 fn number(v: Option<f64>) -> String {

@@ -30,6 +30,10 @@ use thiserror::Error;
 /// The `ChaCha8` stream of the scenario's seed that draws sensitivity designs.
 pub const SENSITIVITY_STREAM: u64 = u64::MAX - 2;
 
+/// The most points one design may hold (a sweep runs at most
+/// [`MAX_SWEEP_RUNS`](super::sweep::MAX_SWEEP_RUNS) of them).
+pub const MAX_DESIGN_POINTS: usize = 10_000_000;
+
 /// A design that cannot be drawn, or values that do not fit it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SensitivityError {
@@ -44,6 +48,14 @@ pub enum SensitivityError {
     Zero {
         /// `factors`, `--trajectories` or `--samples`.
         what: &'static str,
+    },
+    /// A design of more than [`MAX_DESIGN_POINTS`] points.
+    #[error("{what} asks for more than {limit} design points")]
+    TooLarge {
+        /// The option that sized it (`--trajectories` or `--samples`).
+        what: &'static str,
+        /// [`MAX_DESIGN_POINTS`].
+        limit: usize,
     },
     /// As many values as points are needed.
     #[error("{values} values for a design of {points} points")]
@@ -82,6 +94,17 @@ fn nonzero(n: usize, what: &'static str) -> Result<(), SensitivityError> {
     Ok(())
 }
 
+/// `count × per` points, refused above [`MAX_DESIGN_POINTS`].
+fn design_size(count: usize, per: usize, what: &'static str) -> Result<usize, SensitivityError> {
+    count
+        .checked_mul(per)
+        .filter(|n| *n <= MAX_DESIGN_POINTS)
+        .ok_or(SensitivityError::TooLarge {
+            what,
+            limit: MAX_DESIGN_POINTS,
+        })
+}
+
 /// `r` Morris trajectories of `d + 1` points each, trajectory after trajectory.
 ///
 /// # Errors
@@ -97,6 +120,7 @@ pub fn morris_design(
     }
     nonzero(d, "factors")?;
     nonzero(r, "--trajectories")?;
+    let size = design_size(r, d + 1, "--trajectories")?;
     let step = 1.0 / (levels - 1) as f64;
     let delta = levels as f64 / (2.0 * (levels - 1) as f64);
     // Base levels from which a step of Δ stays inside [0, 1].
@@ -104,7 +128,7 @@ pub fn morris_design(
         .map(|k| k as f64 * step)
         .filter(|x| *x + delta <= 1.0 + 1e-12)
         .collect();
-    let mut out = Vec::with_capacity(r * (d + 1));
+    let mut out = Vec::with_capacity(size);
     for _ in 0..r {
         let up: Vec<bool> = (0..d).map(|_| rng.random()).collect();
         let mut x: Vec<f64> = up
@@ -185,7 +209,7 @@ pub fn saltelli_design(
 ) -> Result<Vec<Vec<f64>>, SensitivityError> {
     nonzero(d, "factors")?;
     nonzero(n, "--samples")?;
-    let mut out = Vec::with_capacity(n * (d + 2));
+    let mut out = Vec::with_capacity(design_size(n, d + 2, "--samples")?);
     for _ in 0..n {
         let a: Vec<f64> = (0..d).map(|_| rng.random()).collect();
         let b: Vec<f64> = (0..d).map(|_| rng.random()).collect();
@@ -318,6 +342,14 @@ mod tests {
         assert!(matches!(
             saltelli_design(2, 0, &mut rng),
             Err(SensitivityError::Zero { what: "--samples" })
+        ));
+        assert!(matches!(
+            saltelli_design(2, usize::MAX / 2, &mut rng),
+            Err(SensitivityError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            morris_design(3, 5_000_000, 4, &mut rng),
+            Err(SensitivityError::TooLarge { .. })
         ));
         assert!(matches!(
             sobol_indices(&[1.0; 7], 2),
