@@ -455,6 +455,47 @@ fn compare_sets_runs_and_studies_side_by_side_and_refuses_mixed_versions() {
     let svg = std::fs::read_to_string(out.join("compare.svg")).unwrap();
     assert!(svg.contains("published close") && svg.contains(&format!("{s} (median)")));
 
+    // A sweep's points count as studies: two points, two column groups, each median in its band.
+    let swept = scratch("cmp-sweep");
+    succeeds(
+        carbonsim()
+            .arg("sweep")
+            .arg(&scenario)
+            .args(["--grid", "fleet.compliance_firms=100,200", "--seeds", "3"])
+            .args(["--quiet", "--out"])
+            .arg(&swept),
+    );
+    let with_sweep = scratch("cmp-out-sweep");
+    succeeds(
+        carbonsim()
+            .args(["compare", "--quiet", "--out"])
+            .arg(&with_sweep)
+            .args([&base, &swept]),
+    );
+    let csv = std::fs::read_to_string(with_sweep.join("compare.csv")).unwrap();
+    let w = swept.file_name().unwrap().to_string_lossy().into_owned();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for col in [
+        format!("{w}:p0"),
+        format!("{w}:p1_p95"),
+        format!("{w}:p1_minus_{b}"),
+    ] {
+        assert!(header.contains(&col.as_str()), "{col} not in {header:?}");
+    }
+    let row: Vec<f64> = csv
+        .lines()
+        .find(|l| l.starts_with("volatility,"))
+        .unwrap()
+        .split(',')
+        .skip(2)
+        .map(|v| v.parse().unwrap_or(f64::NAN))
+        .collect();
+    // r, r_p5, r_p95, p0, p0_p5, p0_p95, p1, p1_p5, p1_p95, p0−r, p1−r
+    assert!(row[4] <= row[3] && row[3] <= row[5] && row[7] <= row[6] && row[6] <= row[8]);
+    assert!((row[9] - (row[3] - row[0])).abs() < 1e-12);
+    std::fs::remove_dir_all(&swept).unwrap();
+    std::fs::remove_dir_all(&with_sweep).unwrap();
+
     // A folder from another version is refused, naming both versions; nothing is written.
     let manifest = tight.join("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();

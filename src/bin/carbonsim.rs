@@ -105,12 +105,13 @@ enum Command {
     /// effects and Sobol first- and total-order indices (Saltelli sampling); writes
     /// `indices.csv`, a bar chart and the runs behind them.
     Sensitivity(SensitivityCommand),
-    /// Compare two or more run or Monte Carlo folders: `compare.csv` (each statistic side by
-    /// side, differences against the first folder, bands for studies) and an overlay price
-    /// chart with the published series. Folders of different carbonsim versions are refused.
+    /// Compare two or more run, Monte Carlo or sweep folders: `compare.csv` (each statistic side
+    /// by side, differences against the first, bands for studies and each sweep point) and an
+    /// overlay price chart with the published series. Folders of different carbonsim versions
+    /// are refused.
     Compare {
-        /// The folders (written by `run`, `montecarlo` or a `merge` of Monte Carlo shards); the
-        /// first is the baseline.
+        /// The folders (written by `run`, `montecarlo`, `sweep` or a `merge`); the first is the
+        /// baseline.
         #[arg(required = true, num_args = 2..)]
         dirs: Vec<PathBuf>,
         /// Folder for the outputs.
@@ -724,7 +725,7 @@ fn run_compare(dirs: &[PathBuf], out: &Path, output: &OutputArgs) -> CliResult {
     let labels = compare::labels(dirs);
     let mut inputs = Vec::with_capacity(dirs.len());
     for ((dir, manifest), label) in dirs.iter().zip(&manifests).zip(labels) {
-        inputs.push(compare::load(dir, manifest, label)?);
+        inputs.extend(compare::load(dir, manifest, &label)?);
     }
     let mut set = OutputSet::new();
     set.add("compare.csv", compare::compare_csv(&inputs)?)?;

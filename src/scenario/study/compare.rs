@@ -1,5 +1,6 @@
-//! Side-by-side comparison of output folders: runs (`carbonsim run`) and Monte Carlo studies
-//! (`carbonsim montecarlo` or a `merge` of its shards).
+//! Side-by-side comparison of output folders: runs (`carbonsim run`), Monte Carlo studies
+//! (`carbonsim montecarlo` or a `merge` of its shards) and sweeps (`carbonsim sweep` or a merge
+//! of its shards), each of whose points counts as a study over its seeds.
 //!
 //! Every folder's `manifest.json` is read first: folders written by different carbonsim versions
 //! are refused before anything else is read, since their statistics may be defined differently.
@@ -15,9 +16,10 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use thiserror::Error;
 
-use super::StatisticBands;
 use super::headline::calibration_values;
+use super::montecarlo::{PercentileMethod, bands, daily_bands};
 use super::stats::CalibrationReport;
+use super::{SeedSummary, StatisticBands};
 use crate::history::ATTRIBUTION;
 use crate::report::{LineChart, Manifest, Panel, ReportError, SeriesBand, TimeSeries, axis};
 use crate::scenario::agent_based::report::published_close_line;
@@ -53,7 +55,7 @@ pub enum CompareError {
     },
     /// A folder of a command compare does not read.
     #[error(
-        "{path} holds the output of `{command}`: compare reads run and Monte Carlo folders (`run`, `montecarlo`, or a `merge` of Monte Carlo shards)"
+        "{path} holds the output of `{command}`: compare reads the folders of `run`, `montecarlo` and `sweep` (or a `merge` of their shards)"
     )]
     Unsupported {
         /// The folder.
@@ -127,20 +129,94 @@ pub fn manifests(dirs: &[PathBuf]) -> Result<Vec<Manifest>, CompareError> {
     Ok(out)
 }
 
-/// Reads one folder written by `manifest.command`.
+/// Reads one folder written by `manifest.command`: one input for a run or a Monte Carlo study,
+/// one per point for a sweep (labelled `<label>:p<point>`).
 ///
 /// # Errors
 /// [`CompareError`] for an unsupported command or a file that cannot be read.
-pub fn load(dir: &Path, manifest: &Manifest, label: String) -> Result<Input, CompareError> {
-    let is_study = dir.join("study.json").exists();
+pub fn load(dir: &Path, manifest: &Manifest, label: &str) -> Result<Vec<Input>, CompareError> {
+    let has = |f: &str| dir.join(f).exists();
     match manifest.command.as_str() {
-        "run" => load_run(dir, label),
-        "montecarlo" | "merge" if is_study => load_study(dir, label),
+        "run" => Ok(vec![load_run(dir, label.to_owned())?]),
+        "montecarlo" | "merge" if has("study.json") => Ok(vec![load_study(dir, label.to_owned())?]),
+        "sweep" | "merge" if has("sweep.json") => load_sweep(dir, label),
         other => Err(CompareError::Unsupported {
             path: dir.to_owned(),
             command: other.to_owned(),
         }),
     }
+}
+
+/// One input per point of the sweep in `dir`, from its `shard-0-of-1.json`: each point's
+/// statistics and daily close as bands over its seeds.
+fn load_sweep(dir: &Path, label: &str) -> Result<Vec<Input>, CompareError> {
+    let path = dir.join("shard-0-of-1.json");
+    let sweep = super::sweep::parse_shard(&path.display().to_string(), &read(&path)?)
+        .map_err(|e| file_error(&path, e))?;
+    (0..sweep.sweep.points.len())
+        .map(|point| {
+            let runs: Vec<&SeedSummary> = sweep
+                .runs
+                .iter()
+                .filter(|r| r.point == point)
+                .map(|r| &r.summary)
+                .collect();
+            point_input(&runs, format!("{label}:p{point}")).map_err(|e| file_error(&path, e))
+        })
+        .collect()
+}
+
+/// A study's input from its runs: per statistic and per day, the median and 5th–95th band.
+fn point_input(runs: &[&SeedSummary], label: String) -> Result<Input, String> {
+    let reports: Vec<Vec<(String, f64, f64)>> = runs
+        .iter()
+        .filter_map(|r| r.calibration.as_ref().map(calibration_values))
+        .collect();
+    let mut statistics = IndexMap::new();
+    for (k, (name, _, published)) in reports
+        .first()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let sample: Vec<f64> = reports
+            .iter()
+            .map(|v| v.get(k).map_or(f64::NAN, |x| x.1))
+            .collect();
+        if let Some(b) = bands(&sample, PercentileMethod::NearestRank) {
+            let published = (!published.is_nan()).then_some(published);
+            let value = Value {
+                value: b.p50,
+                band: Some((b.p5, b.p95)),
+            };
+            statistics.insert(name, (published, value));
+        }
+    }
+    let closes: Vec<Vec<f64>> = runs
+        .iter()
+        .map(|r| r.close.iter().map(|c| c.to_f64()).collect())
+        .collect();
+    let daily = daily_bands(&closes, PercentileMethod::NearestRank).map_err(|e| e.to_string())?;
+    let dates = runs.first().map(|r| r.dates.as_slice()).unwrap_or_default();
+    let close = dates
+        .iter()
+        .zip(daily)
+        .map(|(d, b)| {
+            (
+                *d,
+                Value {
+                    value: b.p50,
+                    band: Some((b.p5, b.p95)),
+                },
+            )
+        })
+        .collect();
+    Ok(Input {
+        label,
+        statistics,
+        close,
+    })
 }
 
 fn read(path: &Path) -> Result<String, CompareError> {
@@ -357,7 +433,7 @@ pub fn compare_csv(inputs: &[Input]) -> Result<String, ReportError> {
 }
 
 /// The overlay price chart: the published close, then each folder's close (a study's median
-/// with its 5th–95th band).
+/// with its 5th–95th band; medians only when there are more than two studies).
 ///
 /// # Errors
 /// [`ReportError`] when the published series cannot be read.
@@ -373,6 +449,8 @@ pub fn chart(inputs: &[Input]) -> Result<LineChart, ReportError> {
         .iter()
         .filter(|i| is_study(i))
         .chain(inputs.iter().filter(|i| !is_study(i)));
+    // Bands of more than two studies hide each other: beyond two, medians only.
+    let show_bands = inputs.iter().filter(|i| is_study(i)).count() <= 2;
     for input in ordered {
         let study = is_study(input);
         series.push(TimeSeries {
@@ -384,7 +462,7 @@ pub fn chart(inputs: &[Input]) -> Result<LineChart, ReportError> {
             points: input.close.iter().map(|(d, v)| (*d, v.value)).collect(),
             reference: false,
         });
-        if study {
+        if study && show_bands {
             bands.push(SeriesBand {
                 name: format!("{} 5th–95th percentile", input.label),
                 points: input
