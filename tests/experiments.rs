@@ -455,6 +455,42 @@ fn compare_sets_runs_and_studies_side_by_side_and_refuses_mixed_versions() {
     let svg = std::fs::read_to_string(out.join("compare.svg")).unwrap();
     assert!(svg.contains("published close") && svg.contains(&format!("{s} (median)")));
 
+    // A folder from another version is refused, naming both versions; nothing is written.
+    let manifest = tight.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let version = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
+    std::fs::write(&manifest, text.replace(&version, "\"0.0.0-old\"")).unwrap();
+    let refused = scratch("cmp-refused");
+    let err = fails(
+        carbonsim()
+            .args(["compare", "--out"])
+            .arg(&refused)
+            .args([&base, &tight]),
+    );
+    assert!(
+        err.contains("0.0.0-old") && err.contains(env!("CARGO_PKG_VERSION")),
+        "{err}"
+    );
+    assert!(!refused.exists());
+    for d in [base, tight, study, out] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+    std::fs::remove_file(&scenario).unwrap();
+}
+
+#[test]
+fn compare_reads_each_sweep_point_as_a_study() {
+    let scenario = scenario_file("cmp-sw");
+    let base = scratch("cmp-sw-base");
+    succeeds(
+        carbonsim()
+            .arg("run")
+            .arg(&scenario)
+            .arg("--quiet")
+            .arg("--out")
+            .arg(&base),
+    );
+    let b = base.file_name().unwrap().to_string_lossy().into_owned();
     // A sweep's points count as studies: two points, two column groups, each median in its band.
     let swept = scratch("cmp-sweep");
     succeeds(
@@ -495,26 +531,6 @@ fn compare_sets_runs_and_studies_side_by_side_and_refuses_mixed_versions() {
     assert!((row[9] - (row[3] - row[0])).abs() < 1e-12);
     std::fs::remove_dir_all(&swept).unwrap();
     std::fs::remove_dir_all(&with_sweep).unwrap();
-
-    // A folder from another version is refused, naming both versions; nothing is written.
-    let manifest = tight.join("manifest.json");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let version = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
-    std::fs::write(&manifest, text.replace(&version, "\"0.0.0-old\"")).unwrap();
-    let refused = scratch("cmp-refused");
-    let err = fails(
-        carbonsim()
-            .args(["compare", "--out"])
-            .arg(&refused)
-            .args([&base, &tight]),
-    );
-    assert!(
-        err.contains("0.0.0-old") && err.contains(env!("CARGO_PKG_VERSION")),
-        "{err}"
-    );
-    assert!(!refused.exists());
-    for d in [base, tight, study, out] {
-        std::fs::remove_dir_all(d).unwrap();
-    }
+    std::fs::remove_dir_all(&base).unwrap();
     std::fs::remove_file(&scenario).unwrap();
 }
