@@ -11,6 +11,10 @@ use carbonsim::scenario::config::{MAX_SEEDS, ScenarioConfig};
 use carbonsim::scenario::montecarlo::{self, SeedRange, Shard};
 use carbonsim::scenario::overrides::Override;
 use carbonsim::scenario::replay::{self, ReplayConfig};
+use carbonsim::scenario::study::analysis::{self, Analysis, Methods};
+use carbonsim::scenario::study::compare;
+use carbonsim::scenario::study::design::{self, GridAxis, Range};
+use carbonsim::scenario::study::sweep::{self, MAX_SWEEP_RUNS, SweepOutput, SweepPlan};
 use carbonsim::scenario::{agent_based, agent_report, replay_report, study};
 use carbonsim::timeline::Timeline;
 use chrono::NaiveDate;
@@ -92,6 +96,30 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Run a scenario over a grid or a Latin hypercube of parameter points, every point over
+    /// the same seeds, in parallel; writes `runs.csv` (one row per point and seed) and
+    /// `points.csv` (median, p5 and p95 of each statistic per point). With --shard, run one
+    /// deterministic slice of the runs and write it for `merge`.
+    Sweep(SweepCommand),
+    /// Global sensitivity of every headline statistic to parameter ranges: Morris elementary
+    /// effects and Sobol first- and total-order indices (Saltelli sampling); writes
+    /// `indices.csv`, a bar chart and the runs behind them.
+    Sensitivity(SensitivityCommand),
+    /// Compare two or more run, Monte Carlo or sweep folders: `compare.csv` (each statistic side
+    /// by side, differences against the first, bands for studies and each sweep point) and an
+    /// overlay price chart with the published series. Folders of different carbonsim versions
+    /// are refused.
+    Compare {
+        /// The folders (written by `run`, `montecarlo`, `sweep` or a `merge`); the first is the
+        /// baseline.
+        #[arg(required = true, num_args = 2..)]
+        dirs: Vec<PathBuf>,
+        /// Folder for the outputs.
+        #[arg(long, default_value = "out/compare")]
+        out: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Print the policy timeline a run uses: compliance cycles, deadlines with their interim
     /// targets, allocation, offsets, borrowing and penalty rules, vintages and the calendar,
     /// each with its source (the published timeline, or a scenario's with its `[policy]`).
@@ -105,9 +133,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Combine the shard files of one study into the study's outputs.
+    /// Combine the shard files of one study (Monte Carlo or sweep) into the study's outputs.
     Merge {
-        /// Shard files written by `montecarlo --shard`.
+        /// Shard files written by `montecarlo --shard` or `sweep --shard`.
         #[arg(required = true)]
         shards: Vec<PathBuf>,
         /// Folder for the outputs.
@@ -120,6 +148,94 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+}
+
+/// The options of `carbonsim sweep`.
+#[derive(Debug, clap::Args)]
+struct SweepCommand {
+    /// The scenario file (.toml or .json).
+    scenario: PathBuf,
+    /// Change a scenario value for every point (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    set: Vec<Override>,
+    /// A grid axis: a dotted path and its values, e.g. `--grid fleet.compliance_firms=500,1000`.
+    /// Several axes combine as a product, the first varying slowest.
+    #[arg(long = "grid", value_name = "PATH=V1,V2,…")]
+    grid: Vec<GridAxis>,
+    /// Run N points of a Latin hypercube over the --range intervals (drawn from the
+    /// scenario's seed) instead of a grid.
+    #[arg(long, value_name = "N")]
+    lhs: Option<usize>,
+    /// An interval for --lhs: `PATH=lo:hi`. Repeatable.
+    #[arg(long = "range", value_name = "PATH=LO:HI")]
+    range: Vec<Range>,
+    /// Seeds per point: the scenario's seed, seed + 1, … (default: the scenario's
+    /// `montecarlo.seeds`).
+    #[arg(long)]
+    seeds: Option<u32>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Run only slice i of n of the (point, seed) list and write `shard-i-of-n.json`.
+    #[arg(long)]
+    shard: Option<Shard>,
+    /// Folder for the outputs (default: the `run` folder + `/sweep`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// The options of `carbonsim sensitivity`.
+#[derive(Debug, clap::Args)]
+struct SensitivityCommand {
+    /// The scenario file (.toml or .json).
+    scenario: PathBuf,
+    /// Change a scenario value for every run (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    set: Vec<Override>,
+    /// The parameters and their ranges, `PATH=lo:hi` (several after one --params, or
+    /// repeated).
+    #[arg(long = "params", value_name = "PATH=LO:HI", num_args = 1.., required = true)]
+    params: Vec<Range>,
+    /// Which indices to estimate.
+    #[arg(long, value_enum, default_value_t = MethodArg::Both)]
+    method: MethodArg,
+    /// Morris trajectories (each runs parameters + 1 points).
+    #[arg(long, default_value_t = 10)]
+    trajectories: usize,
+    /// Morris grid levels.
+    #[arg(long, default_value_t = 4)]
+    levels: usize,
+    /// Saltelli base samples (each runs parameters + 2 points).
+    #[arg(long, default_value_t = 64)]
+    samples: usize,
+    /// Seeds per point (the statistics are averaged over them, common to all points).
+    #[arg(long, default_value_t = 1)]
+    seeds: u32,
+    /// The statistic drawn in `indices.svg` (a column of `runs.csv`; default
+    /// `close_path_mape`).
+    #[arg(long)]
+    statistic: Option<String>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Folder for the outputs (default: the `run` folder + `/sensitivity`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// The indices `sensitivity` estimates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MethodArg {
+    /// Morris elementary effects.
+    Morris,
+    /// Sobol indices.
+    Sobol,
+    /// Both.
+    Both,
 }
 
 /// The most worker threads a study may ask for.
@@ -174,6 +290,9 @@ fn main() -> ExitCode {
             out,
             &output,
         ),
+        Command::Sweep(c) => run_sweep(&c),
+        Command::Sensitivity(c) => run_sensitivity(&c),
+        Command::Compare { dirs, out, output } => run_compare(&dirs, &out, &output),
         Command::Merge {
             shards,
             out,
@@ -217,10 +336,18 @@ fn record_overrides(
         return Ok(());
     }
     let mut lines = String::new();
-    for o in overrides {
-        let _ = writeln!(lines, "{} = {}", o.path(), o.value());
+    for line in override_lines(overrides) {
+        let _ = writeln!(lines, "{line}");
     }
     set.add("overrides.txt", lines)
+}
+
+/// One `path = value` line per override, as `overrides.txt` holds them.
+fn override_lines(overrides: &[Override]) -> Vec<String> {
+    overrides
+        .iter()
+        .map(|o| format!("{} = {}", o.path(), o.value()))
+        .collect()
 }
 
 fn parse_override(text: &str) -> Result<Override, String> {
@@ -255,13 +382,17 @@ fn run_scenario(
 }
 
 fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
+    progress_bar_of(total, quiet, "seeds")
+}
+
+fn progress_bar_of(total: usize, quiet: bool, what: &str) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} seeds (eta {eta})")
-    {
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {what} (eta {{eta}})"
+    )) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
@@ -284,11 +415,7 @@ fn run_montecarlo(
         )
         .into());
     }
-    if let Some(t) = threads.filter(|t| *t == 0 || *t > MAX_THREADS) {
-        return Err(
-            format!("--threads {t}: use 1 to {MAX_THREADS} (results do not depend on it)").into(),
-        );
-    }
+    check_threads(threads)?;
     let first = first_seed.unwrap_or(config.seed);
     if first.checked_add(u64::from(count) - 1).is_none() {
         return Err(format!(
@@ -310,9 +437,7 @@ fn run_montecarlo(
     } else {
         dir.accumulating()
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()?;
+    let pool = thread_pool(threads)?;
     let bar = progress_bar(shard.slice(&range.seeds()).len(), output.quiet);
     let result = pool.install(|| study::run_study(&config, range, shard, |_| bar.inc(1)));
     bar.finish_and_clear();
@@ -359,15 +484,212 @@ fn print_timeline(scenario: Option<&Path>, overrides: &[Override], json: bool) -
     Ok(())
 }
 
+fn check_threads(threads: Option<usize>) -> CliResult {
+    if let Some(t) = threads.filter(|t| *t == 0 || *t > MAX_THREADS) {
+        return Err(
+            format!("--threads {t}: use 1 to {MAX_THREADS} (results do not depend on it)").into(),
+        );
+    }
+    Ok(())
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+}
+
+/// The sweep's plan from its options: a grid or a Latin hypercube, checked against `config`.
+fn sweep_plan(
+    config: &ScenarioConfig,
+    args: &SweepCommand,
+) -> Result<SweepPlan, Box<dyn std::error::Error>> {
+    let seeds = args.seeds.unwrap_or(config.montecarlo.seeds);
+    let design = match (args.grid.is_empty(), args.lhs) {
+        (false, None) if args.range.is_empty() => design::grid(&args.grid)?,
+        (true, Some(n)) if !args.range.is_empty() => {
+            if n > MAX_SWEEP_RUNS {
+                return Err(
+                    format!("--lhs {n}: a sweep runs at most {MAX_SWEEP_RUNS} runs").into(),
+                );
+            }
+            design::latin_hypercube(config, &args.range, n)?
+        }
+        (true, Some(_)) => return Err("--lhs needs at least one --range PATH=lo:hi".into()),
+        (true, None) if !args.range.is_empty() => {
+            return Err("--range is for --lhs N; a grid is given with --grid PATH=v1,v2".into());
+        }
+        (true, None) => {
+            return Err("give a design: --grid PATH=v1,v2,… or --lhs N --range PATH=lo:hi".into());
+        }
+        _ => return Err("--grid and --lhs/--range are two designs: give one".into()),
+    };
+    Ok(SweepPlan::new(config, design, seeds)?)
+}
+
+fn run_sweep(args: &SweepCommand) -> CliResult {
+    let (scenario, threads, output) = ((&*args.scenario, &*args.set), args.threads, &args.output);
+    let shard = args.shard;
+    let started = Instant::now();
+    let config = load_scenario(scenario)?;
+    check_threads(threads)?;
+    let plan = sweep_plan(&config, args)?.recording(override_lines(scenario.1));
+    let shard = shard.unwrap_or(Shard::WHOLE);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.output_dir().join("sweep"));
+    let dir = OutputDir::prepare(out)?.claim(
+        Manifest::new("sweep", &config.name, config.seed),
+        output.force,
+    )?;
+    let dir = if shard == Shard::WHOLE {
+        dir
+    } else {
+        dir.accumulating()
+    };
+    let pool = thread_pool(threads)?;
+    let bar = progress_bar_of(shard.slice(&plan.runs()).len(), output.quiet, "runs");
+    let result = pool.install(|| plan.run(shard, |_| bar.inc(1)));
+    bar.finish_and_clear();
+    let sweep = result?;
+    let set = sweep::outputs(&sweep)?;
+    let files = dir.commit(&set)?;
+    if !output.quiet {
+        println!(
+            "ran {} in {:.2?}; wrote {} files to {}",
+            sweep::describe(&sweep),
+            started.elapsed(),
+            files.len(),
+            dir.path().display()
+        );
+    }
+    Ok(())
+}
+
+fn run_sensitivity(args: &SensitivityCommand) -> CliResult {
+    let (scenario, threads, output) = ((&*args.scenario, &*args.set), args.threads, &args.output);
+    let params = args.params.clone();
+    let started = Instant::now();
+    let config = load_scenario(scenario)?;
+    check_threads(threads)?;
+    let methods = Methods {
+        morris: (args.method != MethodArg::Sobol).then_some((args.trajectories, args.levels)),
+        sobol: (args.method != MethodArg::Morris).then_some(args.samples),
+    };
+    let analysis = Analysis::new(&config, params, methods, args.seeds)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.output_dir().join("sensitivity"));
+    let dir = OutputDir::prepare(out)?.claim(
+        Manifest::new("sensitivity", &config.name, config.seed),
+        output.force,
+    )?;
+    let pool = thread_pool(threads)?;
+    let bar = progress_bar_of(analysis.plan().runs().len(), output.quiet, "runs");
+    let result = pool.install(|| analysis.plan().run(Shard::WHOLE, |_| bar.inc(1)));
+    bar.finish_and_clear();
+    let sweep = result?;
+    let rows = analysis.indices(&sweep)?;
+    let statistic = args
+        .statistic
+        .clone()
+        .unwrap_or_else(|| "close_path_mape".into());
+    let footnote = format!(
+        "carbonsim {} · scenario {} ({}) · {}",
+        sweep.carbonsim_version,
+        sweep.scenario,
+        sweep.scenario_hash,
+        sweep::describe(&sweep)
+    );
+    let chart = analysis::chart(&rows, &statistic, footnote)?;
+    let mut set = OutputSet::new();
+    set.add("indices.csv", analysis::indices_csv(&rows))?;
+    set.add("indices.svg", chart.to_svg()?)?;
+    set.add("runs.csv", sweep::runs_csv(&sweep)?)?;
+    set.add("points.csv", sweep::points_csv(&sweep)?)?;
+    record_overrides(&mut set, scenario.1)?;
+    let files = dir.commit(&set)?;
+    if !output.quiet {
+        println!(
+            "ran {} in {:.2?}; wrote {} files to {}",
+            sweep::describe(&sweep),
+            started.elapsed(),
+            files.len(),
+            dir.path().display()
+        );
+    }
+    Ok(())
+}
+
+/// Merges sweep shard files (already read) into the sweep's outputs.
+fn merge_sweep(texts: &[(String, String)], out: &Path, output: &OutputArgs) -> CliResult {
+    let mut shards: Vec<SweepOutput> = Vec::with_capacity(texts.len());
+    for (path, text) in texts {
+        shards.push(sweep::parse_shard(path, text)?);
+    }
+    let merged = sweep::merge(shards)?;
+    let dir = OutputDir::prepare(out)?.claim(
+        Manifest::new("merge", &merged.scenario, merged.seeds.first),
+        output.force,
+    )?;
+    let files = dir.commit(&sweep::outputs(&merged)?)?;
+    if !output.quiet {
+        println!(
+            "merged {} shards ({}); wrote {} files to {}",
+            texts.len(),
+            sweep::describe(&merged),
+            files.len(),
+            dir.path().display()
+        );
+    }
+    Ok(())
+}
+
 fn run_merge(
     paths: &[PathBuf],
     out: &Path,
     name: Option<String>,
     output: &OutputArgs,
 ) -> CliResult {
-    let mut shards = Vec::with_capacity(paths.len());
+    let mut texts = Vec::with_capacity(paths.len());
     for p in paths {
-        shards.push(montecarlo::read_shard::<study::SeedSummary>(p)?);
+        let text =
+            std::fs::read_to_string(p).map_err(|e| format!("shard file {}: {e}", p.display()))?;
+        texts.push((p.display().to_string(), text));
+    }
+    let sweeps = texts
+        .iter()
+        .filter(|(_, t)| sweep::is_sweep_shard(t))
+        .count();
+    if sweeps == texts.len() {
+        return merge_sweep(&texts, out, output);
+    }
+    if sweeps > 0 {
+        return Err(
+            "the shard files mix sweeps and Monte Carlo studies: merge each on its own".into(),
+        );
+    }
+    merge_montecarlo(&texts, out, name, output)
+}
+
+/// Merges Monte Carlo shard files (already read) into the study's outputs.
+fn merge_montecarlo(
+    texts: &[(String, String)],
+    out: &Path,
+    name: Option<String>,
+    output: &OutputArgs,
+) -> CliResult {
+    let mut shards = Vec::with_capacity(texts.len());
+    for (path, text) in texts {
+        let shard = montecarlo::parse_shard::<study::SeedSummary>(text).map_err(|message| {
+            montecarlo::MergeError::File {
+                path: path.clone(),
+                message,
+            }
+        })?;
+        shards.push(shard);
     }
     let merged = montecarlo::merge(shards)?;
     // The scenario's name as the shards recorded it; shard files written before it was recorded
@@ -389,8 +711,32 @@ fn run_merge(
     if !output.quiet {
         println!(
             "merged {} shards ({} seeds); wrote {} files to {}",
-            paths.len(),
+            texts.len(),
             merged.runs.len(),
+            files.len(),
+            dir.path().display()
+        );
+    }
+    Ok(())
+}
+
+fn run_compare(dirs: &[PathBuf], out: &Path, output: &OutputArgs) -> CliResult {
+    let manifests = compare::manifests(dirs)?;
+    let labels = compare::labels(dirs);
+    let mut inputs = Vec::with_capacity(dirs.len());
+    for ((dir, manifest), label) in dirs.iter().zip(&manifests).zip(labels) {
+        inputs.extend(compare::load(dir, manifest, &label)?);
+    }
+    let mut set = OutputSet::new();
+    set.add("compare.csv", compare::compare_csv(&inputs)?)?;
+    set.add("compare.svg", compare::chart(&inputs)?.to_svg()?)?;
+    let dir =
+        OutputDir::prepare(out)?.claim(Manifest::new("compare", "compare", 0), output.force)?;
+    let files = dir.commit(&set)?;
+    if !output.quiet {
+        println!(
+            "compared {} folders; wrote {} files to {}",
+            dirs.len(),
             files.len(),
             dir.path().display()
         );

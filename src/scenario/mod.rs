@@ -4,7 +4,7 @@
 //! |---|---|
 //! | [`replay`] | the exact replay of the published 2021–2023 market: its trade plan, carriers, days and reports |
 //! | [`agent_based`] | the agent-based market: the world, the broker between agents and the exchange, certificate markets, fleets and reports |
-//! | [`study`] | Monte Carlo over seeds with shards and merge, percentile bands, calibration statistics |
+//! | [`study`] | Monte Carlo over seeds with shards and merge, percentile bands, calibration statistics; parameter sweeps, sensitivity analysis and folder comparison |
 //! | [`config`] | scenario files, validated, with the `[policy]` overrides of the timeline |
 //!
 //! Both runners share `cycles` (the covered entities' compliance across the policy timeline's

@@ -2,6 +2,12 @@
 //! by [`super::montecarlo`], optionally one deterministic shard of the seeds at a time, and
 //! summarised in percentile bands (daily close and volume, and every calibration statistic).
 //!
+//! Beside Monte Carlo over seeds: [`design`] (grids and Latin hypercubes of parameter points),
+//! [`sweep`] (every point over common seeds, sharded and merged like Monte Carlo), [`headline`]
+//! (the statistics a sweep reports per run), [`sensitivity`] (Morris and Sobol estimators),
+//! [`analysis`] (a sensitivity analysis of a scenario) and [`compare`] (output folders side by
+//! side).
+//!
 //! A study's outputs depend only on the scenario and the seed list: seeds run on any number of
 //! threads and are collected in seed order, so the files are byte-identical whatever the thread
 //! count, and the merge of a study's shards equals the unsharded study.
@@ -11,8 +17,14 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub mod analysis;
+pub mod compare;
+pub mod design;
+pub mod headline;
 pub mod montecarlo;
+pub mod sensitivity;
 pub mod stats;
+pub mod sweep;
 mod table;
 
 pub use table::statistics_table;
@@ -114,67 +126,6 @@ pub struct StatisticBands {
 /// The bands of every calibration statistic over the study's seeds.
 #[must_use]
 pub fn statistic_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> {
-    type Pick = fn(&CalibrationReport) -> Vec<(String, f64, f64)>;
-    let picks: [Pick; 6] = [
-        |c| {
-            c.mean_close
-                .iter()
-                .map(|(y, v)| (format!("mean close {y} (CNY/t)"), v.simulated, v.published))
-                .collect()
-        },
-        |c| {
-            vec![
-                (
-                    "last close (CNY/t)".into(),
-                    c.last_close.simulated,
-                    c.last_close.published,
-                ),
-                (
-                    "longest limit-up run (days)".into(),
-                    c.longest_limit_up_days.simulated,
-                    c.longest_limit_up_days.published,
-                ),
-            ]
-        },
-        |c| {
-            c.annual_volume
-                .iter()
-                .map(|(y, v)| (format!("volume {y} (t)"), v.simulated, v.published))
-                .collect()
-        },
-        |c| {
-            c.deadline_month_share
-                .iter()
-                .map(|(y, v)| {
-                    (
-                        format!("deadline-month share {y}"),
-                        v.simulated,
-                        v.published,
-                    )
-                })
-                .collect()
-        },
-        |c| {
-            vec![
-                (
-                    "volatility".into(),
-                    c.volatility.simulated,
-                    c.volatility.published,
-                ),
-                (
-                    "maximum drawdown".into(),
-                    c.max_drawdown.simulated,
-                    c.max_drawdown.published,
-                ),
-                (
-                    "listed share".into(),
-                    c.listed_share.simulated,
-                    c.listed_share.published,
-                ),
-            ]
-        },
-        |c| vec![("close path MAPE".into(), c.close_path.mape, f64::NAN)],
-    ];
     let reports: Vec<&CalibrationReport> = study
         .runs
         .iter()
@@ -183,17 +134,25 @@ pub fn statistic_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> 
     let Some(first) = reports.first() else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for pick in picks {
-        for (k, (name, _, published)) in pick(first).into_iter().enumerate() {
-            let sample: Vec<f64> = reports.iter().map(|c| pick(c)[k].1).collect();
-            out.push(StatisticBands {
+    let values: Vec<Vec<(String, f64, f64)>> = reports
+        .iter()
+        .map(|c| headline::calibration_values(c))
+        .collect();
+    let mut out: Vec<StatisticBands> = headline::calibration_values(first)
+        .into_iter()
+        .enumerate()
+        .map(|(k, (name, _, published))| {
+            let sample: Vec<f64> = values
+                .iter()
+                .map(|v| v.get(k).map_or(f64::NAN, |x| x.1))
+                .collect();
+            StatisticBands {
                 statistic: name,
                 published: (!published.is_nan()).then_some(published),
                 bands: montecarlo::bands(&sample, PercentileMethod::NearestRank),
-            });
-        }
-    }
+            }
+        })
+        .collect();
     out.extend(compliance_bands(study));
     out
 }

@@ -585,11 +585,21 @@ pub fn read_shard<R: DeserializeOwned>(path: &Path) -> Result<ShardOutput<R>, Me
 /// # Errors
 /// The serialiser's message.
 pub fn shard_json<R: Serialize>(output: &ShardOutput<R>) -> Result<String, String> {
+    checked_json(output)
+}
+
+/// Any value as pretty JSON with a `checksum` of its content, as shard files are written (a
+/// sweep's shards use it too).
+///
+/// # Errors
+/// The serialiser's message, or a value that is not a JSON object.
+pub fn checked_json<T: Serialize>(output: &T) -> Result<String, String> {
     let mut value = serde_json::to_value(output).map_err(|e| e.to_string())?;
     let sum = content_checksum(&value)?;
-    if let serde_json::Value::Object(map) = &mut value {
-        map.insert("checksum".into(), serde_json::Value::String(sum));
-    }
+    let serde_json::Value::Object(map) = &mut value else {
+        return Err("a checked file holds a JSON object".into());
+    };
+    map.insert("checksum".into(), serde_json::Value::String(sum));
     serde_json::to_string_pretty(&value)
         .map(|t| t + "\n")
         .map_err(|e| e.to_string())
@@ -601,6 +611,15 @@ pub fn shard_json<R: Serialize>(output: &ShardOutput<R>) -> Result<String, Strin
 /// # Errors
 /// A message naming the mismatch, or the parser's message.
 pub fn parse_shard<R: DeserializeOwned>(text: &str) -> Result<ShardOutput<R>, String> {
+    parse_checked(text)
+}
+
+/// Reads text written by [`checked_json`], refusing it when the content does not match its
+/// checksum.
+///
+/// # Errors
+/// A message naming the mismatch, or the parser's message.
+pub fn parse_checked<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let recorded = match &mut value {
         serde_json::Value::Object(map) => map.remove("checksum"),
