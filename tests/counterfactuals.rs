@@ -2,8 +2,10 @@
 //! shipped 2021–2023 scenario with one policy lever moved, run on the same seeds as the base
 //! (common random numbers), three seeds each. Run in release mode (about 10 s).
 
-use carbonsim::scenario::config::ScenarioConfig;
+use std::fmt::Write as _;
+
 use carbonsim::scenario::agent_based::{self, AgentRun};
+use carbonsim::scenario::config::ScenarioConfig;
 
 const SEEDS: [u64; 3] = [20_210_716, 20_210_717, 20_210_718];
 
@@ -21,16 +23,16 @@ fn benchmarks(factor: f64) -> String {
         (2021, [0.8218, 0.8773, 0.9350, 0.3920]),
         (2022, [0.8177, 0.8729, 0.9303, 0.3901]),
     ];
-    years
-        .iter()
-        .map(|(y, b)| {
-            let scaled: Vec<String> = b.iter().map(|v| format!("\"{:.4}\"", v * factor)).collect();
-            format!(
-                "[policy.cycles.2021-2022.allocation.benchmarks.{y}]\npower = [{}]\n",
-                scaled.join(", ")
-            )
-        })
-        .collect()
+    let mut out = String::new();
+    for (y, b) in years {
+        let scaled: Vec<String> = b.iter().map(|v| format!("\"{:.4}\"", v * factor)).collect();
+        let _ = writeln!(
+            out,
+            "[policy.cycles.2021-2022.allocation.benchmarks.{y}]\npower = [{}]",
+            scaled.join(", ")
+        );
+    }
+    out
 }
 
 /// What an arm produced over the seeds.
@@ -50,9 +52,8 @@ fn run_arm(extra: &str) -> Arm {
         .iter()
         .map(|&s| agent_based::run(&config, s).unwrap())
         .collect();
-    let closes = |r: &AgentRun| -> Vec<f64> {
-        r.series("COMCEA").map(|d| d.close.to_f64()).collect()
-    };
+    let closes =
+        |r: &AgentRun| -> Vec<f64> { r.series("COMCEA").map(|d| d.close.to_f64()).collect() };
     Arm {
         mean_close_2023: runs
             .iter()
@@ -79,15 +80,21 @@ fn run_arm(extra: &str) -> Arm {
                     .sum()
             })
             .collect(),
-        max_close: runs
-            .iter()
-            .flat_map(|r| closes(r))
-            .fold(0.0, f64::max),
+        max_close: runs.iter().flat_map(&closes).fold(0.0, f64::max),
         max_horizon: runs
             .iter()
-            .flat_map(|r| r.economics.outlook.iter().map(|o| o.outlook.horizon.to_f64()))
+            .flat_map(|r| {
+                r.economics
+                    .outlook
+                    .iter()
+                    .map(|o| o.outlook.horizon.to_f64())
+            })
             .fold(0.0, f64::max),
-        longest_limit_up: runs.iter().map(|r| limit_up_streak(&closes(r))).max().unwrap_or(0),
+        longest_limit_up: runs
+            .iter()
+            .map(|r| limit_up_streak(&closes(r)))
+            .max()
+            .unwrap_or(0),
     }
 }
 
@@ -132,7 +139,11 @@ fn policy_levers_move_prices_abatement_and_compliance_the_right_way() {
     }
     // The calibrated run never climbs by the limit for long; a counterfactual may, while it
     // moves from the published opening price to its own level at most 10 % a day.
-    assert!(base.longest_limit_up <= 10, "{} limit-up days", base.longest_limit_up);
+    assert!(
+        base.longest_limit_up <= 10,
+        "{} limit-up days",
+        base.longest_limit_up
+    );
     assert!(
         higher_on_every_seed(&tight.mean_close_2023, &base.mean_close_2023),
         "tighter benchmarks: 2023 mean close {:?} against {:?}",
@@ -140,7 +151,11 @@ fn policy_levers_move_prices_abatement_and_compliance_the_right_way() {
         base.mean_close_2023
     );
     assert!(
-        tight.abated_t.iter().zip(&base.abated_t).all(|(t, b)| t > b),
+        tight
+            .abated_t
+            .iter()
+            .zip(&base.abated_t)
+            .all(|(t, b)| t > b),
         "tighter benchmarks: abatement {:?} against {:?}",
         tight.abated_t,
         base.abated_t

@@ -35,8 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AccountView, Agent, DayOutcome, Fill, MarketView, OrderIntent, OrderKind, Outlook, Routing,
-    Side,
-    affordable, budget_from_yuan, price_from_yuan, push_orders, quantity_ceil,
+    Side, affordable, budget_from_yuan, price_from_yuan, push_orders, quantity_ceil,
 };
 use crate::units::{Money, Price, Quantity};
 
@@ -259,9 +258,9 @@ impl ComplianceFirm {
     fn expected_price(&mut self, market: &MarketView<'_>) -> f64 {
         let adaptive = *self.expectation.get_or_insert(market.prev_close.to_f64());
         let w = self.params.fundamental_weight;
-        let base = self
-            .outlook
-            .map_or(adaptive, |o| w * o.fundamental.to_f64() + (1.0 - w) * adaptive);
+        let base = self.outlook.map_or(adaptive, |o| {
+            w * o.fundamental.to_f64() + (1.0 - w) * adaptive
+        });
         base * (1.0 + self.params.trend_weight * trend(market, self.params.trend_window_days))
     }
 

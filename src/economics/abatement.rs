@@ -93,7 +93,11 @@ impl MacCurve {
                 });
             }
         }
-        let total_bp: u64 = self.segments.iter().map(|s| u64::from(s.potential_bp)).sum();
+        let total_bp: u64 = self
+            .segments
+            .iter()
+            .map(|s| u64::from(s.potential_bp))
+            .sum();
         if total_bp > 10_000 {
             return Err(MacError::TooMuch { total_bp });
         }
@@ -103,7 +107,12 @@ impl MacCurve {
     /// The highest cost on the curve (scaled), where every option is fully taken.
     #[must_use]
     pub fn top(&self, scale_pct: u32) -> Price {
-        let top = self.segments.iter().map(|s| s.cost_to.fen()).max().unwrap_or(0);
+        let top = self
+            .segments
+            .iter()
+            .map(|s| s.cost_to.fen())
+            .max()
+            .unwrap_or(0);
         Price::from_fen(scaled(top, scale_pct) as i64)
     }
 
@@ -153,7 +162,10 @@ impl AggregateMac {
         let mut events: Vec<(i64, f64)> = Vec::new();
         for (baseline, scale) in firms {
             for s in &curve.segments {
-                let (from, to) = (scaled(s.cost_from.fen(), scale), scaled(s.cost_to.fen(), scale));
+                let (from, to) = (
+                    scaled(s.cost_from.fen(), scale),
+                    scaled(s.cost_to.fen(), scale),
+                );
                 let potential = baseline as f64 * f64::from(s.potential_bp) / 10_000.0;
                 if to > from && potential > 0.0 {
                     let rate = potential / (to - from) as f64;
@@ -202,7 +214,10 @@ fn scaled(fen: i64, scale_pct: u32) -> i128 {
 /// What option `s` takes at `price`: tonnes, and the marginal cost (fen) at its start and at
 /// the last tonne taken.
 fn taken(s: &MacSegment, baseline_t: u64, price: Price, scale_pct: u32) -> (i128, i128, i128) {
-    let (from, to) = (scaled(s.cost_from.fen(), scale_pct), scaled(s.cost_to.fen(), scale_pct));
+    let (from, to) = (
+        scaled(s.cost_from.fen(), scale_pct),
+        scaled(s.cost_to.fen(), scale_pct),
+    );
     let potential = i128::from(baseline_t) * i128::from(s.potential_bp) / 10_000;
     let p = i128::from(price.fen());
     if p <= from || to <= from || potential == 0 {
@@ -238,7 +253,10 @@ mod tests {
         // At 25 CNY/t, half of efficiency (0.2 %); at 250, all of it, half of dispatch (0.75 %)
         // and a sixth of co-firing (0.125 %).
         assert_eq!(c.abatement_t(1_000_000, cny(25), 100), 2_000);
-        assert_eq!(c.abatement_t(1_000_000, cny(250), 100), 4_000 + 7_500 + 1_250);
+        assert_eq!(
+            c.abatement_t(1_000_000, cny(250), 100),
+            4_000 + 7_500 + 1_250
+        );
     }
 
     #[test]
@@ -302,7 +320,9 @@ mod tests {
     fn bad_curves_are_refused_with_the_value() {
         let mut c = MacCurve::power_default();
         c.segments[1].cost_to = c.segments[1].cost_from;
-        assert!(matches!(c.validate(), Err(MacError::EmptyRange { option, .. }) if option == "dispatch shift"));
+        assert!(
+            matches!(c.validate(), Err(MacError::EmptyRange { option, .. }) if option == "dispatch shift")
+        );
         let mut c = MacCurve::power_default();
         c.segments[0].potential_bp = 9_990;
         assert_eq!(c.validate(), Err(MacError::TooMuch { total_bp: 10_215 }));

@@ -189,8 +189,14 @@ mod tests {
     fn carrying_for_a_year_costs_the_rate() {
         let o = OutlookParams::default();
         // 100 × e^{−0.0365} = 96.42.
-        assert_eq!(o.discount(Price::from_fen(10_000), 1.0), Price::from_fen(9_642));
-        assert_eq!(o.discount(Price::from_fen(10_000), 0.0), Price::from_fen(10_000));
+        assert_eq!(
+            o.discount(Price::from_fen(10_000), 1.0),
+            Price::from_fen(9_642)
+        );
+        assert_eq!(
+            o.discount(Price::from_fen(10_000), 0.0),
+            Price::from_fen(10_000)
+        );
     }
 
     #[test]

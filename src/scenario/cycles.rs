@@ -396,19 +396,24 @@ fn unsupported(field: &str, value: &dyn std::fmt::Display) -> SetUpError {
 /// gap where the timeline gives them, else to the run's balance for the cycle. The replay (no
 /// balances) keeps its fleet as drawn: it carries the published trades whatever the fleet, and
 /// its outputs are pinned.
-fn shape_emissions(p: &mut Period, c: &crate::timeline::CycleSpec, k: usize, draw: &FleetDraw<'_>) {
-    match &c.coverage.short_before_trading {
+fn shape_emissions(
+    period: &mut Period,
+    cycle: &crate::timeline::CycleSpec,
+    index: usize,
+    draw: &FleetDraw<'_>,
+) {
+    match &cycle.coverage.short_before_trading {
         Some(f) if !draw.balance_bp.is_empty() => {
-            let n = p.positions.len() as u128;
-            let total = u128::from(c.coverage.entities).max(1);
+            let n = period.positions.len() as u128;
+            let total = u128::from(cycle.coverage.entities).max(1);
             let short = u128::from(f.entities) * n / total;
             let gap = u128::from(f.gross_gap_t) * n / total;
-            let salt = c.coverage.seed_salt ^ 0x5348_4F52_5447_4150;
-            disperse(p, short as usize, gap as u64, draw.seed ^ salt);
+            let salt = cycle.coverage.seed_salt ^ 0x5348_4F52_5447_4150;
+            disperse(period, short as usize, gap as u64, draw.seed ^ salt);
         }
         _ => {
-            if let Some(bp) = draw.balance_bp.get(k) {
-                rebalance(p, *bp);
+            if let Some(bp) = draw.balance_bp.get(index) {
+                rebalance(period, *bp);
             }
         }
     }
@@ -432,7 +437,9 @@ fn draw_fleets(t: &Timeline, draw: &FleetDraw<'_>) -> Result<Vec<Fleet>, SetUpEr
             let j = r.spec().cycles.get_index_of(name)?;
             r.benchmarks(j, first).copied()
         });
-        around = published.or_else(|| t.benchmarks(k, first).copied()).or(around);
+        around = published
+            .or_else(|| t.benchmarks(k, first).copied())
+            .or(around);
         let Some(b) = around else {
             return Err(unsupported(
                 &format!(
@@ -571,7 +578,11 @@ mod tests {
         assert!((e as f64 / a as f64 - 1.03).abs() < 1e-4, "{e} against {a}");
         // Tighter 2021 benchmarks cut the allocation and leave every entity's emissions alone.
         let what_if = set_up_with(Timeline::with_overrides(&tighter, "test").unwrap());
-        for (p, q) in base.periods[1].positions.iter().zip(&what_if.periods[1].positions) {
+        for (p, q) in base.periods[1]
+            .positions
+            .iter()
+            .zip(&what_if.periods[1].positions)
+        {
             assert_eq!(p.emissions, q.emissions);
             assert!(q.allocation < p.allocation);
         }

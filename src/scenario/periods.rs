@@ -96,8 +96,16 @@ pub(crate) fn period(
 /// by `balance_bp` basis points of its allocation (short when negative), whatever its drawn
 /// intensities; then re-sorts who is long and short.
 pub(crate) fn rebalance(p: &mut Period, balance_bp: i32) {
-    let allocation: i128 = p.positions.iter().map(|q| i128::from(q.allocation.units())).sum();
-    let emissions: i128 = p.positions.iter().map(|q| i128::from(q.emissions.units())).sum();
+    let allocation: i128 = p
+        .positions
+        .iter()
+        .map(|q| i128::from(q.allocation.units()))
+        .sum();
+    let emissions: i128 = p
+        .positions
+        .iter()
+        .map(|q| i128::from(q.emissions.units()))
+        .sum();
     let target = allocation * (10_000 - i128::from(balance_bp));
     let scale = |q: Quantity| -> Quantity {
         let v = i128::from(q.units()) * target / (10_000 * emissions.max(1));
@@ -131,7 +139,7 @@ pub(crate) fn disperse(p: &mut Period, short: usize, gap_t: u64, seed: u64) {
     let z: Vec<f64> = (0..n).map(|_| standard_normal(&mut rng)).collect();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| z[b].total_cmp(&z[a]).then(a.cmp(&b)));
-    let m = (z[order[short - 1]] + z[order[short]]) / 2.0;
+    let m = f64::midpoint(z[order[short - 1]], z[order[short]]);
     let unit_gap: f64 = order[..short]
         .iter()
         .map(|&i| p.positions[i].allocation.units() as f64 * (z[i] - m))
@@ -152,7 +160,8 @@ pub(crate) fn disperse(p: &mut Period, short: usize, gap_t: u64, seed: u64) {
         let old = pos.emissions.units().max(1);
         let gas = u128::from(pos.gas_emissions.units()) * u128::from(emissions) / u128::from(old);
         pos.emissions = Quantity::new(emissions);
-        pos.gas_emissions = Quantity::new(u64::try_from(gas).unwrap_or(emissions)).min(pos.emissions);
+        pos.gas_emissions =
+            Quantity::new(u64::try_from(gas).unwrap_or(emissions)).min(pos.emissions);
     }
     p.long = order[short..].to_vec();
     p.long.sort_unstable();

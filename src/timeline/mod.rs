@@ -149,7 +149,10 @@ impl Timeline {
     /// Cycle `k`'s final deadline, if the cycle exists.
     #[must_use]
     pub fn final_deadline(&self, k: usize) -> Option<NaiveDate> {
-        self.spec.cycles.get_index(k).map(|(_, c)| final_deadline(c))
+        self.spec
+            .cycles
+            .get_index(k)
+            .map(|(_, c)| final_deadline(c))
     }
 
     /// The index of the cycle covering `year` for `sector` (validation allows at most one).

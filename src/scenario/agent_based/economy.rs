@@ -157,15 +157,21 @@ impl Economy {
         let horizon = horizon(cycles, date);
         let anchor = o.anchor(horizon.year());
         let horizon_price = if self.params.abatement && anchor.fen() > 0 {
-            let later: Vec<Price> = o.absorption_years(horizon.year()).map(|y| o.anchor(y)).collect();
+            let later: Vec<Price> = o
+                .absorption_years(horizon.year())
+                .map(|y| o.anchor(y))
+                .collect();
             // Monthly abatement along the path scaled by φ (basis points).
             let supply = |phi_bp: i64| -> i128 {
                 let at = |p: Price| Price::from_fen(p.fen().saturating_mul(phi_bp) / 10_000);
-                let later: i128 = later.iter().map(|p| 12 * self.annual_abatement(at(*p))).sum();
+                let later: i128 = later
+                    .iter()
+                    .map(|p| 12 * self.annual_abatement(at(*p)))
+                    .sum();
                 later + months_left * self.annual_abatement(at(anchor))
             };
-            let target = supply(10_000) - months_left * self.annual_abatement(anchor)
-                + 12 * deficit;
+            let target =
+                supply(10_000) - months_left * self.annual_abatement(anchor) + 12 * deficit;
             let top_bp = self.top().fen().saturating_mul(10_000) / anchor.fen();
             let phi_bp = lowest_meeting(top_bp, target, supply);
             Price::from_fen(anchor.fen().saturating_mul(phi_bp) / 10_000)
@@ -193,7 +199,10 @@ impl Economy {
             firms: cycles
                 .accounts
                 .iter()
-                .map(|a| reg.account(*a).map_or_else(|_| String::new(), |x| x.name.clone()))
+                .map(|a| {
+                    reg.account(*a)
+                        .map_or_else(|_| String::new(), |x| x.name.clone())
+                })
                 .collect(),
             abatement: self.ledger.clone(),
             outlook: self.path.clone(),
@@ -316,4 +325,3 @@ fn horizon(cycles: &Cycles, date: NaiveDate) -> NaiveDate {
         .unwrap_or_else(|| final_k.with_year(final_k.year() + 1).unwrap_or(final_k))
         .max(date)
 }
-

@@ -114,5 +114,9 @@ pub fn outlook_lines(run: &AgentRun) -> String {
             group_thousands(&d.deficit_t.to_string())
         )
     };
-    format!("outlook (first and last month):\n  {}\n  {}\n", line(first), line(last))
+    format!(
+        "outlook (first and last month):\n  {}\n  {}\n",
+        line(first),
+        line(last)
+    )
 }

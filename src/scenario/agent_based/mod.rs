@@ -46,8 +46,8 @@ use thiserror::Error;
 
 use self::broker::{Broker, DayContext, Flow, Participant, RunListing, Turn};
 use self::certificates::{CertificateMonth, Certificates, NewListing};
-pub use self::economy::{Economics, FirmAbatement, OutlookDay};
 use self::economy::Economy;
+pub use self::economy::{Economics, FirmAbatement, OutlookDay};
 use self::fleet::{FleetMember, build_fleet};
 use super::config::{ConfigError, ScenarioConfig};
 pub use super::cycles::BankingVoid;
@@ -551,7 +551,11 @@ impl World {
     fn offsets_in_circulation(&self, date: NaiveDate) -> u64 {
         let k = self.cycles.timeline.cycle_in_force(date);
         let reg = self.ex.registry();
-        let holders = self.cycles.accounts.iter().chain(&self.certificates.ccer_owners);
+        let holders = self
+            .cycles
+            .accounts
+            .iter()
+            .chain(&self.certificates.ccer_owners);
         let subjects = self.eligible_offsets(k);
         holders
             .flat_map(|a| subjects.iter().map(move |s| (*a, *s)))
@@ -846,8 +850,8 @@ fn set_up_cycles(
     reg: &mut Registry,
 ) -> Result<Cycles, RunError> {
     let timeline = config.timeline()?;
-    let published = crate::timeline::Timeline::published()
-        .map_err(|e| RunError::Timeline(Box::new(e)))?;
+    let published =
+        crate::timeline::Timeline::published().map_err(|e| RunError::Timeline(Box::new(e)))?;
     let fleet = &config.fleet;
     let balance = [fleet.period1_balance_bp, fleet.period2_balance_bp];
     let draw = FleetDraw {

@@ -173,6 +173,7 @@ mod tests {
             volume: vec![1, 2, 3],
             calibration: None,
             compliance_bp: vec![9_950],
+            compliance_entities_bp: vec![],
             compliance_dates: vec![d("2021-12-31")],
         };
         let s = statistics(&run);

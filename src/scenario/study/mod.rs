@@ -171,7 +171,11 @@ fn compliance_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> {
     for (k, date) in first.result.compliance_dates.iter().enumerate() {
         for by_entities in [false, true] {
             let pick = |s: &SeedSummary| {
-                let v = if by_entities { &s.compliance_entities_bp } else { &s.compliance_bp };
+                let v = if by_entities {
+                    &s.compliance_entities_bp
+                } else {
+                    &s.compliance_bp
+                };
                 v.get(k).map(|bp| *bp as f64 / 10_000.0)
             };
             let sample: Vec<f64> = study.runs.iter().filter_map(|r| pick(&r.result)).collect();
@@ -179,7 +183,11 @@ fn compliance_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> {
                 .iter()
                 .find(|(d, e, _)| *d == date.to_string() && *e == by_entities)
                 .map(|p| p.2);
-            let what = if by_entities { "entities in full" } else { "compliance by volume" };
+            let what = if by_entities {
+                "entities in full"
+            } else {
+                "compliance by volume"
+            };
             out.push(StatisticBands {
                 statistic: format!("{what} at {date}"),
                 published,

@@ -304,10 +304,15 @@ pub fn compare(
     let (sim_means, pub_means) = (mean_closes(simulated), mean_closes(published));
     let mean_close = pub_means
         .iter()
-        .map(|(&y, &p)| (y, Compared::new(sim_means.get(&y).copied().unwrap_or(0.0), p)))
+        .map(|(&y, &p)| {
+            (
+                y,
+                Compared::new(sim_means.get(&y).copied().unwrap_or(0.0), p),
+            )
+        })
         .collect();
     let last = |s: &[DayRecord]| s.last().map_or(0.0, |d| d.close.to_f64());
-    let streak = |s: &[DayRecord]| longest_limit_up(s) as f64;
+    let streak = |s: &[DayRecord]| f64::from(longest_limit_up(s));
     Ok(CalibrationReport {
         mean_close,
         last_close: Compared::new(last(simulated), last(published)),
