@@ -186,6 +186,8 @@ pub struct ComplianceFirm {
     allowances_committed: (Option<chrono::NaiveDate>, Quantity, Quantity),
     /// Whether today's offset bids already cover the room left.
     offsets_room_met: bool,
+    /// The last day the firm acted on allowances: it shops for offsets only then.
+    active_on: Option<chrono::NaiveDate>,
 }
 
 impl ComplianceFirm {
@@ -202,6 +204,7 @@ impl ComplianceFirm {
             offsets_committed: (None, Quantity::ZERO),
             allowances_committed: (None, Quantity::ZERO, Quantity::ZERO),
             offsets_room_met: false,
+            active_on: None,
         }
     }
 
@@ -319,6 +322,7 @@ impl ComplianceFirm {
         if gap == 0 || act_draw >= activity {
             return;
         }
+        self.active_on = Some(market.date);
         let fraction = p.min_trade_fraction + (1.0 - p.min_trade_fraction) * u;
         let routing = Routing {
             block: block_draw < p.block_probability,
@@ -404,6 +408,10 @@ impl ComplianceFirm {
         let (Some(pos), Some(expected)) = (account.compliance, self.expectation) else {
             return;
         };
+        // Offsets are part of the day's cover decision: shopped for only on a day the firm acts.
+        if self.active_on != Some(market.date) {
+            return;
+        }
         if self.offsets_committed.0 != Some(market.date) {
             self.offsets_committed = (Some(market.date), Quantity::ZERO);
             self.offsets_room_met = false;
@@ -452,10 +460,11 @@ impl Agent for ComplianceFirm {
     }
 
     fn wants_view(&self, subject: &str, date: chrono::NaiveDate) -> bool {
-        // Offsets interest only a firm that was short at its last allowance decision and has
-        // not yet bid for all the offsets it may use today.
+        // Offsets interest only a firm that was short at its last allowance decision, acted on
+        // allowances today, and has not yet bid for all the offsets it may use today.
         !self.is_offset(subject)
             || (self.last_gap > 0
+                && self.active_on == Some(date)
                 && !(self.offsets_committed.0 == Some(date) && self.offsets_room_met))
     }
 
