@@ -61,7 +61,8 @@ pub(crate) struct Cycles {
     deductions: Vec<Quantity>,
     /// Each cycle's latest deadline report.
     pub reports: Vec<Option<ComplianceReport>>,
-    credited: Vec<bool>,
+    /// How much of each vintage has been credited, percent (a pre-allocation credits a share).
+    credited_pct: Vec<u32>,
 }
 
 impl Cycles {
@@ -131,7 +132,7 @@ impl Cycles {
             agenda: Agenda::new(&timeline),
             deductions: vec![Quantity::ZERO; accounts.len()],
             reports: vec![None; periods.len()],
-            credited: vec![false; vintages.len()],
+            credited_pct: vec![0; vintages.len()],
             timeline,
             accounts,
             annual_emissions,
@@ -177,7 +178,10 @@ impl Cycles {
                 reg.issue(self.accounts[i], subject, q)?;
             }
         }
-        self.credited[v] = true;
+        self.credited_pct[v] = match part {
+            CreditPart::Pre(share) => share.min(100),
+            CreditPart::Whole | CreditPart::TrueUp(_) => 100,
+        };
         Ok(())
     }
 
@@ -198,15 +202,37 @@ impl Cycles {
         self.deductions.iter().copied().sum()
     }
 
-    /// Whether every vintage holding one of cycle `k`'s years has been credited.
+    /// Whether every vintage holding one of cycle `k`'s years has been credited in full.
+    #[cfg(test)]
     pub fn cycle_credited(&self, k: usize) -> bool {
         let spec = self.timeline.spec();
         spec.cycles[k].years.iter().all(|y| {
             spec.vintages
                 .values()
-                .zip(&self.credited)
-                .any(|(v, done)| *done && v.years.contains(y))
+                .zip(&self.credited_pct)
+                .any(|(v, pct)| *pct >= 100 && v.years.contains(y))
         })
+    }
+
+    /// Entity `i`'s allocation for cycle `k` still to be credited: each covered year's share
+    /// that its vintage has not yet credited (a true-up still to come, or all of it).
+    pub fn pending_allocation(&self, k: usize, i: usize) -> Quantity {
+        let spec = self.timeline.spec();
+        let Some(per_year) = self.periods[k].per_year.get(i) else {
+            return Quantity::ZERO;
+        };
+        let mut pending = 0_u64;
+        for (yi, year) in spec.cycles[k].years.iter().enumerate() {
+            let pct = spec
+                .vintages
+                .values()
+                .zip(&self.credited_pct)
+                .find(|(v, _)| v.years.contains(year))
+                .map_or(0, |(_, pct)| u64::from(*pct));
+            let amount = per_year.get(yi).map_or(0, |q| q.units());
+            pending += amount - CreditPart::Pre(pct as u32).of(amount).min(amount);
+        }
+        Quantity::new(pending)
     }
 
     /// Settles deadline `d`: each entity of its cycle covers the share due, with `offsets`

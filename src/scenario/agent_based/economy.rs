@@ -279,9 +279,7 @@ fn deficit(cycles: &Cycles, reg: &Registry, open: &[usize]) -> (i128, i128) {
             room += (limit - done.map_or(0, |e| i128::from(e.offsets.units()))).max(0);
             let done = done.map_or(0, |e| e.covered().units());
             required += i128::from(due) - i128::from(done);
-            if !cycles.cycle_credited(k) {
-                required -= i128::from(pos.allocation.units());
-            }
+            required -= i128::from(cycles.pending_allocation(k, i).units());
         }
     }
     let held: i128 = cycles

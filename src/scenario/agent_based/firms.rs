@@ -79,7 +79,6 @@ impl World {
         let c = &self.cycles;
         let k = c.timeline.cycle_in_force(date);
         let (period, rules, report) = (&c.periods[k], &c.rules[k], c.reports[k].as_ref());
-        let credited = c.cycle_credited(k);
         let outlook = self.economy.current;
         let per_tonne = fine_per_tonne(&c.timeline.spec().cycles[k].penalty, outlook);
         let participants = self.participants.iter_mut().take(c.accounts.len());
@@ -91,11 +90,7 @@ impl World {
             let done = report.and_then(|r| r.entities.get(i));
             p.compliance = Some(CompliancePosition {
                 allocation: pos.allocation,
-                allocation_pending: if credited {
-                    Quantity::ZERO
-                } else {
-                    pos.allocation
-                },
+                allocation_pending: c.pending_allocation(k, i),
                 verified_emissions: pos.emissions,
                 expected_emissions: pos.emissions,
                 expected_obligation: cycle::obligation(rules, pos).required,
