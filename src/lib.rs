@@ -15,6 +15,7 @@
 //! | [`history`] | the published 2021–2023 series, embedded |
 //! | [`instrument`] | trading methods, bands, size rules |
 //! | [`compliance`] | benchmark allocation, true-up, obligations, surrender, penalties, reports, synthetic fleets |
+//! | [`economics`] | abatement cost curves (per firm, and summed for a fleet) and the price outlook: surveyed anchor, cost of carry, the price that clears a carried deficit |
 //! | [`exchange`] | trading methods (auction, block board), fees; composes book, registry and rules |
 //! | [`registry`] | accounts, holdings, cash, freezes, `DvP` settlement, surrender; CCER projects and GEC issuance in serial ranges; the journal |
 //! | [`timeline`] | the policy timeline as data: cycles, deadlines, rules, vintages, calendar, with sources |
@@ -22,7 +23,8 @@
 //! | [`report`] | whole-file output folders, SVG charts, terminal tables |
 //!
 //! Layers import one way: `units` ← `book` ← `exchange` ← `scenario`, with `registry` and
-//! `compliance` beside the book and below the exchange.
+//! `compliance` beside the book and below the exchange, and `economics` (units only) below
+//! `agents` and `scenario`.
 //!
 //! ## Determinism
 //!
