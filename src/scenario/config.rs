@@ -413,7 +413,10 @@ fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
         ("price_noise", p.price_noise),
         ("max_bank_discount", p.max_bank_discount),
         ("fundamental_weight", p.fundamental_weight),
-        ("pending_allocation_uncertainty", p.pending_allocation_uncertainty),
+        (
+            "pending_allocation_uncertainty",
+            p.pending_allocation_uncertainty,
+        ),
     ] {
         check_share(&f(name), v)?;
     }
