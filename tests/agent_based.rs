@@ -10,12 +10,13 @@ use carbonsim::scenario::study;
 use carbonsim::units::{Money, Quantity};
 use rand_chacha::ChaCha8Rng;
 
-/// Four months of 2021 with every market on and a small fleet.
+/// 2021 up to the eve of the first interim deadline (firms shop for offsets on the days they
+/// act, most of them in the weeks before it) with every market on and a small fleet.
 const FULL_MARKET: &str = r#"
 name = "full_market_2021"
 seed = 11
 start = "2021-07-16"
-end = "2021-11-30"
+end = "2021-12-14"
 
 [fleet]
 compliance_firms = 300

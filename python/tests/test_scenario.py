@@ -112,8 +112,12 @@ def test_timeline_lists_the_deadlines_and_marks_the_run(small):
     t = small.timeline()
     check_schema(t, "timeline")
     finals = t[t["event"] == "final deadline"]
-    assert list(finals["date"].dt.strftime("%Y-%m-%d")) == ["2021-12-31", "2023-12-31"]
-    assert list(finals["in_run"]) == [True, False]
+    # The published timeline's final deadlines: power 2019-2020, 2021-2022, 2023 and 2024, and
+    # the industrial sectors' 2024 cycle beside power's 2024 one.
+    assert list(finals["date"].dt.strftime("%Y-%m-%d")) == [
+        "2021-12-31", "2023-12-31", "2024-12-31", "2025-12-31", "2025-12-31",
+    ]
+    assert list(finals["in_run"]) == [True, False, False, False, False]
     interims = t[t["event"] == "interim deadline"]
     first, second = interims.iloc[0], interims.iloc[1]
     assert (first["cycle"], first["share_due_pct"], first["share_of"]) == ("2019-2020", 95, "entities")
@@ -126,7 +130,7 @@ def test_timeline_follows_the_scenarios_policy(small):
     small.set("policy.cycles.2021-2022.deadlines.final.date", "2024-01-31")
     finals = small.timeline()
     finals = finals[finals["event"] == "final deadline"]
-    assert list(finals["date"].dt.strftime("%Y-%m-%d")) == ["2021-12-31", "2024-01-31"]
+    assert list(finals["date"].dt.strftime("%Y-%m-%d"))[:3] == ["2021-12-31", "2024-01-31", "2024-12-31"]
 
 
 def test_update_checks_rules_between_fields_once(small):

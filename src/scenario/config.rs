@@ -92,11 +92,12 @@ pub struct FleetConfig {
     /// Extra opening cash of each firm per tonne of its annual emissions. Default CNY 10.00 (an
     /// assumption: enough working capital for a large emitter's shortfall).
     pub cash_per_tonne: Money,
-    /// How long the fleet ends the 2019–2020 period, in basis points of its verified emissions
-    /// (negative: short). Default 300 (a calibration value, see `docs/model.md`: no published
-    /// figure gives the first period's surplus).
+    /// How long the fleet ends the 2019–2020 period, in basis points of its allocation
+    /// (negative: short), when the timeline publishes no short count and gap for it (it does:
+    /// 847 entities short by 188 Mt, which fix the first cycle's fleet). Default 300.
     pub period1_balance_bp: i32,
-    /// The same for 2021–2022. Default -200 (a calibration value).
+    /// The same for 2021–2022, for which nothing is published. Default -280: calibrated to the
+    /// price level (`docs/model.md`, "Calibration").
     pub period2_balance_bp: i32,
     /// Daily bars shown to agents. Default 20.
     pub history_bars: u32,
@@ -114,7 +115,7 @@ impl Default for FleetConfig {
             firm_cash: Money::from_cny(50_000_000),
             cash_per_tonne: Money::from_cny(10),
             period1_balance_bp: 300,
-            period2_balance_bp: -300,
+            period2_balance_bp: -280,
             history_bars: 20,
             intraday_steps: 0,
         }

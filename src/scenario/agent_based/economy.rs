@@ -22,6 +22,16 @@ use crate::units::{Money, Price, Quantity};
 /// Salt of the stream that draws the firms' cost factors, apart from every other stream.
 const COST_SALT: u64 = 0x4D41_4343_5F63_6F73;
 
+/// The eligible offsets in circulation and the allowance price from which firms buy them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OffsetSupply {
+    /// Credits held by the covered entities and the project owners, t.
+    pub tonnes: u64,
+    /// The allowance price at which a firm buys them: the cheapest credit's last close over
+    /// `1 − ccer_min_discount`.
+    pub bought_from: Price,
+}
+
 /// One firm's abatement in one emission year.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirmAbatement {
@@ -137,18 +147,19 @@ impl Economy {
     }
 
     /// Refreshes the outlook on `date` from the fleet's position in `reg` and the eligible
-    /// offsets in circulation, `offsets_t` (see [`crate::economics::outlook`]).
+    /// offsets in circulation (see [`crate::economics::outlook`]).
     pub fn refresh(
         &mut self,
         cycles: &Cycles,
         reg: &Registry,
         date: NaiveDate,
-        offsets_t: u64,
+        offsets: OffsetSupply,
     ) -> Outlook {
         let o = &self.params.outlook;
         let open = open_cycles(cycles, date);
-        let (required, room) = deficit(cycles, reg, &open);
-        let deficit = required - room.min(i128::from(offsets_t));
+        let (deficit, room) = deficit(cycles, reg, &open);
+        // Offsets make up the deficit only at an allowance price at which firms buy them.
+        let usable = 12 * room.min(i128::from(offsets.tonnes));
         let months_left: i128 = open
             .iter()
             .flat_map(|&k| cycles.timeline.spec().cycles[k].years.iter())
@@ -168,10 +179,15 @@ impl Economy {
                     .iter()
                     .map(|p| 12 * self.annual_abatement(at(*p)))
                     .sum();
-                later + months_left * self.annual_abatement(at(anchor))
+                let offsets = if at(anchor) >= offsets.bought_from {
+                    usable
+                } else {
+                    0
+                };
+                later + months_left * self.annual_abatement(at(anchor)) + offsets
             };
-            let target =
-                supply(10_000) - months_left * self.annual_abatement(anchor) + 12 * deficit;
+            let baseline: i128 = later.iter().map(|p| 12 * self.annual_abatement(*p)).sum();
+            let target = baseline + 12 * deficit;
             let top_bp = self.top().fen().saturating_mul(10_000) / anchor.fen();
             let phi_bp = lowest_meeting(top_bp, target, supply);
             Price::from_fen(anchor.fen().saturating_mul(phi_bp) / 10_000)

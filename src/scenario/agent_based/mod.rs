@@ -46,8 +46,8 @@ use thiserror::Error;
 
 use self::broker::{Broker, DayContext, Flow, Participant, RunListing, Turn};
 use self::certificates::{CertificateMonth, Certificates, NewListing};
-use self::economy::Economy;
 pub use self::economy::{Economics, FirmAbatement, OutlookDay};
+use self::economy::{Economy, OffsetSupply};
 use self::fleet::{FleetMember, build_fleet};
 use super::config::{ConfigError, ScenarioConfig};
 pub use super::cycles::BankingVoid;
@@ -547,8 +547,8 @@ impl World {
     }
 
     /// The offsets the cycle in force accepts, held by the covered entities and the project
-    /// owners, t.
-    fn offsets_in_circulation(&self, date: NaiveDate) -> u64 {
+    /// owners, and the allowance price from which firms buy them.
+    fn offsets_in_circulation(&self, date: NaiveDate) -> OffsetSupply {
         let k = self.cycles.timeline.cycle_in_force(date);
         let reg = self.ex.registry();
         let holders = self
@@ -557,11 +557,22 @@ impl World {
             .iter()
             .chain(&self.certificates.ccer_owners);
         let subjects = self.eligible_offsets(k);
-        holders
+        let tonnes = holders
             .flat_map(|a| subjects.iter().map(move |s| (*a, *s)))
             .filter_map(|(a, s)| reg.holding(a, s).ok())
             .map(|h| h.total().units())
-            .sum()
+            .sum();
+        let cheapest = subjects
+            .iter()
+            .filter_map(|s| self.ex.prev_close(*s))
+            .min()
+            .unwrap_or(self.config.submarkets.ccer_reference_price);
+        let discount = self.config.behaviour.compliance_firm.ccer_min_discount;
+        let fen = cheapest.to_f64() * 100.0 / (1.0 - discount).max(0.01);
+        OffsetSupply {
+            tonnes,
+            bought_from: Price::from_fen(fen.round() as i64),
+        }
     }
 
     /// Before a day's open: the timeline's credits and listings, and at a month's first day the
