@@ -167,6 +167,16 @@ pub fn trend(market: &MarketView<'_>, window: u32) -> f64 {
     if first > 0.0 { last / first - 1.0 } else { 0.0 }
 }
 
+/// What a firm decides with on a day it acts: urgency, the share of its position it trades,
+/// its expectation, its price noise and where it routes.
+struct Today {
+    u: f64,
+    fraction: f64,
+    expected: f64,
+    noise: f64,
+    routing: Routing,
+}
+
 /// A covered entity; see the module documentation for its rules.
 #[derive(Debug, Clone)]
 pub struct ComplianceFirm {
@@ -317,86 +327,127 @@ impl ComplianceFirm {
         // Draw both numbers every day so a firm's stream advances the same way whatever it decides.
         let (act_draw, block_draw, noise_draw): (f64, f64, f64) =
             (rng.random(), rng.random(), rng.random());
-        let noise = 1.0 + p.price_noise * (2.0 * noise_draw - 1.0);
-        let bank_value = self.bank_value(expected);
         if gap == 0 || act_draw >= activity {
             return;
         }
         self.active_on = Some(market.date);
-        let fraction = p.min_trade_fraction + (1.0 - p.min_trade_fraction) * u;
-        let routing = Routing {
-            block: block_draw < p.block_probability,
-            max_listed_orders: p.max_listed_orders,
+        let today = Today {
+            u,
+            fraction: p.min_trade_fraction + (1.0 - p.min_trade_fraction) * u,
+            expected,
+            noise: 1.0 + p.price_noise * (2.0 * noise_draw - 1.0),
+            routing: Routing {
+                block: block_draw < p.block_probability,
+                max_listed_orders: p.max_listed_orders,
+            },
         };
-        let (side, kind, limit, want) = if gap > 0 {
-            let Some(pos) = account.compliance else {
-                return;
-            };
-            let gap_f = gap as f64;
-            let penalty_per_t = pos.penalty.fine.to_f64() / gap_f
-                + pos.penalty.per_tonne.to_f64()
-                + p.noncompliance_cost_per_t
-                + if pos.penalty.shortfall_deducted {
-                    pos.outlook.map_or(expected, |o| o.horizon.to_f64())
-                } else {
-                    0.0
-                };
-            let mut bid = expected * noise * (1.0 + p.bid_markup + p.urgency_markup * u);
-            // An urgent buyer takes the best offer, but never pays more than falling short costs.
-            if u >= p.taker_urgency
-                && let Some(best) = market.asks.first()
-            {
-                bid = bid.max(best.price.to_f64());
-            }
-            let limit = market
-                .listed_band
-                .clamp(price_from_yuan(bid.min(penalty_per_t)));
-            let cash =
-                budget_from_yuan(account.total_cash().to_f64() * (1.0 - p.cash_buffer_share));
-            let want = block_sized(quantity_ceil(gap_f * fraction), gap_f, market, routing)
-                .saturating_sub(bid_today)
-                .min(affordable(cash, limit));
-            (Side::Buy, OrderKind::Limit, limit, want)
+        let order = if gap > 0 {
+            self.buy_order(gap as f64, &today, market, account, bid_today)
+                .map(|(limit, want)| (Side::Buy, limit, want))
         } else {
-            let surplus = (-gap) as f64;
-            let needs_cash = account.total_cash() < p.liquidity_cash_target;
-            // The rise still to come over what the market pays now: the best bid when it is
-            // above the previous close (a quiet book keeps an old close).
-            let now = market
-                .bids
-                .first()
-                .map_or(market.prev_close, |b| b.price.max(market.prev_close));
-            let expected_rise = expected / now.to_f64().max(0.01) - 1.0;
-            // At the day's upper limit the market pays the most it can today: a holder waiting
-            // for more would keep the close, and so the limit, where they are.
-            let limit_up = now >= market.listed_band.upper;
-            if !needs_cash && !limit_up && expected_rise > p.hold_if_expected_rise {
-                return;
-            }
-            let keep = if needs_cash { 0.0 } else { p.banking_share };
-            let held_here = account.total_held(market.subject);
-            let want = block_sized(
-                quantity_ceil(surplus * (1.0 - keep) * fraction),
-                surplus * (1.0 - keep),
-                market,
-                routing,
-            )
-            .saturating_sub(offered_today)
-            .min(held_here);
-            let ask = (expected * noise * (1.0 - p.ask_discount - p.urgency_discount * u))
-                .max(bank_value * (1.0 - p.max_bank_discount));
-            let limit = market.listed_band.clamp(price_from_yuan(ask));
-            (Side::Sell, OrderKind::Limit, limit, want)
+            self.sell_order((-gap) as f64, &today, market, account, offered_today)
+                .map(|(limit, want)| (Side::Sell, limit, want))
         };
-        if want.is_zero() {
+        let Some((side, limit, want)) = order.filter(|o| !o.2.is_zero()) else {
             return;
-        }
+        };
         match side {
             Side::Buy => self.allowances_committed.1 = bid_today.saturating_add(want),
             Side::Sell => self.allowances_committed.2 = offered_today.saturating_add(want),
         }
         out.push(OrderIntent::CancelMyOpenOrders);
-        push_orders(market, side, kind, limit, want, routing, out);
+        push_orders(
+            market,
+            side,
+            OrderKind::Limit,
+            limit,
+            want,
+            today.routing,
+            out,
+        );
+    }
+
+    /// A short firm's bid for today's share of its `gap`: above the expectation by a premium
+    /// growing with urgency, never above what falling short costs per tonne.
+    fn buy_order(
+        &self,
+        gap: f64,
+        today: &Today,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+        bid_today: Quantity,
+    ) -> Option<(Price, Quantity)> {
+        let (p, pos) = (&self.params, account.compliance?);
+        let penalty_per_t = pos.penalty.fine.to_f64() / gap
+            + pos.penalty.per_tonne.to_f64()
+            + p.noncompliance_cost_per_t
+            + if pos.penalty.shortfall_deducted {
+                pos.outlook.map_or(today.expected, |o| o.horizon.to_f64())
+            } else {
+                0.0
+            };
+        let mut bid =
+            today.expected * today.noise * (1.0 + p.bid_markup + p.urgency_markup * today.u);
+        // An urgent buyer takes the best offer, but never pays more than falling short costs.
+        if today.u >= p.taker_urgency
+            && let Some(best) = market.asks.first()
+        {
+            bid = bid.max(best.price.to_f64());
+        }
+        let limit = market
+            .listed_band
+            .clamp(price_from_yuan(bid.min(penalty_per_t)));
+        let cash = budget_from_yuan(account.total_cash().to_f64() * (1.0 - p.cash_buffer_share));
+        let want = block_sized(
+            quantity_ceil(gap * today.fraction),
+            gap,
+            market,
+            today.routing,
+        )
+        .saturating_sub(bid_today)
+        .min(affordable(cash, limit));
+        Some((limit, want))
+    }
+
+    /// A long firm's ask for today's share of its `surplus` less what it banks, or `None` while
+    /// it holds for a higher price; never below the fundamental value less the bank discount.
+    fn sell_order(
+        &self,
+        surplus: f64,
+        today: &Today,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+        offered_today: Quantity,
+    ) -> Option<(Price, Quantity)> {
+        let p = &self.params;
+        let needs_cash = account.total_cash() < p.liquidity_cash_target;
+        // The rise still to come over what the market pays now: the best bid when it is
+        // above the previous close (a quiet book keeps an old close).
+        let now = market
+            .bids
+            .first()
+            .map_or(market.prev_close, |b| b.price.max(market.prev_close));
+        let expected_rise = today.expected / now.to_f64().max(0.01) - 1.0;
+        // At the day's upper limit the market pays the most it can today: a holder waiting
+        // for more would keep the close, and so the limit, where they are.
+        let limit_up = now >= market.listed_band.upper;
+        if !needs_cash && !limit_up && expected_rise > p.hold_if_expected_rise {
+            return None;
+        }
+        let keep = if needs_cash { 0.0 } else { p.banking_share };
+        let held_here = account.total_held(market.subject);
+        let want = block_sized(
+            quantity_ceil(surplus * (1.0 - keep) * today.fraction),
+            surplus * (1.0 - keep),
+            market,
+            today.routing,
+        )
+        .saturating_sub(offered_today)
+        .min(held_here);
+        let ask =
+            (today.expected * today.noise * (1.0 - p.ask_discount - p.urgency_discount * today.u))
+                .max(self.bank_value(today.expected) * (1.0 - p.max_bank_discount));
+        Some((market.listed_band.clamp(price_from_yuan(ask)), want))
     }
 
     fn decide_offsets(
