@@ -3,32 +3,18 @@
 //! vintage (less what an earlier cycle deducted) and settling each deadline through the
 //! compliance rules.
 
-use crate::compliance::allocation::{self, Benchmarks, CorrectionFactors};
 use crate::compliance::cycle::{self, ComplianceError, ComplianceReport, CycleRules, Eligible};
-use crate::compliance::fleet::{Entity, Fleet, FleetConfig};
+use crate::compliance::sector::Sector;
 use crate::registry::{
     AccountId, AccountKind, CeaVintage, Registry, RegistryError, Subject, SubjectId,
 };
-use crate::timeline::{
-    Agenda, AllocationSpec, CreditPart, DueDeadline, ShareOf, Timeline, TimelineError,
-};
+use crate::timeline::Agenda;
+use crate::timeline::{CreditPart, DueCredit, DueDeadline, ShareOf, Timeline, TimelineError};
 use crate::units::{Money, Price, Quantity};
 
-use super::periods::{Period, disperse, period, rebalance};
-
-/// How a run draws its fleets.
-pub(crate) struct FleetDraw<'a> {
-    /// The run's seed; each cycle's fleet draws from `seed ^ coverage.seed_salt`.
-    pub seed: u64,
-    /// Entities of the largest cycle (the others scaled alike); `None`: the published counts.
-    pub firms: Option<u32>,
-    /// Each cycle's balance in basis points of its emissions (see [`rebalance`]); missing: 0.
-    pub balance_bp: &'a [i32],
-    /// The timeline whose benchmarks the real fleet was built to (the published one), for a
-    /// scenario that changes them: the fleet is drawn around these, so a changed benchmark
-    /// changes the allocation, not the fleet. `None`: the run's own timeline.
-    pub reference: Option<&'a Timeline>,
-}
+pub(crate) use super::fleets::FleetDraw;
+use super::fleets::{CycleFleet, cycle_period, draw_fleets, shape_emissions, unsupported};
+use super::periods::Period;
 
 /// A set-up that the timeline cannot support.
 #[derive(Debug, thiserror::Error)]
@@ -41,15 +27,35 @@ pub enum SetUpError {
     Registry(#[from] RegistryError),
 }
 
+/// The entities the cycles of one set of sectors cover (power; the industrial sectors): the
+/// accounts `first..first + len`, named by the group's largest cycle.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    /// The sectors.
+    pub sectors: Vec<Sector>,
+    /// The group's first account (index into [`Cycles::accounts`]).
+    pub first: usize,
+    /// Its accounts.
+    pub len: usize,
+    /// Its cycles, in timeline order.
+    pub cycles: Vec<usize>,
+}
+
 /// Every cycle's entities and positions, the vintages, and what is still owed between cycles.
 pub(crate) struct Cycles {
     pub timeline: Timeline,
     pub agenda: Agenda,
-    /// One account per entity of the largest cycle; a smaller cycle uses the first ones.
+    /// Every group's accounts, group after group.
     pub accounts: Vec<AccountId>,
-    /// Annual emissions of each account's entity in the largest cycle, t.
+    /// Each account's sector.
+    pub sectors: Vec<Sector>,
+    /// Annual emissions of each account's entity in its group's largest cycle, t.
     pub annual_emissions: Vec<u64>,
-    /// The largest cycle, whose entities name the accounts.
+    /// The groups of sectors, the first one's (power's) in timeline order.
+    pub groups: Vec<Group>,
+    /// Each cycle's group.
+    pub group_of: Vec<usize>,
+    /// The largest cycle of the first group.
     pub largest: usize,
     pub periods: Vec<Period>,
     pub rules: Vec<CycleRules>,
@@ -61,57 +67,104 @@ pub(crate) struct Cycles {
     deductions: Vec<Quantity>,
     /// Each cycle's latest deadline report.
     pub reports: Vec<Option<ComplianceReport>>,
-    /// How much of each vintage has been credited, percent (a pre-allocation credits a share).
-    credited_pct: Vec<u32>,
+    /// How much of each vintage each cycle has credited, percent (a pre-allocation credits a
+    /// share): `credited_pct[v][k]`.
+    credited_pct: Vec<Vec<u32>>,
+}
+
+/// Registers each vintage of `timeline` as a subject, in timeline order.
+fn register_vintages(
+    timeline: &Timeline,
+    reg: &mut Registry,
+) -> Result<Vec<(SubjectId, String)>, SetUpError> {
+    let mut vintages = Vec::new();
+    for (code, v) in &timeline.spec().vintages {
+        let vintage = match v.years.as_slice() {
+            [2019, 2020] => CeaVintage::Y2019_2020,
+            [y] => CeaVintage::Year(*y),
+            _ => {
+                return Err(unsupported(
+                    &format!("vintages.{code}.years"),
+                    &format!("{:?}", v.years),
+                ));
+            }
+        };
+        vintages.push((reg.register_subject(Subject::Cea { vintage }), code.clone()));
+    }
+    Ok(vintages)
+}
+
+/// The groups of `fleets`' cycles by sector set, in order of first appearance, with the index
+/// of each cycle's group.
+fn group_cycles(t: &Timeline, fleets: &[CycleFleet]) -> (Vec<Group>, Vec<usize>) {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut group_of = Vec::new();
+    for (k, c) in t.spec().cycles.values().enumerate() {
+        let mut sectors = c.sectors.clone();
+        sectors.sort_unstable();
+        let g = groups
+            .iter()
+            .position(|g| g.sectors == sectors)
+            .unwrap_or_else(|| {
+                groups.push(Group {
+                    sectors,
+                    first: 0,
+                    len: 0,
+                    cycles: Vec::new(),
+                });
+                groups.len() - 1
+            });
+        groups[g].cycles.push(k);
+        groups[g].len = groups[g].len.max(fleets[k].len());
+        group_of.push(g);
+    }
+    let mut first = 0;
+    for g in &mut groups {
+        g.first = first;
+        first += g.len;
+    }
+    (groups, group_of)
 }
 
 impl Cycles {
-    /// Registers the vintages, draws each cycle's fleet, opens the entities' accounts and
-    /// computes each cycle's positions. Nothing is credited yet.
+    /// Registers the vintages, draws each cycle's fleet, opens the entities' accounts (one set
+    /// per group of sectors) and computes each cycle's positions. Nothing is credited yet.
     pub fn set_up(
         timeline: Timeline,
         draw: &FleetDraw<'_>,
         reg: &mut Registry,
     ) -> Result<Self, SetUpError> {
-        let spec = timeline.spec();
-        let mut vintages = Vec::new();
-        for (code, v) in &spec.vintages {
-            let vintage = match v.years.as_slice() {
-                [2019, 2020] => CeaVintage::Y2019_2020,
-                [y] => CeaVintage::Year(*y),
-                _ => {
-                    return Err(unsupported(
-                        &format!("vintages.{code}.years"),
-                        &format!("{:?}", v.years),
-                    ));
-                }
-            };
-            vintages.push((reg.register_subject(Subject::Cea { vintage }), code.clone()));
-        }
+        let vintages = register_vintages(&timeline, reg)?;
         let fleets = draw_fleets(&timeline, draw)?;
-        let largest = (0..fleets.len())
-            .rev()
-            .max_by_key(|&k| fleets[k].entities.len())
-            .unwrap_or(0);
-        let Some(names) = fleets.get(largest) else {
-            return Err(unsupported("cycles", &"{}"));
-        };
-        let accounts: Vec<AccountId> = names
-            .entities
-            .iter()
-            .map(|e| reg.open_account(AccountKind::CoveredEntity, e.name.clone()))
-            .collect();
-        let annual_emissions = names.entities.iter().map(Entity::emissions_t).collect();
-        let mut periods = Vec::new();
-        let mut rules = Vec::new();
-        let mut eligible = Vec::new();
+        let (groups, group_of) = group_cycles(&timeline, &fleets);
+        let (mut accounts, mut sectors, mut annual_emissions) =
+            (Vec::new(), Vec::new(), Vec::new());
+        for g in &groups {
+            let largest = g
+                .cycles
+                .iter()
+                .rev()
+                .copied()
+                .max_by_key(|&k| fleets[k].len());
+            let Some(names) = largest.map(|k| &fleets[k]) else {
+                return Err(unsupported("cycles", &"{}"));
+            };
+            for name in names.names() {
+                accounts.push(reg.open_account(AccountKind::CoveredEntity, name));
+            }
+            sectors.extend(names.sectors());
+            annual_emissions.extend(names.annual_emissions());
+        }
+        let spec = timeline.spec();
+        let (mut periods, mut rules, mut eligible) = (Vec::new(), Vec::new(), Vec::new());
         for (k, (name, c)) in spec.cycles.iter().enumerate() {
-            let mut p = cycle_period(&timeline, k, &fleets[k], &accounts)?;
+            let own = &accounts[groups[group_of[k]].first..];
+            let mut p = cycle_period(&timeline, k, &fleets[k], own)?;
             // Emissions are shaped against the published allocation, so a scenario that changes
             // the allocation rules changes the positions, not the emissions.
             let published = draw.reference.and_then(|r| {
                 let j = r.spec().cycles.get_index_of(name)?;
-                cycle_period(r, j, &fleets[k], &accounts).ok()
+                cycle_period(r, j, &fleets[k], own).ok()
             });
             let mut basis = published.unwrap_or_else(|| p.clone());
             shape_emissions(&mut basis, c, k, draw);
@@ -128,14 +181,25 @@ impl Cycles {
                 .filter_map(|code| vintages.iter().find(|(_, c)| c == code).map(|(s, _)| *s));
             eligible.push(subjects.collect());
         }
+        let largest = groups.first().map_or(0, |g| {
+            g.cycles
+                .iter()
+                .rev()
+                .copied()
+                .max_by_key(|&k| periods[k].positions.len())
+                .unwrap_or(0)
+        });
         Ok(Cycles {
             agenda: Agenda::new(&timeline),
             deductions: vec![Quantity::ZERO; accounts.len()],
             reports: vec![None; periods.len()],
-            credited_pct: vec![0; vintages.len()],
+            credited_pct: vec![vec![0; periods.len()]; vintages.len()],
             timeline,
             accounts,
+            sectors,
             annual_emissions,
+            groups,
+            group_of,
             largest,
             periods,
             rules,
@@ -144,41 +208,80 @@ impl Cycles {
         })
     }
 
-    /// Credits vintage `v`'s allocation to every entity of the cycle it belongs to, less what
-    /// the entity still owes from an earlier cycle (taken from the earliest credit first).
-    pub fn credit(
-        &mut self,
-        reg: &mut Registry,
-        v: usize,
-        part: CreditPart,
-    ) -> Result<(), RegistryError> {
-        let Some((subject, code)) = self.vintages.get(v).cloned() else {
+    /// The index into [`Cycles::accounts`] of cycle `k`'s `i`-th entity.
+    pub fn account_index(&self, k: usize, i: usize) -> usize {
+        self.groups[self.group_of[k]].first + i
+    }
+
+    /// The cycles in force on `date`, one per group whose allocation has begun to be credited:
+    /// the group's first cycle whose final deadline is on or after `date` (its last once every
+    /// deadline has passed).
+    pub fn in_force(&self, date: chrono::NaiveDate) -> Vec<usize> {
+        let t = &self.timeline;
+        self.groups
+            .iter()
+            .filter_map(|g| {
+                let last = *g.cycles.last()?;
+                let k = g
+                    .cycles
+                    .iter()
+                    .copied()
+                    .find(|&k| t.final_deadline(k).is_some_and(|d| d >= date))
+                    .unwrap_or(last);
+                let begun = g.cycles.iter().any(|&j| self.credited_any(j));
+                begun.then_some(k)
+            })
+            .collect()
+    }
+
+    /// Whether each group has had any of its allocation credited.
+    pub fn groups_begun(&self) -> Vec<bool> {
+        self.groups
+            .iter()
+            .map(|g| g.cycles.iter().any(|&k| self.credited_any(k)))
+            .collect()
+    }
+
+    /// Whether any of cycle `k`'s allocation has been credited.
+    fn credited_any(&self, k: usize) -> bool {
+        self.credited_pct
+            .iter()
+            .any(|v| v.get(k).is_some_and(|p| *p > 0))
+    }
+
+    /// Credits `due`: its part of the vintage's allocation to every entity of its cycle, less
+    /// what the entity still owes from an earlier cycle (taken from the earliest credit first).
+    pub fn credit(&mut self, reg: &mut Registry, due: DueCredit) -> Result<(), RegistryError> {
+        let (v, k) = (due.vintage, due.cycle);
+        let (Some((subject, code)), Some(c)) = (
+            self.vintages.get(v).cloned(),
+            self.timeline.spec().cycles.get_index(k).map(|e| e.1),
+        ) else {
             return Ok(());
         };
-        let years = self.timeline.spec().vintages[code.as_str()].years.clone();
-        let mut totals = vec![Quantity::ZERO; self.accounts.len()];
-        for year in years {
-            let Some(k) = self.timeline.cycle_of_year(year) else {
-                continue;
-            };
-            let cycle_years = &self.timeline.spec().cycles[k].years;
-            let Some(yi) = cycle_years.iter().position(|y| *y == year) else {
-                continue;
-            };
-            for (i, per_year) in self.periods[k].per_year.iter().enumerate() {
-                totals[i] += per_year[yi];
-            }
-        }
-        for (i, total) in totals.into_iter().enumerate() {
-            let total = Quantity::new(part.of(total.units()));
-            let taken = self.deductions[i].min(total);
-            self.deductions[i] = self.deductions[i].saturating_sub(taken);
+        let years = &self.timeline.spec().vintages[code.as_str()].years;
+        let covered: Vec<usize> = c
+            .years
+            .iter()
+            .enumerate()
+            .filter(|(_, y)| years.contains(y))
+            .map(|(yi, _)| yi)
+            .collect();
+        for i in 0..self.periods[k].per_year.len() {
+            let total: Quantity = covered
+                .iter()
+                .map(|&yi| self.periods[k].per_year[i][yi])
+                .sum();
+            let a = self.account_index(k, i);
+            let total = Quantity::new(due.part.of(total.units()));
+            let taken = self.deductions[a].min(total);
+            self.deductions[a] = self.deductions[a].saturating_sub(taken);
             let q = total.saturating_sub(taken);
             if !q.is_zero() {
-                reg.issue(self.accounts[i], subject, q)?;
+                reg.issue(self.accounts[a], subject, q)?;
             }
         }
-        self.credited_pct[v] = match part {
+        self.credited_pct[v][k] = match due.part {
             CreditPart::Pre(share) => share.min(100),
             CreditPart::Whole | CreditPart::TrueUp(_) => 100,
         };
@@ -191,8 +294,8 @@ impl Cycles {
         reg: &mut Registry,
         date: chrono::NaiveDate,
     ) -> Result<(), RegistryError> {
-        for (v, part) in self.agenda.credit_due(date) {
-            self.credit(reg, v, part)?;
+        for due in self.agenda.credit_due(date) {
+            self.credit(reg, due)?;
         }
         Ok(())
     }
@@ -210,7 +313,7 @@ impl Cycles {
             spec.vintages
                 .values()
                 .zip(&self.credited_pct)
-                .any(|(v, pct)| *pct >= 100 && v.years.contains(y))
+                .any(|(v, pct)| pct[k] >= 100 && v.years.contains(y))
         })
     }
 
@@ -228,7 +331,7 @@ impl Cycles {
                 .values()
                 .zip(&self.credited_pct)
                 .find(|(v, _)| v.years.contains(year))
-                .map_or(0, |(_, pct)| u64::from(*pct));
+                .map_or(0, |(_, pct)| u64::from(pct[k]));
             let amount = per_year.get(yi).map_or(0, |q| q.units());
             pending += amount - CreditPart::Pre(pct as u32).of(amount).min(amount);
         }
@@ -276,8 +379,10 @@ impl Cycles {
         )?;
         cycle::collect_fines(reg, &report)?;
         if d.is_final {
-            self.deductions = report.entities.iter().map(|e| e.deduction).collect();
-            self.deductions.resize(self.accounts.len(), Quantity::ZERO);
+            for (i, e) in report.entities.iter().enumerate() {
+                let a = self.account_index(k, i);
+                self.deductions[a] = e.deduction;
+            }
         }
         self.reports[k] = Some(report.clone());
         Ok(report)
@@ -336,7 +441,9 @@ impl Cycles {
         let Some(b) = &c.banking else { return Ok(None) };
         let capped = self.capped_subjects(b);
         let (mut entities, mut voided) = (0, Quantity::ZERO);
-        for (i, &account) in self.accounts.iter().enumerate() {
+        let g = &self.groups[self.group_of[k]];
+        for i in g.first..g.first + g.len {
+            let account = self.accounts[i];
             let sold = rust_decimal::Decimal::from(net.get(i).copied().unwrap_or(0).max(0));
             let extra = (sold * b.net_sales_multiple).floor();
             let cap = b
@@ -407,119 +514,6 @@ pub(crate) fn penalty_window(
         .checked_sub_months(chrono::Months::new(1))
         .unwrap_or(deadline);
     (from, deadline)
-}
-
-fn unsupported(field: &str, value: &dyn std::fmt::Display) -> SetUpError {
-    SetUpError::Timeline(TimelineError::Invalid {
-        file: "timeline".into(),
-        field: field.to_owned(),
-        value: value.to_string(),
-        reason: "is not supported by the runners".into(),
-    })
-}
-
-/// Shapes a cycle's emissions against its allocation: to the published short count and gross
-/// gap where the timeline gives them, else to the run's balance for the cycle. The replay (no
-/// balances) keeps its fleet as drawn: it carries the published trades whatever the fleet, and
-/// its outputs are pinned.
-fn shape_emissions(
-    period: &mut Period,
-    cycle: &crate::timeline::CycleSpec,
-    index: usize,
-    draw: &FleetDraw<'_>,
-) {
-    match &cycle.coverage.short_before_trading {
-        Some(f) if !draw.balance_bp.is_empty() => {
-            let n = period.positions.len() as u128;
-            let total = u128::from(cycle.coverage.entities).max(1);
-            let short = u128::from(f.entities) * n / total;
-            let gap = u128::from(f.gross_gap_t) * n / total;
-            let salt = cycle.coverage.seed_salt ^ 0x5348_4F52_5447_4150;
-            disperse(period, short as usize, gap as u64, draw.seed ^ salt);
-        }
-        _ => {
-            if let Some(bp) = draw.balance_bp.get(index) {
-                rebalance(period, *bp);
-            }
-        }
-    }
-}
-
-/// Each cycle's synthetic fleet, sized to its coverage (scaled when the run sets `firms`) and
-/// drawn around the benchmarks of its first year (or the latest earlier ones).
-fn draw_fleets(t: &Timeline, draw: &FleetDraw<'_>) -> Result<Vec<Fleet>, SetUpError> {
-    let cycles = &t.spec().cycles;
-    let max = cycles
-        .values()
-        .map(|c| u128::from(c.coverage.entities))
-        .max()
-        .unwrap_or(1);
-    let mut drawn = Vec::new();
-    let mut around: Option<Benchmarks> = None;
-    for (k, c) in cycles.values().enumerate() {
-        let first = c.years.first().copied().unwrap_or(0);
-        let name = cycles.get_index(k).map_or("", |e| e.0.as_str());
-        let published = draw.reference.and_then(|r| {
-            let j = r.spec().cycles.get_index_of(name)?;
-            r.benchmarks(j, first).copied()
-        });
-        around = published
-            .or_else(|| t.benchmarks(k, first).copied())
-            .or(around);
-        let Some(b) = around else {
-            return Err(unsupported(
-                &format!(
-                    "cycles.{}.allocation",
-                    cycles.get_index(k).map_or("", |e| e.0)
-                ),
-                &"grandfathering",
-            ));
-        };
-        let entities = u128::from(c.coverage.entities);
-        let n = draw
-            .firms
-            .map_or(entities, |f| u128::from(f) * entities / max);
-        let emissions = u128::from(c.coverage.annual_emissions_t) * n / entities;
-        let config = FleetConfig {
-            entities: n as usize,
-            annual_emissions_t: u64::try_from(emissions).unwrap_or(u64::MAX),
-            ..FleetConfig::first_period(draw.seed ^ c.coverage.seed_salt)
-        };
-        drawn.push(Fleet::synthetic(&config, &b));
-    }
-    Ok(drawn)
-}
-
-/// Cycle `k`'s positions for `fleet`, on the first accounts.
-fn cycle_period(
-    t: &Timeline,
-    k: usize,
-    fleet: &Fleet,
-    accounts: &[AccountId],
-) -> Result<Period, SetUpError> {
-    let c = &t.spec().cycles[k];
-    let corrections = CorrectionFactors::default();
-    let accounts = accounts
-        .get(..fleet.entities.len())
-        .ok_or_else(|| unsupported("coverage", &fleet.entities.len()))?;
-    Ok(match &c.allocation {
-        AllocationSpec::Benchmark { .. } => {
-            let years: Vec<Benchmarks> = c
-                .years
-                .iter()
-                .filter_map(|y| t.benchmarks(k, *y).copied())
-                .collect();
-            period(fleet, accounts, years.len(), &|u, y| {
-                allocation::allocate(u, &years[y], &corrections)
-            })
-        }
-        AllocationSpec::Grandfathering { share_pct, .. } => {
-            let share = u128::from(*share_pct);
-            period(fleet, accounts, c.years.len(), &|u, _| {
-                Quantity::new((u128::from(u.emissions_t) * share / 100) as u64)
-            })
-        }
-    })
 }
 
 #[cfg(test)]

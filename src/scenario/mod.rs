@@ -14,6 +14,7 @@
 pub mod agent_based;
 pub mod config;
 mod cycles;
+mod fleets;
 pub mod overrides;
 mod periods;
 pub mod replay;

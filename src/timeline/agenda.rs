@@ -55,10 +55,21 @@ impl CreditPart {
     }
 }
 
+/// A credit due: which part of which vintage's allocation, to which cycle's entities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueCredit {
+    /// The vintage's index in the timeline.
+    pub vintage: usize,
+    /// The cycle's index in the timeline.
+    pub cycle: usize,
+    /// Which part.
+    pub part: CreditPart,
+}
+
 /// The timeline's dated events not yet handed out.
 #[derive(Debug, Clone)]
 pub struct Agenda {
-    credits: Vec<(NaiveDate, usize, CreditPart)>,
+    credits: Vec<(NaiveDate, DueCredit)>,
     listings: Vec<(NaiveDate, usize)>,
     deadlines: Vec<DueDeadline>,
     /// Banking caps: the day after whose settlement each applies, and its cycle.
@@ -76,15 +87,24 @@ impl Agenda {
     pub fn new(timeline: &Timeline) -> Self {
         let vintages = timeline.spec().vintages.values().enumerate();
         let mut credits = Vec::new();
-        for (i, v) in vintages.clone() {
-            let cycle = v.years.first().and_then(|y| timeline.cycle_of_year(*y));
-            let pre = cycle.and_then(|k| timeline.spec().cycles[k].pre_allocation.as_ref());
-            match pre {
-                Some(p) => {
-                    credits.push((v.credited, i, CreditPart::Pre(p.share_pct)));
-                    credits.push((p.true_up, i, CreditPart::TrueUp(p.share_pct)));
+        for (vintage, v) in vintages.clone() {
+            for (cycle, c) in timeline.spec().cycles.values().enumerate() {
+                if !v.years.iter().any(|y| c.years.contains(y)) {
+                    continue;
                 }
-                None => credits.push((v.credited, i, CreditPart::Whole)),
+                let due = |part| DueCredit {
+                    vintage,
+                    cycle,
+                    part,
+                };
+                let on = c.credited.unwrap_or(v.credited);
+                match &c.pre_allocation {
+                    Some(p) => {
+                        credits.push((on, due(CreditPart::Pre(p.share_pct))));
+                        credits.push((p.true_up, due(CreditPart::TrueUp(p.share_pct))));
+                    }
+                    None => credits.push((on, due(CreditPart::Whole))),
+                }
             }
         }
         let mut listings: Vec<_> = vintages.map(|(i, v)| (v.listed, i)).collect();
@@ -134,15 +154,14 @@ impl Agenda {
         }
     }
 
-    /// Credits (vintage by timeline index, and which part) due on or before `date` and not
-    /// handed out yet.
-    pub fn credit_due(&mut self, date: NaiveDate) -> Vec<(usize, CreditPart)> {
+    /// Credits due on or before `date` and not handed out yet.
+    pub fn credit_due(&mut self, date: NaiveDate) -> Vec<DueCredit> {
         self.see(date);
         let start = self.next[0];
-        let due: Vec<(usize, CreditPart)> = self.credits[start..]
+        let due: Vec<DueCredit> = self.credits[start..]
             .iter()
             .take_while(|e| e.0 <= date)
-            .map(|e| (e.1, e.2))
+            .map(|e| e.1)
             .collect();
         self.next[0] = start + due.len();
         due

@@ -87,7 +87,16 @@ fn describe_cycle(out: &mut String, name: &str, c: &CycleSpec) {
         AllocationSpec::Grandfathering { share_pct, source } => {
             format!("grandfathering, {share_pct} % of verified emissions [{source}]")
         }
+        AllocationSpec::Intensity {
+            tightening_bp,
+            source,
+        } => format!(
+            "intensity benchmarks at each sector's balance, {tightening_bp} bp tighter [{source}]"
+        ),
     };
+    if let Some(d) = c.credited {
+        let _ = writeln!(out, "  credited         {d} (the cycle's own credit date)");
+    }
     let _ = writeln!(out, "  allocation       {allocation}");
     if let Some(p) = &c.pre_allocation {
         let _ = writeln!(

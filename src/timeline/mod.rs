@@ -22,7 +22,7 @@ use crate::calendar::{CalendarError, TradingCalendar};
 use crate::compliance::allocation::Benchmarks;
 use crate::compliance::cycle::{BorrowingRule, CycleRules, InterimDeadline};
 
-pub use agenda::{Agenda, CreditPart, DueDeadline};
+pub use agenda::{Agenda, CreditPart, DueCredit, DueDeadline};
 pub use load::{EMBEDDED_NAME, TimelineError};
 pub use spec::{
     AllocationSpec, BankingCap, BorrowingSpec, CalendarSpec, CalendarYear, Coverage, CycleSpec,
@@ -219,7 +219,7 @@ impl Timeline {
     pub fn benchmarks(&self, index: usize, year: u16) -> Option<&Benchmarks> {
         match &self.spec.cycles.get_index(index)?.1.allocation {
             AllocationSpec::Benchmark { benchmarks, .. } => benchmarks.get(&year.to_string()),
-            AllocationSpec::Grandfathering { .. } => None,
+            AllocationSpec::Grandfathering { .. } | AllocationSpec::Intensity { .. } => None,
         }
     }
 }

@@ -92,6 +92,10 @@ pub struct CycleSpec {
     /// whole allocation is credited on the vintage's credit date.
     #[serde(default)]
     pub pre_allocation: Option<PreAllocation>,
+    /// The day this cycle's allocation is credited when it differs from its vintages' credit
+    /// date (a sector that joins later than the vintage was first credited to others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credited: Option<NaiveDate>,
     /// Allowance vintages that count towards the obligation, in surrender order.
     pub eligible_vintages: Vec<String>,
     /// Deadlines by name, in date order; exactly one, the last, requires 100 % of the volume.
@@ -175,6 +179,15 @@ pub enum AllocationSpec {
     Grandfathering {
         /// Allocation as a share of verified emissions, percent.
         share_pct: u32,
+        /// Where the rule comes from.
+        source: String,
+    },
+    /// Output times each sector's intensity benchmark, the benchmark set where the sector's
+    /// fleet balances ("surplus balance"), then tightened by `tightening_bp` (the industrial
+    /// sectors from 2025; see [`crate::compliance::intensity`]).
+    Intensity {
+        /// How much tighter than the balance value, basis points.
+        tightening_bp: u32,
         /// Where the rule comes from.
         source: String,
     },

@@ -76,7 +76,7 @@ listed = 2024-04-08
 source = "test"
 [cycles.r]
 years = [2024]
-sectors = ["steel"]
+sectors = ["power"]
 eligible_vintages = ["R", "Q"]
 gas_exemption = false
 shortfall_cap_pct = 100
@@ -156,7 +156,12 @@ fn the_agenda_hands_out_each_event_once_in_date_order() {
     let t = Timeline::from_toml_str("synthetic.toml", SYNTHETIC).unwrap();
     let mut a = Agenda::new(&t);
     assert!(a.credit_due(day("2024-01-01")).is_empty());
-    assert_eq!(a.credit_due(day("2024-01-05")), [(0, CreditPart::Whole)]);
+    let whole = crate::timeline::DueCredit {
+        vintage: 0,
+        cycle: 0,
+        part: CreditPart::Whole,
+    };
+    assert_eq!(a.credit_due(day("2024-01-05")), [whole]);
     assert!(
         a.credit_due(day("2024-03-01")).is_empty(),
         "handed out once"

@@ -247,6 +247,15 @@ fn check_rules(
         ));
     }
     check_pre_allocation(t, c, field, bad)?;
+    if let (Some(d), Some(last)) = (c.credited, c.deadlines.values().last())
+        && d > last.date
+    {
+        return Err(bad(
+            &field("credited"),
+            &d,
+            "must not come after the final deadline",
+        ));
+    }
     if let Some(b) = &c.banking {
         if let Some(code) = b
             .vintages
@@ -303,7 +312,10 @@ fn check_pre_allocation(
         .vintages
         .values()
         .filter(|v| v.years.iter().any(|y| c.years.contains(y)));
-    if let Some(v) = credited.map(|v| v.credited).find(|d| *d > p.true_up) {
+    if let Some(v) = credited
+        .map(|v| c.credited.unwrap_or(v.credited))
+        .find(|d| *d > p.true_up)
+    {
         return Err(bad(
             &format!("{f}.true_up"),
             &p.true_up,
@@ -363,6 +375,22 @@ fn check_allocation(
                     &field("allocation.share_pct"),
                     share_pct,
                     "must be 0..=200",
+                ));
+            }
+        }
+        AllocationSpec::Intensity { tightening_bp, .. } => {
+            if *tightening_bp >= 10_000 {
+                return Err(bad(
+                    &field("allocation.tightening_bp"),
+                    tightening_bp,
+                    "must be below 10000",
+                ));
+            }
+            if c.sectors.iter().any(|s| !s.is_industrial()) {
+                return Err(bad(
+                    &field("allocation.method"),
+                    &"intensity",
+                    "is for the industrial sectors only",
                 ));
             }
         }

@@ -238,26 +238,30 @@ impl Economy {
             return;
         }
         let year = date.year();
-        let spec = cycles.timeline.spec();
-        let Some(k) = spec
-            .cycles
-            .values()
-            .position(|c| c.years.iter().any(|y| i32::from(*y) == year))
-        else {
-            return;
-        };
+        let Ok(y) = u16::try_from(year) else { return };
+        let begun = cycles.groups_begun();
+        for k in cycles.timeline.cycles_of_year(y) {
+            if begun[cycles.group_of[k]] {
+                self.abate_cycle_month(cycles, k, year, price);
+            }
+        }
+    }
+
+    /// Cycle `k`'s entities abate a twelfth of their yearly abatement at `price`.
+    fn abate_cycle_month(&mut self, cycles: &mut Cycles, k: usize, year: i32, price: Price) {
         let mac = &self.params.mac;
         let ledger = self
             .ledger
             .entry(year)
             .or_insert_with(|| vec![FirmAbatement::default(); cycles.accounts.len()]);
+        let first = cycles.account_index(k, 0);
         for (i, pos) in cycles.periods[k].positions.iter_mut().enumerate() {
-            let (base, scale) = (self.baseline[k][i], self.scale_pct[i]);
+            let (base, scale) = (self.baseline[k][i], self.scale_pct[first + i]);
             let tonnes = mac.abatement_t(base, price, scale) / 12;
             let cost = Money::from_fen(mac.cost(base, price, scale).fen() / 12);
             pos.emissions = pos.emissions.saturating_sub(Quantity::new(tonnes));
             pos.gas_emissions = pos.gas_emissions.min(pos.emissions);
-            let entry = &mut ledger[i];
+            let entry = &mut ledger[first + i];
             entry.abated_t += tonnes;
             entry.cost = entry.cost.checked_add(cost).unwrap_or(entry.cost);
         }

@@ -44,8 +44,9 @@ impl World {
         first.and_then(|v| v.reference_price).unwrap_or(Price::ZERO)
     }
 
-    /// The deadlines of the cycle in force on `date` still ahead, with the trading days left
-    /// counted on the calendar. An entity-share deadline asks each firm for all of its obligation.
+    /// The deadlines of the cycles in force on `date` still ahead (one per date), with the
+    /// trading days left counted on the calendar. An entity-share deadline asks each firm for
+    /// all of its obligation.
     pub(super) fn deadlines_on(
         &self,
         date: NaiveDate,
@@ -53,15 +54,18 @@ impl World {
         out: &mut Vec<Deadline>,
     ) {
         out.clear();
-        let k = self.cycles.timeline.cycle_in_force(date);
+        let in_force = self.cycles.in_force(date);
         let from = all_days.partition_point(|d| *d < date);
         for d in self
             .cycles
             .agenda
             .upcoming()
             .iter()
-            .filter(|d| d.cycle == k && d.date >= date)
+            .filter(|d| in_force.contains(&d.cycle) && d.date >= date)
         {
+            if out.last().is_some_and(|l| l.date == d.date) {
+                continue;
+            }
             let to = all_days.partition_point(|x| *x <= d.date);
             out.push(Deadline {
                 date: d.date,
@@ -74,17 +78,25 @@ impl World {
         }
     }
 
-    /// Sets each covered entity's compliance view for the cycle in force on `date`.
+    /// Sets each covered entity's compliance view for its group's cycle in force on `date`
+    /// (none before its group's first credit).
     pub(super) fn update_positions(&mut self, date: NaiveDate) {
         let c = &self.cycles;
-        let k = c.timeline.cycle_in_force(date);
+        for p in self.participants.iter_mut().take(c.accounts.len()) {
+            p.compliance = None;
+        }
+        for k in c.in_force(date) {
+            self.update_cycle_positions(k);
+        }
+    }
+
+    fn update_cycle_positions(&mut self, k: usize) {
+        let c = &self.cycles;
         let (period, rules, report) = (&c.periods[k], &c.rules[k], c.reports[k].as_ref());
         let outlook = self.economy.current;
         let per_tonne = fine_per_tonne(&c.timeline.spec().cycles[k].penalty, outlook);
-        let participants = self.participants.iter_mut().take(c.accounts.len());
-        for (i, p) in participants.enumerate() {
-            let Some(pos) = period.positions.get(i) else {
-                p.compliance = None;
+        for (i, pos) in period.positions.iter().enumerate() {
+            let Some(p) = self.participants.get_mut(c.account_index(k, i)) else {
                 continue;
             };
             let done = report.and_then(|r| r.entities.get(i));
@@ -202,9 +214,10 @@ impl World {
         };
         let fee_account = self.ex.fee_account();
         let (c, reg) = (&self.cycles, self.ex.registry_mut());
+        let account = |i: usize| c.accounts[c.account_index(k, i)];
         let need = |i: usize, reg: &Registry| -> Result<i128, RunError> {
             let ob = cycle::obligation(&c.rules[k], &c.periods[k].positions[i]);
-            let held = reg.holding(c.accounts[i], subject)?.available;
+            let held = reg.holding(account(i), subject)?.available;
             Ok(i128::from(ob.required.units()) - i128::from(held.units()))
         };
         let entities = c.periods[k].positions.len();
@@ -221,7 +234,7 @@ impl World {
             while short > 0 && seller < surplus.len() {
                 let (s, spare) = surplus[seller];
                 let affordable =
-                    reg.cash(c.accounts[i])?.available.fen() / i128::from(price.fen().max(1));
+                    reg.cash(account(i))?.available.fen() / i128::from(price.fen().max(1));
                 let q = u64::try_from(short.min(affordable))
                     .unwrap_or(0)
                     .min(spare.units());
@@ -233,8 +246,8 @@ impl World {
                     reg,
                     Settlement {
                         subject,
-                        seller: c.accounts[s],
-                        buyer: c.accounts[i],
+                        seller: account(s),
+                        buyer: account(i),
                         quantity: q,
                         price,
                         buyer_fee: Money::ZERO,

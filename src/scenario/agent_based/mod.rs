@@ -549,7 +549,7 @@ impl World {
     /// The offsets the cycle in force accepts, held by the covered entities and the project
     /// owners, and the allowance price from which firms buy them.
     fn offsets_in_circulation(&self, date: NaiveDate) -> OffsetSupply {
-        let k = self.cycles.timeline.cycle_in_force(date);
+        let k = self.cycles.in_force(date).first().copied().unwrap_or(0);
         let reg = self.ex.registry();
         let holders = self
             .cycles
