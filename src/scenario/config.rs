@@ -99,6 +99,13 @@ pub struct FleetConfig {
     /// The same for 2021–2022, for which nothing is published. Default -280: calibrated to the
     /// price level (`docs/model.md`, "Calibration").
     pub period2_balance_bp: i32,
+    /// The same for every later power cycle (2023 on), for which nothing is published either.
+    /// Default none: each later cycle's fleet as drawn around its own benchmarks, which leaves
+    /// it close to balanced (assumption). The industrial cycles are never rebalanced: their
+    /// allocation follows from their emissions (grandfathering) or balances each sector
+    /// (intensity benchmarks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub later_balance_bp: Option<i32>,
     /// Daily bars shown to agents. Default 20.
     pub history_bars: u32,
     /// Intraday rounds after the opening one in which agents may act again
@@ -116,6 +123,7 @@ impl Default for FleetConfig {
             cash_per_tonne: Money::from_cny(10),
             period1_balance_bp: 300,
             period2_balance_bp: -280,
+            later_balance_bp: None,
             history_bars: 20,
             intraday_steps: 0,
         }
@@ -795,6 +803,10 @@ fn check_fleet(fleet: &FleetConfig, participants: Participants) -> Result<(), Co
     for (field, bp) in [
         ("fleet.period1_balance_bp", fleet.period1_balance_bp),
         ("fleet.period2_balance_bp", fleet.period2_balance_bp),
+        (
+            "fleet.later_balance_bp",
+            fleet.later_balance_bp.unwrap_or_default(),
+        ),
     ] {
         if !(-5_000..=5_000).contains(&bp) {
             return Err(invalid(

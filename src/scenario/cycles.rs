@@ -47,8 +47,6 @@ pub(crate) struct Cycles {
     pub agenda: Agenda,
     /// Every group's accounts, group after group.
     pub accounts: Vec<AccountId>,
-    /// Each account's sector.
-    pub sectors: Vec<Sector>,
     /// Annual emissions of each account's entity in its group's largest cycle, t.
     pub annual_emissions: Vec<u64>,
     /// The groups of sectors, the first one's (power's) in timeline order.
@@ -137,8 +135,7 @@ impl Cycles {
         let vintages = register_vintages(&timeline, reg)?;
         let fleets = draw_fleets(&timeline, draw)?;
         let (groups, group_of) = group_cycles(&timeline, &fleets);
-        let (mut accounts, mut sectors, mut annual_emissions) =
-            (Vec::new(), Vec::new(), Vec::new());
+        let (mut accounts, mut annual_emissions) = (Vec::new(), Vec::new());
         for g in &groups {
             let largest = g
                 .cycles
@@ -152,7 +149,6 @@ impl Cycles {
             for name in names.names() {
                 accounts.push(reg.open_account(AccountKind::CoveredEntity, name));
             }
-            sectors.extend(names.sectors());
             annual_emissions.extend(names.annual_emissions());
         }
         let spec = timeline.spec();
@@ -196,7 +192,6 @@ impl Cycles {
             credited_pct: vec![vec![0; periods.len()]; vintages.len()],
             timeline,
             accounts,
-            sectors,
             annual_emissions,
             groups,
             group_of,

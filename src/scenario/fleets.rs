@@ -7,7 +7,6 @@ use crate::compliance::allocation::{self, Benchmarks, CorrectionFactors};
 use crate::compliance::fleet::{Fleet, FleetConfig};
 use crate::compliance::industry::{IndustrialFleet, Plant, SectorCoverage};
 use crate::compliance::intensity::IntensityBenchmark;
-use crate::compliance::sector::Sector;
 use crate::registry::AccountId;
 use crate::timeline::{AllocationSpec, CycleSpec, Timeline, TimelineError};
 use crate::units::Quantity;
@@ -61,14 +60,6 @@ impl CycleFleet {
             CycleFleet::Industry(f) => plants(f).map(|p| p.emissions_t).collect(),
         }
     }
-
-    /// Each entity's sector, in account order.
-    pub fn sectors(&self) -> Vec<Sector> {
-        match self {
-            CycleFleet::Power(f) => vec![Sector::Power; f.entities.len()],
-            CycleFleet::Industry(f) => plants(f).map(|p| p.sector).collect(),
-        }
-    }
 }
 
 fn plants(fleets: &[IndustrialFleet]) -> impl Iterator<Item = &Plant> {
@@ -94,6 +85,9 @@ pub(crate) fn shape_emissions(
     index: usize,
     draw: &FleetDraw<'_>,
 ) {
+    if cycle.sectors.iter().all(|s| s.is_industrial()) {
+        return;
+    }
     match &cycle.coverage.short_before_trading {
         Some(f) if !draw.balance_bp.is_empty() => {
             let n = period.positions.len() as u128;

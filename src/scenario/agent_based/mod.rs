@@ -864,7 +864,10 @@ fn set_up_cycles(
     let published =
         crate::timeline::Timeline::published().map_err(|e| RunError::Timeline(Box::new(e)))?;
     let fleet = &config.fleet;
-    let balance = [fleet.period1_balance_bp, fleet.period2_balance_bp];
+    let mut balance = vec![fleet.period1_balance_bp, fleet.period2_balance_bp];
+    if let Some(later) = fleet.later_balance_bp {
+        balance.resize(timeline.spec().cycles.len().max(2), later);
+    }
     let draw = FleetDraw {
         seed,
         firms: Some(fleet.compliance_firms),

@@ -1,0 +1,89 @@
+//! The shipped 2021–2026 scenario runs through every cycle of the published timeline (and the
+//! assumed 2025 year): the power sector's annual cycles after 2023 and steel, cement and
+//! aluminium on accounts of their own from their 2024 year, without creating or destroying units.
+
+use carbonsim::scenario::agent_based::World;
+use carbonsim::scenario::config::ScenarioConfig;
+
+const SCENARIO: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/examples/scenarios/agent_based_2021_2026.toml"
+);
+
+fn config() -> ScenarioConfig {
+    ScenarioConfig::from_path(std::path::Path::new(SCENARIO)).unwrap()
+}
+
+fn industrial(name: &str) -> bool {
+    ["ST", "CE", "AL"].iter().any(|p| name.starts_with(p))
+}
+
+#[test]
+fn every_cycle_through_2026_settles_with_all_four_sectors_and_units_are_conserved() {
+    let c = config();
+    let (run, ex) = World::new(&c, c.seed)
+        .unwrap()
+        .run_keeping_market()
+        .unwrap();
+    ex.registry().check_conservation().unwrap();
+    let finals: Vec<(&str, String)> = run
+        .compliance
+        .iter()
+        .filter(|s| s.share_pct == 100 && s.entity_target_pct.is_none())
+        .map(|s| (s.cycle.as_str(), s.date.to_string()))
+        .collect();
+    for (cycle, date) in [
+        ("2023", "2024-12-31"),
+        ("2024", "2025-12-31"),
+        ("2024-industry", "2025-12-31"),
+        ("2025", "2026-12-31"),
+        ("2025-industry", "2026-12-31"),
+    ] {
+        assert!(
+            finals.iter().any(|(c, d)| *c == cycle && d == date),
+            "{cycle} settles on {date}: {finals:?}"
+        );
+    }
+    let names = &run.economics.firms;
+    let steel_cement_aluminium = names.iter().filter(|n| industrial(n)).count();
+    assert_eq!(
+        steel_cement_aluminium, 1500,
+        "the industrial fleet has accounts of its own"
+    );
+    // The industrial entities join with their 2024 allocation (credited late in 2025): they
+    // abate from their first covered year that runs after it, 2025, and not in 2024.
+    let abated = |year: i32| -> u64 {
+        run.economics.abatement[&year]
+            .iter()
+            .zip(names)
+            .filter(|(_, n)| industrial(n))
+            .map(|(a, _)| a.abated_t)
+            .sum()
+    };
+    assert_eq!(
+        run.economics
+            .abatement
+            .get(&2024)
+            .map_or(0, |_| abated(2024)),
+        0
+    );
+    assert!(abated(2025) > 0, "industrial abatement in 2025");
+    let traded_2025: u64 = run
+        .series("COMCEA")
+        .filter(|d| d.date.to_string().starts_with("2025"))
+        .map(|d| (d.listed_volume + d.block_volume).units())
+        .sum();
+    assert!(traded_2025 > 0, "the market trades in 2025");
+    let bought: u64 = run.activity.iter().map(|a| a.bought.units()).sum();
+    let sold: u64 = run.activity.iter().map(|a| a.sold.units()).sum();
+    assert_eq!(bought, sold);
+}
+
+#[test]
+fn the_2021_2026_run_is_deterministic() {
+    let c = config();
+    let a = carbonsim::scenario::agent_based::run(&c, 7).unwrap();
+    let b = carbonsim::scenario::agent_based::run(&c, 7).unwrap();
+    assert_eq!(a.days, b.days);
+    assert_eq!(a.compliance, b.compliance);
+}
