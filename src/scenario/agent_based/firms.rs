@@ -82,7 +82,7 @@ impl World {
     /// (none before its group's first credit).
     pub(super) fn update_positions(&mut self, date: NaiveDate) {
         let c = &self.cycles;
-        for p in self.participants.iter_mut().take(c.accounts.len()) {
+        for p in self.participants.iter_mut().take(self.firms) {
             p.compliance = None;
         }
         for k in c.in_force(date) {
@@ -96,7 +96,8 @@ impl World {
         let outlook = self.economy.current;
         let per_tonne = fine_per_tonne(&c.timeline.spec().cycles[k].penalty, outlook);
         for (i, pos) in period.positions.iter().enumerate() {
-            let Some(p) = self.participants.get_mut(c.account_index(k, i)) else {
+            let a = c.account_index(k, i);
+            let Some(p) = self.participants[..self.firms].get_mut(a) else {
                 continue;
             };
             let done = report.and_then(|r| r.entities.get(i));

@@ -32,9 +32,11 @@ impl std::fmt::Debug for FleetMember {
 }
 
 /// Builds the built-in fleet of `config` under master seed `seed` (a Monte Carlo run passes its
-/// own seed; a single run passes `config.seed`).
+/// own seed; a single run passes `config.seed`): one compliance firm for each of the `covered`
+/// entities' accounts (every group of sectors; `fleet.compliance_firms` sizes the largest
+/// cycle), then the market makers and investors.
 #[must_use]
-pub fn build_fleet(config: &ScenarioConfig, seed: u64) -> Vec<FleetMember> {
+pub fn build_fleet(config: &ScenarioConfig, seed: u64, covered: usize) -> Vec<FleetMember> {
     let fleet = &config.fleet;
     let behaviour = &config.behaviour;
     let makers = if config.participants.market_makers {
@@ -47,7 +49,7 @@ pub fn build_fleet(config: &ScenarioConfig, seed: u64) -> Vec<FleetMember> {
     } else {
         0
     };
-    let firms = (0..fleet.compliance_firms).map(|_| {
+    let firms = (0..covered).map(|_| {
         Box::new(ComplianceFirm::new(behaviour.compliance_firm.clone())) as Box<dyn Agent + Send>
     });
     let makers = (0..makers).map(|_| {
@@ -84,7 +86,7 @@ mod tests {
         let c = config(
             "[fleet]\ncompliance_firms = 3\nmarket_makers = 2\ninvestors = 1\n[participants]\nmarket_makers = true\ninvestors = true\n",
         );
-        let kinds: Vec<&str> = build_fleet(&c, c.seed)
+        let kinds: Vec<&str> = build_fleet(&c, c.seed, c.fleet.compliance_firms as usize)
             .iter()
             .map(|m| m.agent.kind())
             .collect();
@@ -100,14 +102,14 @@ mod tests {
             ]
         );
         let default = config("");
-        assert_eq!(build_fleet(&default, 1).len(), 2257);
+        assert_eq!(build_fleet(&default, 1, 2257).len(), 2257);
     }
 
     #[test]
     fn each_member_has_its_own_reproducible_stream() {
         let c = config("[fleet]\ncompliance_firms = 4\n");
         let draws = |seed| -> Vec<u64> {
-            build_fleet(&c, seed)
+            build_fleet(&c, seed, c.fleet.compliance_firms as usize)
                 .iter_mut()
                 .map(|m| m.rng.next_u64())
                 .collect()

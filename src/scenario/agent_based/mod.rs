@@ -244,6 +244,8 @@ pub struct World {
     seed: u64,
     ex: Exchange,
     participants: Vec<Participant>,
+    /// The first participants, one per covered account that acts in the run.
+    firms: usize,
     listings: Vec<RunListing>,
     cycles: Cycles,
     certificates: Certificates,
@@ -324,12 +326,20 @@ impl World {
             )?;
         }
 
-        let participants = participants(config, seed, &cycles.accounts, &mut ex, &certificates)?;
+        let firms = cycles.accounts_through(config.end);
+        let participants = participants(
+            config,
+            seed,
+            &cycles.accounts[..firms],
+            &mut ex,
+            &certificates,
+        )?;
         Ok(World {
             config: config.clone(),
             seed,
             ex,
             participants,
+            firms,
             listings,
             cycles,
             certificates,
@@ -770,7 +780,7 @@ fn participants(
     certificates: &Certificates,
 ) -> Result<Vec<Participant>, RunError> {
     let mut participants = Vec::new();
-    let members = build_fleet(config, seed);
+    let members = build_fleet(config, seed, accounts.len());
     let mut next_index = members.len() as u64;
     for FleetMember { index, agent, rng } in members {
         let account = if let Some(a) = accounts.get(index as usize) {
