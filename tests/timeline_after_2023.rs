@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use carbonsim::compliance::allocation::Benchmarks;
 use carbonsim::compliance::sector::Sector;
-use carbonsim::timeline::{Agenda, AllocationSpec, CreditPart, PenaltySpec, Timeline};
+use carbonsim::timeline::{Agenda, AllocationSpec, CreditPart, DueCredit, PenaltySpec, Timeline};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -113,8 +113,14 @@ fn cea23_and_cea24_list_as_subjects_of_their_own() {
     let mut agenda = Agenda::new(&t);
     let credits = agenda.credit_due(day("2025-12-31"));
     let cea23 = v.get_index_of("CEA23").unwrap();
-    assert!(credits.contains(&(cea23, CreditPart::Pre(70))));
-    assert!(credits.contains(&(cea23, CreditPart::TrueUp(70))));
+    let k23 = t.cycle_of_year(2023).unwrap();
+    let due = |part| DueCredit {
+        vintage: cea23,
+        cycle: k23,
+        part,
+    };
+    assert!(credits.contains(&due(CreditPart::Pre(70))));
+    assert!(credits.contains(&due(CreditPart::TrueUp(70))));
 }
 
 #[test]

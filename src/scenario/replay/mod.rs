@@ -350,6 +350,10 @@ fn set_up(config: &ReplayConfig, published: &Published) -> Result<day::ReplayRun
     let mut ex = Exchange::new(ExchangeConfig::national_2021_2023()?, reg);
     for (subject, code) in &cycles.vintages {
         let v = &cycles.timeline.spec().vintages[code.as_str()];
+        // A vintage listing after the replay's last day never trades in it.
+        if v.listed > config.to {
+            continue;
+        }
         let reference = if config.from <= v.listed {
             v.reference_price
         } else {
@@ -367,8 +371,10 @@ fn set_up(config: &ReplayConfig, published: &Published) -> Result<day::ReplayRun
         .max_quantity_exclusive
         .unwrap_or(Quantity::new(100_000));
     let block_min = rules.block.min_quantity.unwrap_or(Quantity::new(100_000));
+    // The published trades are the power sector's: the carriers are its entities.
+    let power = cycles.groups.first().map_or(0, |g| g.first + g.len);
     let entities = Entities {
-        accounts: cycles.accounts.clone(),
+        accounts: cycles.accounts[..power].to_vec(),
         long: Vec::new(),
         short: Vec::new(),
     };
