@@ -270,15 +270,15 @@ impl Cycles {
     /// Credits `due`: its part of the vintage's allocation to every entity of its cycle, less
     /// what the entity still owes from an earlier cycle (taken from the earliest credit first).
     pub fn credit(&mut self, reg: &mut Registry, due: DueCredit) -> Result<(), RegistryError> {
-        let (v, k) = (due.vintage, due.cycle);
-        let (Some((subject, code)), Some(c)) = (
-            self.vintages.get(v).cloned(),
+        let (vintage, k) = (due.vintage, due.cycle);
+        let (Some((subject, code)), Some(cycle)) = (
+            self.vintages.get(vintage).cloned(),
             self.timeline.spec().cycles.get_index(k).map(|e| e.1),
         ) else {
             return Ok(());
         };
         let years = &self.timeline.spec().vintages[code.as_str()].years;
-        let covered: Vec<usize> = c
+        let covered: Vec<usize> = cycle
             .years
             .iter()
             .enumerate()
@@ -290,16 +290,16 @@ impl Cycles {
                 .iter()
                 .map(|&yi| self.periods[k].per_year[i][yi])
                 .sum();
-            let a = self.account_index(k, i);
+            let account = self.account_index(k, i);
             let total = Quantity::new(due.part.of(total.units()));
-            let taken = self.deductions[a].min(total);
-            self.deductions[a] = self.deductions[a].saturating_sub(taken);
-            let q = total.saturating_sub(taken);
-            if !q.is_zero() {
-                reg.issue(self.accounts[a], subject, q)?;
+            let taken = self.deductions[account].min(total);
+            self.deductions[account] = self.deductions[account].saturating_sub(taken);
+            let credited = total.saturating_sub(taken);
+            if !credited.is_zero() {
+                reg.issue(self.accounts[account], subject, credited)?;
             }
         }
-        self.credited_pct[v][k] = match due.part {
+        self.credited_pct[vintage][k] = match due.part {
             CreditPart::Pre(share) => share.min(100),
             CreditPart::Whole | CreditPart::TrueUp(_) => 100,
         };

@@ -4,7 +4,7 @@
 //! `i`-th entity is the group's `i`-th account.
 
 use crate::compliance::allocation::{self, Benchmarks, CorrectionFactors};
-use crate::compliance::fleet::{Fleet, FleetConfig};
+use crate::compliance::fleet::{Entity, Fleet, FleetConfig};
 use crate::compliance::industry::{IndustrialFleet, Plant, SectorCoverage};
 use crate::compliance::intensity::IntensityBenchmark;
 use crate::registry::AccountId;
@@ -56,7 +56,7 @@ impl CycleFleet {
     /// Each entity's verified emissions a year as drawn, t, in account order.
     pub fn annual_emissions(&self) -> Vec<u64> {
         match self {
-            CycleFleet::Power(f) => f.entities.iter().map(|e| e.emissions_t()).collect(),
+            CycleFleet::Power(f) => f.entities.iter().map(Entity::emissions_t).collect(),
             CycleFleet::Industry(f) => plants(f).map(|p| p.emissions_t).collect(),
         }
     }
