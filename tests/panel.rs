@@ -186,3 +186,35 @@ fn a_seed_writes_the_same_panel_byte_for_byte() {
     let other = carbonsim::scenario::agent_based::run(&c, 10).unwrap();
     assert_ne!(firms_csv(&one), firms_csv(&other), "the seed matters");
 }
+
+/// The last weeks of the 2024 cycle, whose banking cap voids what exceeds 10,000 t plus 1.5 ×
+/// net sales after the 2025-12-31 surrender (the earlier cycles are inherited, settled).
+const BANKING_CAP: &str = r#"
+name = "panel_cap"
+seed = 3
+start = "2025-11-03"
+end = "2025-12-31"
+calendar_end = "2025-12-31"
+
+[fleet]
+compliance_firms = 200
+"#;
+
+#[test]
+fn what_a_banking_cap_voids_is_in_the_panel_entity_by_entity() {
+    let c = ScenarioConfig::from_toml_str(BANKING_CAP).unwrap();
+    let run = carbonsim::scenario::agent_based::run(&c, c.seed).unwrap();
+    assert!(run.banking.iter().any(|v| !v.voided.is_zero()), "a cap bites");
+    for void in &run.banking {
+        let rows = of_cycle(&run, &void.cycle);
+        assert_eq!(sum(&rows, |r| r.voided), void.voided.units(), "{}", void.cycle);
+        let capped = rows.iter().filter(|r| !r.voided.is_zero()).count();
+        assert_eq!(capped, void.entities, "{}", void.cycle);
+    }
+    let other: Vec<&FirmCycle> = run
+        .panel
+        .iter()
+        .filter(|r| !run.banking.iter().any(|v| v.cycle == r.cycle))
+        .collect();
+    assert_eq!(sum(&other, |r| r.voided), 0, "only capped cycles void");
+}

@@ -192,6 +192,11 @@ struct Traded {
 }
 
 impl Traded {
+    /// Whether anything was traded.
+    fn any(&self) -> bool {
+        !(self.bought.is_zero() && self.sold.is_zero() && self.offsets_bought.is_zero())
+    }
+
     /// Adds `t` from the side of `buyer` (else the seller); `offset`: a CCER trade.
     fn add(&mut self, t: &Trade, buyer: bool, offset: bool) {
         let value = t.price * t.quantity;
@@ -218,7 +223,8 @@ impl Traded {
 
 impl World {
     /// The panel of a run over `first..=last`: every cycle that was in force, settled a
-    /// deadline or abated in it, each of its entities a row.
+    /// deadline or abated in it, each of its entities a row, and a row for any other account
+    /// that traded or had allowances voided in it (with no emissions, allocation or obligation).
     pub(super) fn panel_rows(&self, first: NaiveDate, last: NaiveDate) -> Vec<FirmCycle> {
         let c = &self.cycles;
         let traded = self.traded_per_cycle();
@@ -240,7 +246,17 @@ impl World {
             if !touched {
                 continue;
             }
-            for i in 0..c.periods[k].positions.len() {
+            for i in 0..c.accounts.len() {
+                // An account outside the cycle's fleet only when something happened to it.
+                let voided = self.panel.voided.get(k).and_then(|v| v.get(i));
+                let active = traded
+                    .get(k)
+                    .and_then(|v| v.get(i))
+                    .is_some_and(Traded::any)
+                    || voided.is_some_and(|q| !q.is_zero());
+                if i >= c.periods[k].positions.len() && !active {
+                    continue;
+                }
                 let t = traded
                     .get(k)
                     .and_then(|v| v.get(i))
@@ -268,7 +284,8 @@ impl World {
             .cycles
             .get_index(k)
             .map_or(("", None), |(n, s)| (n.as_str(), Some(s)));
-        let pos = &c.periods[k].positions[i];
+        let pos = c.periods[k].positions.get(i);
+        let of_pos = |f: fn(&cycle::Position) -> Quantity| pos.map_or(Quantity::ZERO, f);
         let report = c.reports[k].as_ref();
         let done = report.and_then(|r| r.entities.get(i));
         let at =
@@ -290,10 +307,10 @@ impl World {
                 .flatten()
                 .filter(|_| power)
                 .map(|u| class_name(u).to_owned()),
-            emissions: pos.emissions,
+            emissions: of_pos(|p| p.emissions),
             abated,
             abatement_cost: cost,
-            allocation: pos.allocation,
+            allocation: of_pos(|p| p.allocation),
             bought: t.bought,
             sold: t.sold,
             offsets_bought: t.offsets_bought,
@@ -301,7 +318,9 @@ impl World {
             sales: t.sales,
             offset_purchases: t.offset_purchases,
             fees: t.fees,
-            obligation: cycle::obligation(&c.rules[k], pos).required,
+            obligation: pos.map_or(Quantity::ZERO, |p| {
+                cycle::obligation(&c.rules[k], p).required
+            }),
             offsets_used: done.map_or(Quantity::ZERO, |e| e.offsets),
             borrowed: done.map_or(Quantity::ZERO, |e| e.borrowed),
             surrendered: done.map_or(Quantity::ZERO, cycle::EntityResult::covered),
@@ -356,11 +375,7 @@ impl World {
         let entity = |a: AccountId| index.get(a.0 as usize).copied().flatten();
         let allowance = |s: SubjectId| c.vintages.iter().any(|(v, _)| *v == s);
         let offset = |s: SubjectId| self.certificates.ccer_subjects.iter().any(|(v, _)| *v == s);
-        let mut out: Vec<Vec<Traded>> = c
-            .periods
-            .iter()
-            .map(|p| vec![Traded::default(); p.positions.len()])
-            .collect();
+        let mut out = vec![vec![Traded::default(); c.accounts.len()]; c.periods.len()];
         for t in self.ex.tape() {
             let is_offset = offset(t.subject);
             if !is_offset && !allowance(t.subject) {
