@@ -204,10 +204,18 @@ compliance_firms = 200
 fn what_a_banking_cap_voids_is_in_the_panel_entity_by_entity() {
     let c = ScenarioConfig::from_toml_str(BANKING_CAP).unwrap();
     let run = carbonsim::scenario::agent_based::run(&c, c.seed).unwrap();
-    assert!(run.banking.iter().any(|v| !v.voided.is_zero()), "a cap bites");
+    assert!(
+        run.banking.iter().any(|v| !v.voided.is_zero()),
+        "a cap bites"
+    );
     for void in &run.banking {
         let rows = of_cycle(&run, &void.cycle);
-        assert_eq!(sum(&rows, |r| r.voided), void.voided.units(), "{}", void.cycle);
+        assert_eq!(
+            sum(&rows, |r| r.voided),
+            void.voided.units(),
+            "{}",
+            void.cycle
+        );
         let capped = rows.iter().filter(|r| !r.voided.is_zero()).count();
         assert_eq!(capped, void.entities, "{}", void.cycle);
     }

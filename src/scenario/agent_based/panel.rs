@@ -6,8 +6,8 @@
 //! recorded as it happens ([`PanelLedger`]): the fines of every deadline (a cycle's report keeps
 //! only its latest), the holdings left after a final deadline and what a banking cap voided.
 //!
-//! A trade counts towards the cycle in force on its day (the first whose final deadline is on or
-//! after it), which is the cycle whose obligation the firms were trading for.
+//! A trade counts towards the cycle of the entity's group of sectors in force on its day (the
+//! group's first cycle whose final deadline is on or after it): the obligation it was for.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use super::World;
 use crate::compliance::allocation::UnitClass;
 use crate::compliance::cycle::{self, ComplianceReport};
 use crate::exchange::Trade;
-use crate::registry::{AccountId, Registry, SubjectId};
+use crate::registry::{Registry, SubjectId};
 use crate::scenario::cycles::Cycles;
 use crate::timeline::DueDeadline;
 use crate::units::{Money, Quantity};
@@ -28,7 +28,7 @@ pub struct FirmCycle {
     pub cycle: String,
     /// The entity's account name (`E0001`, …).
     pub entity: String,
-    /// The cycle's sectors, `+`-joined (the fleet does not tell them apart within a cycle).
+    /// The entity's sector (`power`, `steel`, …).
     pub sector: String,
     /// The class of the entity's generating units in a power cycle (`None` in another).
     pub unit_class: Option<String>,
@@ -221,91 +221,96 @@ impl Traded {
     }
 }
 
+/// The cycle of group `g` that a day counts towards: the group's first cycle whose final
+/// deadline is on or after `date` (its last once every deadline has passed).
+fn cycle_for(c: &Cycles, g: usize, date: NaiveDate) -> Option<usize> {
+    let cycles = &c.groups.get(g)?.cycles;
+    let due = |k: &usize| c.timeline.final_deadline(*k).is_some_and(|d| d >= date);
+    cycles.iter().copied().find(due).or(cycles.last().copied())
+}
+
+/// Each account's group.
+fn group_of_account(c: &Cycles) -> Vec<usize> {
+    let mut out = vec![0; c.accounts.len()];
+    for (g, group) in c.groups.iter().enumerate() {
+        for slot in out.iter_mut().skip(group.first).take(group.len) {
+            *slot = g;
+        }
+    }
+    out
+}
+
+/// What the panel reads per account of one cycle: its trades and abatement.
+struct Activity {
+    traded: Vec<Vec<Traded>>,
+    abated: Vec<Option<Vec<(Quantity, Money)>>>,
+}
+
 impl World {
     /// The panel of a run over `first..=last`: every cycle that was in force, settled a
-    /// deadline or abated in it, each of its entities a row, and a row for any other account
-    /// that traded or had allowances voided in it (with no emissions, allocation or obligation).
+    /// deadline or abated in it, each of its entities a row, and a row for any other account of
+    /// its group that traded or had allowances voided in it (no emissions, allocation or
+    /// obligation).
     pub(super) fn panel_rows(&self, first: NaiveDate, last: NaiveDate) -> Vec<FirmCycle> {
         let c = &self.cycles;
-        let traded = self.traded_per_cycle();
-        let names: Vec<String> = c
-            .accounts
-            .iter()
-            .map(|a| {
-                self.ex
-                    .registry()
-                    .account(*a)
-                    .map_or_else(|_| String::new(), |x| x.name.clone())
-            })
-            .collect();
-        let in_force = c.timeline.cycle_in_force(first)..=c.timeline.cycle_in_force(last);
+        let activity = Activity {
+            traded: self.traded_per_cycle(),
+            abated: (0..c.periods.len()).map(|k| self.abated(k)).collect(),
+        };
         let mut rows = Vec::new();
         for k in 0..c.periods.len() {
-            let abated = self.abated(k);
-            let touched = in_force.contains(&k) || c.reports[k].is_some() || abated.is_some();
-            if !touched {
-                continue;
-            }
-            for i in 0..c.accounts.len() {
-                // An account outside the cycle's fleet only when something happened to it.
-                let voided = self.panel.voided.get(k).and_then(|v| v.get(i));
-                let active = traded
-                    .get(k)
-                    .and_then(|v| v.get(i))
-                    .is_some_and(Traded::any)
-                    || voided.is_some_and(|q| !q.is_zero());
-                if i >= c.periods[k].positions.len() && !active {
-                    continue;
-                }
-                let t = traded
-                    .get(k)
-                    .and_then(|v| v.get(i))
-                    .copied()
-                    .unwrap_or_default();
-                let a = abated
-                    .as_ref()
-                    .and_then(|v| v.get(i))
-                    .copied()
-                    .unwrap_or_default();
-                let mut row = self.row(k, i, t, a);
-                row.entity = names.get(i).cloned().unwrap_or_default();
-                rows.push(row);
+            let g = c.group_of[k];
+            let in_force = [first, last].iter().any(|d| cycle_for(c, g, *d) == Some(k));
+            if in_force || c.reports[k].is_some() || activity.abated[k].is_some() {
+                self.cycle_rows(k, &activity, &mut rows);
             }
         }
         rows
     }
 
-    /// Entity `i`'s row in cycle `k`, without its name.
+    /// Cycle `k`'s rows: its entities, and the other accounts of its group that were active.
+    fn cycle_rows(&self, k: usize, activity: &Activity, rows: &mut Vec<FirmCycle>) {
+        let c = &self.cycles;
+        let group = &c.groups[c.group_of[k]];
+        let entities = c.periods[k].positions.len();
+        for i in 0..group.len.max(entities) {
+            let a = c.account_index(k, i);
+            let t = activity.traded[k].get(a).copied().unwrap_or_default();
+            let voided = self.panel.voided.get(k).and_then(|v| v.get(a));
+            if i >= entities && !t.any() && voided.is_none_or(|q| q.is_zero()) {
+                continue;
+            }
+            let abated = activity.abated[k].as_ref().and_then(|v| v.get(a));
+            rows.push(self.row(k, i, t, abated.copied().unwrap_or_default()));
+        }
+    }
+
+    /// Cycle `k`'s `i`-th entity's row.
     fn row(&self, k: usize, i: usize, t: Traded, (abated, cost): (Quantity, Money)) -> FirmCycle {
         let c = &self.cycles;
-        let (name, spec) = c
-            .timeline
-            .spec()
-            .cycles
-            .get_index(k)
-            .map_or(("", None), |(n, s)| (n.as_str(), Some(s)));
+        let a = c.account_index(k, i);
+        let name = c.timeline.spec().cycles.get_index(k).map_or("", |(n, _)| n);
         let pos = c.periods[k].positions.get(i);
         let of_pos = |f: fn(&cycle::Position) -> Quantity| pos.map_or(Quantity::ZERO, f);
         let report = c.reports[k].as_ref();
         let done = report.and_then(|r| r.entities.get(i));
-        let at =
-            |v: &Vec<Vec<Quantity>>| v.get(k).and_then(|x| x.get(i)).copied().unwrap_or_default();
+        let of_done = |f: fn(&cycle::EntityResult) -> Quantity| done.map_or(Quantity::ZERO, f);
         let banked = self.panel.banked.get(k).and_then(Option::as_ref);
-        let sectors: Vec<String> = spec.map_or_else(Vec::new, |s| {
-            s.sectors.iter().map(ToString::to_string).collect()
-        });
-        let power = sectors.iter().any(|s| s == "power");
+        let account = c
+            .accounts
+            .get(a)
+            .and_then(|x| self.ex.registry().account(*x).ok());
         FirmCycle {
             cycle: name.to_owned(),
-            entity: String::new(),
-            sector: sectors.join("+"),
-            unit_class: c
-                .unit_class
-                .get(k)
-                .and_then(|v| v.get(i))
+            entity: account.map_or_else(String::new, |x| x.name.clone()),
+            sector: c
+                .sectors
+                .get(a)
+                .map_or_else(String::new, ToString::to_string),
+            unit_class: c.unit_class[k]
+                .get(i)
                 .copied()
                 .flatten()
-                .filter(|_| power)
                 .map(|u| class_name(u).to_owned()),
             emissions: of_pos(|p| p.emissions),
             abated,
@@ -321,15 +326,21 @@ impl World {
             obligation: pos.map_or(Quantity::ZERO, |p| {
                 cycle::obligation(&c.rules[k], p).required
             }),
-            offsets_used: done.map_or(Quantity::ZERO, |e| e.offsets),
-            borrowed: done.map_or(Quantity::ZERO, |e| e.borrowed),
-            surrendered: done.map_or(Quantity::ZERO, cycle::EntityResult::covered),
-            shortfall: done.map_or(Quantity::ZERO, |e| e.shortfall),
+            offsets_used: of_done(|e| e.offsets),
+            borrowed: of_done(|e| e.borrowed),
+            surrendered: of_done(cycle::EntityResult::covered),
+            shortfall: of_done(|e| e.shortfall),
             banked: banked
-                .and_then(|(_, h)| h.get(i))
+                .and_then(|(_, h)| h.get(a))
                 .copied()
                 .unwrap_or_default(),
-            voided: at(&self.panel.voided),
+            voided: self
+                .panel
+                .voided
+                .get(k)
+                .and_then(|v| v.get(a))
+                .copied()
+                .unwrap_or_default(),
             fined: self
                 .panel
                 .fined
@@ -341,27 +352,31 @@ impl World {
         }
     }
 
-    /// Cycle `k`'s abatement per entity over its years (each year counted in the first cycle
-    /// covering it, as the firms abate); `None` when none of its years was abated in the run.
+    /// Cycle `k`'s abatement per account over its years; `None` when none of them was abated
+    /// in the run.
     fn abated(&self, k: usize) -> Option<Vec<(Quantity, Money)>> {
-        let t = &self.cycles.timeline;
-        let years = t.spec().cycles.get_index(k)?.1.years.clone();
+        let c = &self.cycles;
+        let years = &c.timeline.spec().cycles.get_index(k)?.1.years;
+        let own = c.account_index(k, 0)..c.account_index(k, c.periods[k].positions.len());
         let mut out: Option<Vec<(Quantity, Money)>> = None;
-        for y in years.into_iter().filter(|y| t.cycle_of_year(*y) == Some(k)) {
-            let Some(firms) = self.economy.ledger.get(&i32::from(y)) else {
+        for y in years {
+            let Some(firms) = self.economy.ledger.get(&i32::from(*y)) else {
                 continue;
             };
             let sums = out.get_or_insert_with(|| vec![(Quantity::ZERO, Money::ZERO); firms.len()]);
-            for (s, f) in sums.iter_mut().zip(firms) {
+            for a in own.clone() {
+                let (Some(s), Some(f)) = (sums.get_mut(a), firms.get(a)) else {
+                    continue;
+                };
                 s.0 = s.0.saturating_add(Quantity::new(f.abated_t));
                 s.1 = saturating(s.1, f.cost);
             }
         }
-        out
+        out.filter(|v| v.iter().any(|s| !s.0.is_zero() || s.1 != Money::ZERO))
     }
 
-    /// Each cycle's trades per entity, from the tape: allowances and CCER, each trade counted
-    /// towards the cycle in force on its day.
+    /// Each cycle's trades per account, from the tape: allowances and CCER, each trade counted
+    /// towards the cycle of the account's group in force on its day.
     fn traded_per_cycle(&self) -> Vec<Vec<Traded>> {
         let c = &self.cycles;
         let mut index = Vec::new();
@@ -372,7 +387,7 @@ impl World {
             }
             index[at] = Some(i);
         }
-        let entity = |a: AccountId| index.get(a.0 as usize).copied().flatten();
+        let groups = group_of_account(c);
         let allowance = |s: SubjectId| c.vintages.iter().any(|(v, _)| *v == s);
         let offset = |s: SubjectId| self.certificates.ccer_subjects.iter().any(|(v, _)| *v == s);
         let mut out = vec![vec![Traded::default(); c.accounts.len()]; c.periods.len()];
@@ -381,10 +396,12 @@ impl World {
             if !is_offset && !allowance(t.subject) {
                 continue;
             }
-            let k = c.timeline.cycle_in_force(t.date);
             for (account, buyer) in [(t.buyer, true), (t.seller, false)] {
-                let row = entity(account).and_then(|i| out.get_mut(k)?.get_mut(i));
-                if let Some(row) = row {
+                let Some(a) = index.get(account.0 as usize).copied().flatten() else {
+                    continue;
+                };
+                let k = groups.get(a).and_then(|g| cycle_for(c, *g, t.date));
+                if let Some(row) = k.and_then(|k| out.get_mut(k)?.get_mut(a)) {
                     row.add(t, buyer, is_offset);
                 }
             }
