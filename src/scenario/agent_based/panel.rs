@@ -286,9 +286,15 @@ impl World {
     }
 
     /// Cycle `k`'s `i`-th entity's row.
-    fn row(&self, k: usize, i: usize, t: Traded, (abated, cost): (Quantity, Money)) -> FirmCycle {
+    fn row(
+        &self,
+        k: usize,
+        i: usize,
+        traded: Traded,
+        (abated, cost): (Quantity, Money),
+    ) -> FirmCycle {
         let c = &self.cycles;
-        let a = c.account_index(k, i);
+        let account_at = c.account_index(k, i);
         let name = c.timeline.spec().cycles.get_index(k).map_or("", |(n, _)| n);
         let pos = c.periods[k].positions.get(i);
         let of_pos = |f: fn(&cycle::Position) -> Quantity| pos.map_or(Quantity::ZERO, f);
@@ -298,14 +304,14 @@ impl World {
         let banked = self.panel.banked.get(k).and_then(Option::as_ref);
         let account = c
             .accounts
-            .get(a)
+            .get(account_at)
             .and_then(|x| self.ex.registry().account(*x).ok());
         FirmCycle {
             cycle: name.to_owned(),
             entity: account.map_or_else(String::new, |x| x.name.clone()),
             sector: c
                 .sectors
-                .get(a)
+                .get(account_at)
                 .map_or_else(String::new, ToString::to_string),
             unit_class: c.unit_class[k]
                 .get(i)
@@ -316,13 +322,13 @@ impl World {
             abated,
             abatement_cost: cost,
             allocation: of_pos(|p| p.allocation),
-            bought: t.bought,
-            sold: t.sold,
-            offsets_bought: t.offsets_bought,
-            purchases: t.purchases,
-            sales: t.sales,
-            offset_purchases: t.offset_purchases,
-            fees: t.fees,
+            bought: traded.bought,
+            sold: traded.sold,
+            offsets_bought: traded.offsets_bought,
+            purchases: traded.purchases,
+            sales: traded.sales,
+            offset_purchases: traded.offset_purchases,
+            fees: traded.fees,
             obligation: pos.map_or(Quantity::ZERO, |p| {
                 cycle::obligation(&c.rules[k], p).required
             }),
@@ -331,14 +337,14 @@ impl World {
             surrendered: of_done(cycle::EntityResult::covered),
             shortfall: of_done(|e| e.shortfall),
             banked: banked
-                .and_then(|(_, h)| h.get(a))
+                .and_then(|(_, h)| h.get(account_at))
                 .copied()
                 .unwrap_or_default(),
             voided: self
                 .panel
                 .voided
                 .get(k)
-                .and_then(|v| v.get(a))
+                .and_then(|v| v.get(account_at))
                 .copied()
                 .unwrap_or_default(),
             fined: self
