@@ -259,8 +259,8 @@ impl World {
         };
         let mut rows = Vec::new();
         for k in 0..c.periods.len() {
-            let g = c.group_of[k];
-            let in_force = [first, last].iter().any(|d| cycle_for(c, g, *d) == Some(k));
+            // In force: for a group whose allocation has begun (a later sector's cycle is not).
+            let in_force = [first, last].iter().any(|d| c.in_force(*d).contains(&k));
             if in_force || c.reports[k].is_some() || activity.abated[k].is_some() {
                 self.cycle_rows(k, &activity, &mut rows);
             }
