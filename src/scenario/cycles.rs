@@ -66,8 +66,9 @@ pub(crate) struct Cycles {
     deductions: Vec<Quantity>,
     /// Each cycle's latest deadline report.
     pub reports: Vec<Option<ComplianceReport>>,
-    /// Each cycle's entities' unit class (of their first unit; none for plants), for reports.
-    pub unit_class: Vec<Vec<Option<UnitClass>>>,
+    /// Each cycle's entities' sector and unit class (of their first unit; none for a plant),
+    /// for reports.
+    pub kinds: Vec<Vec<(Sector, Option<UnitClass>)>>,
     /// How much of each vintage each cycle has credited, percent (a pre-allocation credits a
     /// share): `credited_pct[v][k]`.
     credited_pct: Vec<Vec<u32>>,
@@ -137,15 +138,18 @@ impl Cycles {
     ) -> Result<Self, SetUpError> {
         let vintages = register_vintages(&timeline, reg)?;
         let fleets = draw_fleets(&timeline, draw)?;
-        let unit_class = fleets
+        let kinds = fleets
             .iter()
             .map(|f| match f {
                 CycleFleet::Power(p) => p
                     .entities
                     .iter()
-                    .map(|e| e.units.first().map(|u| u.class))
+                    .map(|e| (Sector::Power, e.units.first().map(|u| u.class)))
                     .collect(),
-                CycleFleet::Industry(_) => vec![None; f.len()],
+                CycleFleet::Industry(sectors) => sectors
+                    .iter()
+                    .flat_map(|x| x.plants.iter().map(|_| (x.sector, None)))
+                    .collect(),
             })
             .collect();
         let (groups, group_of) = group_cycles(&timeline, &fleets);
@@ -203,7 +207,7 @@ impl Cycles {
             agenda: Agenda::new(&timeline),
             deductions: vec![Quantity::ZERO; accounts.len()],
             reports: vec![None; periods.len()],
-            unit_class,
+            kinds,
             credited_pct: vec![vec![0; periods.len()]; vintages.len()],
             timeline,
             accounts,

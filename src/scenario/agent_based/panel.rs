@@ -297,6 +297,15 @@ impl World {
         let account_at = c.account_index(k, i);
         let name = c.timeline.spec().cycles.get_index(k).map_or("", |(n, _)| n);
         let pos = c.periods[k].positions.get(i);
+        // Outside the cycle's fleet, the kind the account has in its group's largest cycle.
+        let kind = c.kinds[k]
+            .get(i)
+            .or_else(|| {
+                let group = &c.groups[c.group_of[k]];
+                let largest = group.cycles.iter().max_by_key(|&&j| c.kinds[j].len())?;
+                c.kinds[*largest].get(i)
+            })
+            .copied();
         let of_pos = |f: fn(&cycle::Position) -> Quantity| pos.map_or(Quantity::ZERO, f);
         let report = c.reports[k].as_ref();
         let done = report.and_then(|r| r.entities.get(i));
@@ -309,15 +318,8 @@ impl World {
         FirmCycle {
             cycle: name.to_owned(),
             entity: account.map_or_else(String::new, |x| x.name.clone()),
-            sector: c
-                .sectors
-                .get(account_at)
-                .map_or_else(String::new, ToString::to_string),
-            unit_class: c.unit_class[k]
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|u| class_name(u).to_owned()),
+            sector: kind.map_or_else(String::new, |(s, _)| s.to_string()),
+            unit_class: kind.and_then(|(_, u)| u).map(|u| class_name(u).to_owned()),
             emissions: of_pos(|p| p.emissions),
             abated,
             abatement_cost: cost,
