@@ -155,7 +155,9 @@ fn run_writes_the_agent_based_outputs() {
         files_in(&dir),
         [
             "abatement.csv",
+            "compliance.csv",
             "daily.csv",
+            "firms.csv",
             "manifest.json",
             "price.svg",
             "report.json",

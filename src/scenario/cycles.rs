@@ -15,6 +15,7 @@ use crate::units::{Money, Price, Quantity};
 pub(crate) use super::fleets::FleetDraw;
 use super::fleets::{CycleFleet, cycle_period, draw_fleets, shape_emissions, unsupported};
 use super::periods::Period;
+use crate::compliance::allocation::UnitClass;
 
 /// A set-up that the timeline cannot support.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,9 @@ pub(crate) struct Cycles {
     deductions: Vec<Quantity>,
     /// Each cycle's latest deadline report.
     pub reports: Vec<Option<ComplianceReport>>,
+    /// Each cycle's entities' sector and unit class (of their first unit; none for a plant),
+    /// for reports.
+    pub kinds: Vec<Vec<(Sector, Option<UnitClass>)>>,
     /// How much of each vintage each cycle has credited, percent (a pre-allocation credits a
     /// share): `credited_pct[v][k]`.
     credited_pct: Vec<Vec<u32>>,
@@ -134,6 +138,20 @@ impl Cycles {
     ) -> Result<Self, SetUpError> {
         let vintages = register_vintages(&timeline, reg)?;
         let fleets = draw_fleets(&timeline, draw)?;
+        let kinds = fleets
+            .iter()
+            .map(|f| match f {
+                CycleFleet::Power(p) => p
+                    .entities
+                    .iter()
+                    .map(|e| (Sector::Power, e.units.first().map(|u| u.class)))
+                    .collect(),
+                CycleFleet::Industry(sectors) => sectors
+                    .iter()
+                    .flat_map(|x| x.plants.iter().map(|_| (x.sector, None)))
+                    .collect(),
+            })
+            .collect();
         let (groups, group_of) = group_cycles(&timeline, &fleets);
         let (mut accounts, mut annual_emissions) = (Vec::new(), Vec::new());
         for g in &groups {
@@ -189,6 +207,7 @@ impl Cycles {
             agenda: Agenda::new(&timeline),
             deductions: vec![Quantity::ZERO; accounts.len()],
             reports: vec![None; periods.len()],
+            kinds,
             credited_pct: vec![vec![0; periods.len()]; vintages.len()],
             timeline,
             accounts,

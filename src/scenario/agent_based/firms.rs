@@ -153,6 +153,8 @@ impl World {
         let report = self
             .cycles
             .settle(self.ex.registry_mut(), d, &offsets, reference)?;
+        let held = super::panel::allowances_held(&self.cycles, self.ex.registry());
+        self.panel.settled(d, &report, held);
         self.certificates
             .record_offsets(offsets_of(Some(&report)).saturating_sub(before));
         let mut summary = ComplianceSummary::of(&report);

@@ -37,6 +37,8 @@ mod economy;
 pub mod economy_report;
 mod firms;
 pub mod fleet;
+mod panel;
+pub mod panel_report;
 mod record;
 pub mod report;
 
@@ -49,6 +51,7 @@ use self::certificates::{CertificateMonth, Certificates, NewListing};
 pub use self::economy::{Economics, FirmAbatement, OutlookDay};
 use self::economy::{Economy, OffsetSupply};
 use self::fleet::{FleetMember, build_fleet};
+pub use self::panel::FirmCycle;
 use super::config::{ConfigError, ScenarioConfig};
 pub use super::cycles::BankingVoid;
 use super::cycles::{Cycles, FleetDraw, SetUpError};
@@ -212,6 +215,9 @@ pub struct AgentRun {
     pub banking: Vec<BankingVoid>,
     /// The firms' abatement and the market's outlook.
     pub economics: Economics,
+    /// Each covered entity's cycle: see [`FirmCycle`].
+    #[serde(default)]
+    pub panel: Vec<FirmCycle>,
 }
 
 impl AgentRun {
@@ -250,6 +256,7 @@ pub struct World {
     cycles: Cycles,
     certificates: Certificates,
     economy: Economy,
+    panel: panel::PanelLedger,
 }
 
 impl std::fmt::Debug for World {
@@ -344,6 +351,7 @@ impl World {
             cycles,
             certificates,
             economy,
+            panel: panel::PanelLedger::default(),
         })
     }
 
@@ -454,6 +462,7 @@ impl World {
             activity,
             banking: state.banking,
             economics: self.economy.record(&self.cycles, self.ex.registry()),
+            panel: self.panel_rows(first, days.last().copied().unwrap_or(first)),
         };
         Ok((run, self.ex))
     }
@@ -526,11 +535,14 @@ impl World {
         self.certificates.claim(self.ex.registry_mut(), date)?;
         self.settle_deadlines(next, &state.out, &mut state.compliance)?;
         for k in self.cycles.agenda.caps_due(next) {
+            let held = panel::allowances_held(&self.cycles, self.ex.registry());
             let net_sales = self.cycles.net_sales(k, self.ex.tape());
             if let Some(void) = self
                 .cycles
                 .apply_cap(self.ex.registry_mut(), k, &net_sales)?
             {
+                let after = panel::allowances_held(&self.cycles, self.ex.registry());
+                self.panel.voided(k, void.date, &held, &after);
                 state.banking.push(void);
             }
         }

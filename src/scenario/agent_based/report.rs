@@ -546,7 +546,7 @@ pub fn table(run: &AgentRun) -> String {
 }
 
 /// Every output of a run, as `output` selects: `daily.csv`, `certificates.csv` (with CCER or
-/// GEC), `report.json`, `summary.txt`, `price.svg` and `volume.svg`.
+/// GEC), `abatement.csv`, `firms.csv`, `compliance.csv`, `report.json`, `summary.txt`, `price.svg` and `volume.svg`.
 ///
 /// # Errors
 /// A chart or serialisation failure.
@@ -558,6 +558,8 @@ pub fn outputs(run: &AgentRun, output: &OutputConfig) -> Result<OutputSet, Repor
             set.add("certificates.csv", certificates_csv(run))?;
         }
         set.add("abatement.csv", super::economy_report::abatement_csv(run))?;
+        set.add("firms.csv", super::panel_report::firms_csv(run))?;
+        set.add("compliance.csv", super::panel_report::compliance_csv(run))?;
     }
     if output.summary_json {
         let json =
@@ -610,6 +612,7 @@ mod tests {
             activity: vec![],
             banking: vec![],
             economics: crate::scenario::agent_based::Economics::default(),
+            panel: vec![],
         }
     }
 
