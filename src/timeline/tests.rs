@@ -113,7 +113,15 @@ fn the_published_timeline_has_both_cycles_and_their_interim_rules() {
     let cycles: Vec<&String> = t.spec().cycles.keys().collect();
     assert_eq!(
         cycles,
-        ["2019-2020", "2021-2022", "2023", "2024", "2024-industry"]
+        [
+            "2019-2020",
+            "2021-2022",
+            "2023",
+            "2024",
+            "2024-industry",
+            "2025",
+            "2025-industry"
+        ]
     );
     let first = &t.spec().cycles["2019-2020"].deadlines;
     assert_eq!(
