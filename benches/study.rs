@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("sweep", |b| b.iter(|| black_box(sweep(&two))));
     group.bench_function("calibrate", |b| {
-        b.iter(|| black_box(calibrate(&cal, &two, &dir)))
+        b.iter(|| black_box(calibrate(&cal, &two, &dir)));
     });
     group.finish();
     let _ = std::fs::remove_dir_all(&dir);

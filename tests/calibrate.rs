@@ -98,7 +98,10 @@ fn the_search_lowers_the_objective_and_writes_a_runnable_scenario() {
     let back = ScenarioConfig::from_toml_str(&toml).unwrap();
     assert_eq!(back, c.calibrated);
     let best_noise: f64 = c.history[c.best].values[1].parse().unwrap();
-    assert_eq!(back.behaviour.compliance_firm.price_noise, best_noise);
+    assert_eq!(
+        back.behaviour.compliance_firm.price_noise.to_bits(),
+        best_noise.to_bits()
+    );
 }
 
 #[test]

@@ -60,7 +60,7 @@ pub struct Checkpoint {
     file: File,
 }
 
-fn io(path: &Path, e: impl ToString) -> CalibrateError {
+fn io(path: &Path, e: impl std::fmt::Display) -> CalibrateError {
     CalibrateError::Checkpoint {
         path: path.display().to_string(),
         message: e.to_string(),

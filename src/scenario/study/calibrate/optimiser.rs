@@ -58,7 +58,7 @@ pub enum Failure<E> {
 /// `z = (1 + sin y) / 2`, in `[0, 1]` for every `y`.
 #[must_use]
 pub fn to_unit(y: &[f64]) -> Vec<f64> {
-    y.iter().map(|v| (1.0 + v.sin()) / 2.0).collect()
+    y.iter().map(|v| f64::midpoint(1.0, v.sin())).collect()
 }
 
 /// The `y` of `z` (clamped into `[0, 1]`) in `[−π/2, π/2]`.
@@ -74,9 +74,12 @@ enum Halt<E> {
     Failed(E),
 }
 
+/// An objective of a point of the unit cube.
+type Objective<'f, E> = &'f mut dyn FnMut(&[f64]) -> Result<f64, E>;
+
 /// The objective as `argmin` sees it: counts calls, keeps the best point and the first error.
 struct Boxed<'f, E> {
-    objective: RefCell<&'f mut dyn FnMut(&[f64]) -> Result<f64, E>>,
+    objective: RefCell<Objective<'f, E>>,
     calls: Cell<usize>,
     evaluations: Cell<usize>,
     initial: usize,
@@ -184,9 +187,9 @@ fn finish<E>(
     let evaluations = problem.evaluations.get();
     let stop = match (problem.halt.into_inner(), result) {
         (Some(Halt::Failed(e)), _) => return Err(Failure::Objective(e)),
-        (Some(Halt::Budget), _) => Stop::Budget,
         (None, Ok(Some(TerminationReason::SolverConverged))) => Stop::Converged,
-        (None, Ok(_)) => Stop::Budget,
+        // Our budget, or the solver's iteration cap (never above it).
+        (Some(Halt::Budget), _) | (None, Ok(_)) => Stop::Budget,
         (None, Err(e)) => return Err(Failure::Solver(e.to_string())),
     };
     let (unit, value) = problem
@@ -216,14 +219,20 @@ mod tests {
     use super::*;
 
     /// `(x − 1)² + (y + 2)²` over `[−5, 5]²`, as a function of the unit cube.
-    fn quadratic(z: &[f64]) -> Result<f64, String> {
+    fn quadratic(z: &[f64]) -> f64 {
         let x: Vec<f64> = z.iter().map(|v| -5.0 + 10.0 * v).collect();
-        Ok((x[0] - 1.0).powi(2) + (x[1] + 2.0).powi(2))
+        (x[0] - 1.0).powi(2) + (x[1] + 2.0).powi(2)
+    }
+
+    // The objective's signature: fallible, though this one never fails.
+    #[allow(clippy::unnecessary_wraps)]
+    fn ok(z: &[f64]) -> Result<f64, String> {
+        Ok(quadratic(z))
     }
 
     #[test]
     fn converges_to_a_quadratics_minimum() {
-        let mut f = quadratic;
+        let mut f = ok;
         let m = minimise(&[0.5, 0.5], 500, 1e-12, &mut f).unwrap_or_else(|_| panic!("failed"));
         assert_eq!(m.stop, Stop::Converged);
         let x: Vec<f64> = m.unit.iter().map(|v| -5.0 + 10.0 * v).collect();
@@ -250,7 +259,7 @@ mod tests {
         let mut calls = 0;
         let mut f = |z: &[f64]| {
             calls += 1;
-            quadratic(z)
+            ok(z)
         };
         let m = minimise(&[0.5, 0.5], 7, 1e-12, &mut f).unwrap_or_else(|_| panic!("failed"));
         assert_eq!((m.stop, m.evaluations, calls), (Stop::Budget, 7, 7));
@@ -264,7 +273,7 @@ mod tests {
             Err(Failure::Objective("boom"))
         ));
         assert!(matches!(
-            minimise(&[0.5, 0.5], 2, 0.0, &mut quadratic),
+            minimise(&[0.5, 0.5], 2, 0.0, &mut ok),
             Err(Failure::Solver(_))
         ));
     }

@@ -12,7 +12,7 @@ use super::{Calibration, Fitted};
 use crate::report::{OutputSet, ReportError};
 use crate::scenario::study::montecarlo::{CARBONSIM_VERSION, SeedRange};
 
-fn serialise(what: &str, message: impl ToString) -> ReportError {
+fn serialise(what: &str, message: impl std::fmt::Display) -> ReportError {
     ReportError::Serialise {
         what: what.into(),
         message: message.to_string(),
