@@ -228,31 +228,7 @@ impl CalibrationPlan {
         weights: Vec<Weight>,
         settings: Settings,
     ) -> Result<Self, CalibrateError> {
-        let n = ranges.len();
-        if n == 0 {
-            return Err(CalibrateError::NoParams);
-        }
-        match settings.seeds {
-            0 => return Err(CalibrateError::NoSeeds),
-            s if s > MAX_SEEDS => {
-                return Err(CalibrateError::TooManySeeds {
-                    seeds: s,
-                    limit: MAX_SEEDS,
-                });
-            }
-            _ => {}
-        }
-        if settings.max_evals < n + 1 || settings.max_evals > MAX_EVALS {
-            return Err(CalibrateError::BadBudget {
-                given: settings.max_evals,
-                min: n + 1,
-                max: MAX_EVALS,
-                params: n,
-            });
-        }
-        if !settings.tolerance.is_finite() || settings.tolerance < 0.0 {
-            return Err(CalibrateError::BadTolerance(settings.tolerance));
-        }
+        check_settings(ranges.len(), settings)?;
         check_ranges(base, &ranges)?;
         let start = ranges
             .iter()
@@ -266,12 +242,12 @@ impl CalibrationPlan {
             first: base.seed,
             count: settings.seeds,
         };
-        let texts = |v: &[String]| v.to_vec();
+        let texts = |v: Vec<String>| v;
         let identity = serde_json::json!([
             base.content_hash(),
-            texts(&ranges.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            texts(ranges.iter().map(ToString::to_string).collect()),
             seeds,
-            texts(&weights.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            texts(weights.iter().map(ToString::to_string).collect()),
         ])
         .to_string();
         Ok(CalibrationPlan {
@@ -341,6 +317,35 @@ impl CalibrationPlan {
         })?;
         search.finish(checkpoint, &header, minimum.stop)
     }
+}
+
+/// At least one parameter, seeds and a budget within their limits, a tolerance of 0 or more.
+fn check_settings(n: usize, settings: Settings) -> Result<(), CalibrateError> {
+    if n == 0 {
+        return Err(CalibrateError::NoParams);
+    }
+    match settings.seeds {
+        0 => return Err(CalibrateError::NoSeeds),
+        s if s > MAX_SEEDS => {
+            return Err(CalibrateError::TooManySeeds {
+                seeds: s,
+                limit: MAX_SEEDS,
+            });
+        }
+        _ => {}
+    }
+    if settings.max_evals < n + 1 || settings.max_evals > MAX_EVALS {
+        return Err(CalibrateError::BadBudget {
+            given: settings.max_evals,
+            min: n + 1,
+            max: MAX_EVALS,
+            params: n,
+        });
+    }
+    if !settings.tolerance.is_finite() || settings.tolerance < 0.0 {
+        return Err(CalibrateError::BadTolerance(settings.tolerance));
+    }
+    Ok(())
 }
 
 /// Every box, alone, at both ends and its middle; and no path twice.
