@@ -192,6 +192,18 @@ fn bad_input_is_refused_by_name_and_writes_nothing() {
         }
         assert!(!out.exists(), "{args:?} wrote {}", out.display());
     }
+    // A weight of no target is found once the first evaluation has named the targets: the
+    // folder exists by then (it was checked writable first) but holds no file.
+    let out = scratch("bad-weight");
+    let mut cmd = calibrate(&scenario, &out, &["--weight", "no_such_statistic=2"]);
+    let o = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("--weight no_such_statistic"),
+        "{err}"
+    );
+    assert!(err.contains("volatility"), "the targets are listed: {err}");
+    assert_eq!(std::fs::read_dir(&out).map_or(0, Iterator::count), 0);
     let base = ScenarioConfig::from_toml_str(SCENARIO).unwrap();
     let settings = Settings {
         seeds: 1,

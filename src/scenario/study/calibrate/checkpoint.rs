@@ -53,11 +53,15 @@ pub struct Contents {
     pub evaluations: Vec<Evaluation>,
 }
 
-/// An open checkpoint file.
+/// An open checkpoint file. Nothing is written until the first line is appended (the targets,
+/// known after the first evaluation's runs), so a calibration refused then (a weight of no
+/// target) leaves no file.
 #[derive(Debug)]
 pub struct Checkpoint {
     path: PathBuf,
-    file: File,
+    file: Option<File>,
+    /// The text the file starts with: the header and what was read back.
+    start: String,
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> CalibrateError {
@@ -106,16 +110,16 @@ impl Checkpoint {
         } else {
             Contents::default()
         };
-        // Rewritten whole (dropping a cut-short last line), then appended to.
-        let tmp = path.with_extension("jsonl.tmp");
-        fs::write(&tmp, text(path, header, &contents)?).map_err(|e| io(path, e))?;
-        fs::rename(&tmp, path).map_err(|e| io(path, e))?;
-        let file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|e| io(path, e))?;
+        let start = text(path, header, &contents)?;
         let path = path.to_owned();
-        Ok((Checkpoint { path, file }, contents))
+        Ok((
+            Checkpoint {
+                path,
+                file: None,
+                start,
+            },
+            contents,
+        ))
     }
 
     /// Appends the targets line.
@@ -137,10 +141,21 @@ impl Checkpoint {
     }
 
     fn write(&mut self, l: &str) -> Result<(), CalibrateError> {
-        self.file
-            .write_all(l.as_bytes())
-            .and_then(|()| self.file.flush())
-            .map_err(|e| io(&self.path, e))
+        let path = &self.path;
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => {
+                // Written whole first (dropping a cut-short last line), then appended to.
+                let tmp = path.with_extension("jsonl.tmp");
+                fs::write(&tmp, &self.start).map_err(|e| io(path, e))?;
+                fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+                let f = OpenOptions::new().append(true).open(path);
+                self.file.insert(f.map_err(|e| io(path, e))?)
+            }
+        };
+        file.write_all(l.as_bytes())
+            .and_then(|()| file.flush())
+            .map_err(|e| io(path, e))
     }
 }
 
