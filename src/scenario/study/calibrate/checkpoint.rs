@@ -142,16 +142,16 @@ impl Checkpoint {
 
     fn write(&mut self, l: &str) -> Result<(), CalibrateError> {
         let path = &self.path;
-        let file = match &mut self.file {
-            Some(f) => f,
-            None => {
-                // Written whole first (dropping a cut-short last line), then appended to.
-                let tmp = path.with_extension("jsonl.tmp");
-                fs::write(&tmp, &self.start).map_err(|e| io(path, e))?;
-                fs::rename(&tmp, path).map_err(|e| io(path, e))?;
-                let f = OpenOptions::new().append(true).open(path);
-                self.file.insert(f.map_err(|e| io(path, e))?)
-            }
+        if self.file.is_none() {
+            // Written whole first (dropping a cut-short last line), then appended to.
+            let tmp = path.with_extension("jsonl.tmp");
+            fs::write(&tmp, &self.start).map_err(|e| io(path, e))?;
+            fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+            let f = OpenOptions::new().append(true).open(path);
+            self.file = Some(f.map_err(|e| io(path, e))?);
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Err(io(path, "not open"));
         };
         file.write_all(l.as_bytes())
             .and_then(|()| file.flush())
