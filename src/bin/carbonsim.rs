@@ -12,6 +12,8 @@ use carbonsim::scenario::montecarlo::{self, SeedRange, Shard};
 use carbonsim::scenario::overrides::Override;
 use carbonsim::scenario::replay::{self, ReplayConfig};
 use carbonsim::scenario::study::analysis::{self, Analysis, Methods};
+use carbonsim::scenario::study::calibrate::objective::Weight;
+use carbonsim::scenario::study::calibrate::{self, CalibrationPlan, Settings};
 use carbonsim::scenario::study::compare;
 use carbonsim::scenario::study::design::{self, GridAxis, Range};
 use carbonsim::scenario::study::sweep::{self, MAX_SWEEP_RUNS, SweepOutput, SweepPlan};
@@ -105,6 +107,11 @@ enum Command {
     /// effects and Sobol first- and total-order indices (Saltelli sampling); writes
     /// `indices.csv`, a bar chart and the runs behind them.
     Sensitivity(SensitivityCommand),
+    /// Calibrate parameters by simulated moments: Nelder–Mead in the given boxes minimises the
+    /// weighted relative distance between the seeds' mean statistics and the published ones;
+    /// writes the calibrated scenario, `history.csv`, `fit.md` and `report.json`. Every
+    /// evaluation is checkpointed; --resume continues a stopped calibration.
+    Calibrate(CalibrateCommand),
     /// Compare two or more run, Monte Carlo or sweep folders: `compare.csv` (each statistic side
     /// by side, differences against the first, bands for studies and each sweep point) and an
     /// overlay price chart with the published series. Folders of different carbonsim versions
@@ -227,6 +234,43 @@ struct SensitivityCommand {
     output: OutputArgs,
 }
 
+/// The options of `carbonsim calibrate`.
+#[derive(Debug, clap::Args)]
+struct CalibrateCommand {
+    /// The scenario file (.toml or .json).
+    scenario: PathBuf,
+    /// Change a scenario value before calibrating (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    set: Vec<Override>,
+    /// A parameter and its box, `PATH=lo:hi`. Repeatable.
+    #[arg(long = "param", value_name = "PATH=LO:HI")]
+    params: Vec<Range>,
+    /// The weight of one target statistic, `KEY=W` (a key of `fit.md`; default 1, 0 drops it).
+    /// Repeatable.
+    #[arg(long = "weight", value_name = "KEY=W")]
+    weights: Vec<Weight>,
+    /// Seeds per evaluation (the same for every evaluation).
+    #[arg(long, default_value_t = 4)]
+    seeds: u32,
+    /// The most evaluations of the objective.
+    #[arg(long, default_value_t = 100)]
+    max_evals: usize,
+    /// Stop when the standard deviation of the objective over the simplex is below this.
+    #[arg(long, default_value_t = calibrate::DEFAULT_TOLERANCE)]
+    tolerance: f64,
+    /// Continue from the checkpoint in --out (evaluations already made are not run again).
+    #[arg(long)]
+    resume: bool,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Folder for the outputs (default: the `run` folder + `/calibrate`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
 /// The indices `sensitivity` estimates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum MethodArg {
@@ -292,6 +336,7 @@ fn main() -> ExitCode {
         ),
         Command::Sweep(c) => run_sweep(&c),
         Command::Sensitivity(c) => run_sensitivity(&c),
+        Command::Calibrate(c) => run_calibrate(&c),
         Command::Compare { dirs, out, output } => run_compare(&dirs, &out, &output),
         Command::Merge {
             shards,
@@ -616,6 +661,55 @@ fn run_sensitivity(args: &SensitivityCommand) -> CliResult {
             "ran {} in {:.2?}; wrote {} files to {}",
             sweep::describe(&sweep),
             started.elapsed(),
+            files.len(),
+            dir.path().display()
+        );
+    }
+    Ok(())
+}
+
+fn run_calibrate(args: &CalibrateCommand) -> CliResult {
+    let (scenario, output) = ((&*args.scenario, &*args.set), &args.output);
+    let started = Instant::now();
+    let config = load_scenario(scenario)?;
+    check_threads(args.threads)?;
+    let settings = Settings {
+        seeds: args.seeds,
+        max_evals: args.max_evals,
+        tolerance: args.tolerance,
+    };
+    let plan = CalibrationPlan::new(&config, args.params.clone(), args.weights.clone(), settings)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.output_dir().join("calibrate"));
+    let dir = OutputDir::prepare(out)?.claim(
+        Manifest::new("calibrate", &config.name, config.seed),
+        output.force,
+    )?;
+    let checkpoint = dir.path().join(calibrate::checkpoint::CHECKPOINT);
+    let pool = thread_pool(args.threads)?;
+    let bar = progress_bar_of(args.max_evals, output.quiet, "evaluations");
+    let result = pool.install(|| {
+        plan.run(&checkpoint, args.resume, |_, e| {
+            bar.inc(1);
+            bar.set_message(format!("D = {:.6}", e.objective));
+        })
+    });
+    bar.finish_and_clear();
+    let calibration = result?;
+    let mut set = calibrate::outputs::outputs(&calibration)?;
+    record_overrides(&mut set, scenario.1)?;
+    let files = dir.commit(&set)?;
+    if !output.quiet {
+        let best = &calibration.history[calibration.best];
+        println!(
+            "{} evaluations ({} runs) in {:.2?}: D = {:.6} (start {:.6}); wrote {} files to {}",
+            calibration.history.len(),
+            calibration.runs,
+            started.elapsed(),
+            best.objective,
+            calibration.history[0].objective,
             files.len(),
             dir.path().display()
         );

@@ -167,6 +167,29 @@ impl Range {
         &self.path
     }
 
+    /// The lower bound.
+    #[must_use]
+    pub fn lo(&self) -> f64 {
+        self.lo
+    }
+
+    /// The upper bound.
+    #[must_use]
+    pub fn hi(&self) -> f64 {
+        self.hi
+    }
+
+    /// Where `x` lies in the interval, from 0 at `lo` to 1 at `hi` (clamped; the middle for an
+    /// interval of one point).
+    #[must_use]
+    pub fn unit_of(&self, x: f64) -> f64 {
+        if self.hi > self.lo {
+            ((x - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
+        } else {
+            0.5
+        }
+    }
+
     /// The value at `u` in `[0, 1]`: `lo + u · (hi − lo)`.
     #[must_use]
     pub fn at(&self, u: f64) -> f64 {
@@ -271,23 +294,32 @@ impl Design {
         ranges: &[Range],
         unit: &[Vec<f64>],
     ) -> Result<Design, DesignError> {
+        let values: Vec<Vec<f64>> = unit
+            .iter()
+            .map(|u| ranges.iter().zip(u).map(|(r, &x)| r.at(x)).collect())
+            .collect();
+        Design::from_values(base, ranges, &values)
+    }
+
+    /// Points given as values, one per range, written as each field of `base` needs.
+    ///
+    /// # Errors
+    /// [`DesignError::Empty`] without a range or a point.
+    pub fn from_values(
+        base: &ScenarioConfig,
+        ranges: &[Range],
+        values: &[Vec<f64>],
+    ) -> Result<Design, DesignError> {
         distinct_paths(ranges.iter().map(Range::path))?;
-        if ranges.is_empty() || unit.is_empty() {
+        if ranges.is_empty() || values.is_empty() {
             return Err(DesignError::Empty {
                 reason: "give at least one range and one point".into(),
             });
         }
         let kinds: Vec<FieldKind> = ranges.iter().map(|r| field_kind(base, r.path())).collect();
-        let points = unit
+        let points = values
             .iter()
-            .map(|u| {
-                ranges
-                    .iter()
-                    .zip(&kinds)
-                    .zip(u)
-                    .map(|((r, k), &x)| k.write(r.at(x)))
-                    .collect()
-            })
+            .map(|v| kinds.iter().zip(v).map(|(k, &x)| k.write(x)).collect())
             .collect();
         Ok(Design {
             parameters: ranges.iter().map(|r| r.path.clone()).collect(),
@@ -388,14 +420,11 @@ impl FieldKind {
     }
 }
 
-/// The kind of the field at `path` in `base`'s document; a float when the field is absent
-/// (an optional field left out) or not a number.
-fn field_kind(base: &ScenarioConfig, path: &str) -> FieldKind {
-    let Ok(mut node) = toml::Value::try_from(base) else {
-        return FieldKind::Float;
-    };
+/// The field at `path` in `base`'s document, if it is there.
+fn field(base: &ScenarioConfig, path: &str) -> Option<toml::Value> {
+    let mut node = toml::Value::try_from(base).ok()?;
     for seg in path.split('.') {
-        let next = match &node {
+        node = match &node {
             toml::Value::Table(t) => t.get(seg.trim()).cloned(),
             toml::Value::Array(a) => seg
                 .trim()
@@ -403,16 +432,29 @@ fn field_kind(base: &ScenarioConfig, path: &str) -> FieldKind {
                 .ok()
                 .and_then(|i| a.get(i).cloned()),
             _ => None,
-        };
-        match next {
-            Some(v) => node = v,
-            None => return FieldKind::Float,
-        }
+        }?;
     }
-    match node {
-        toml::Value::Integer(_) => FieldKind::Integer,
-        toml::Value::String(_) => FieldKind::Decimal,
+    Some(node)
+}
+
+/// The kind of the field at `path` in `base`'s document; a float when the field is absent
+/// (an optional field left out) or not a number.
+fn field_kind(base: &ScenarioConfig, path: &str) -> FieldKind {
+    match field(base, path) {
+        Some(toml::Value::Integer(_)) => FieldKind::Integer,
+        Some(toml::Value::String(_)) => FieldKind::Decimal,
         _ => FieldKind::Float,
+    }
+}
+
+/// The number at `path` in `base` (a decimal string read as a number), if there is one.
+#[must_use]
+pub fn value_at(base: &ScenarioConfig, path: &str) -> Option<f64> {
+    match field(base, path)? {
+        toml::Value::Integer(i) => Some(i as f64),
+        toml::Value::Float(x) => Some(x),
+        toml::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 

@@ -18,6 +18,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub mod analysis;
+pub mod calibrate;
 pub mod compare;
 pub mod design;
 pub mod headline;
