@@ -231,7 +231,11 @@ fn a_run_that_ends_before_a_deadline_never_settles_it() {
         agenda.caps_due(None).is_empty(),
         "the 2025 cap is not applied in 2023"
     );
-    assert_eq!(agenda.upcoming().len(), 5, "2023, 2024 and 2025, the industry's two");
+    assert_eq!(
+        agenda.upcoming().len(),
+        5,
+        "2023, 2024 and 2025, the industry's two"
+    );
     // A run through 2025 settles them, power's 2023 year first.
     let later: Vec<String> = agenda
         .settle_due(Some(day("2026-01-05")))

@@ -271,6 +271,14 @@ impl Cycles {
             .unwrap_or(0)
     }
 
+    /// The accounts (as indices) of the groups that have had none of their allocation
+    /// credited yet.
+    pub fn dormant_accounts(&self) -> Vec<std::ops::Range<usize>> {
+        let begun = self.groups_begun();
+        let dormant = self.groups.iter().zip(&begun).filter(|(_, b)| !**b);
+        dormant.map(|(g, _)| g.first..g.first + g.len).collect()
+    }
+
     /// Whether each group has had any of its allocation credited.
     pub fn groups_begun(&self) -> Vec<bool> {
         self.groups

@@ -634,6 +634,9 @@ impl World {
         let (start, date) = (day.index as usize * 7_919, day.date);
         self.ex.set_time(MORNING)?;
         let mut consulted: Vec<Vec<u32>> = vec![Vec::new(); active.len()];
+        // Firms of a group not yet credited (the industrial sectors before their first
+        // allocation) have nothing to decide: they are not consulted.
+        let dormant = self.cycles.dormant_accounts();
         for step in std::iter::once(None).chain((0..self.config.fleet.intraday_steps).map(Some)) {
             if step == Some(0) {
                 self.ex.set_time(AFTERNOON)?;
@@ -644,6 +647,9 @@ impl World {
                 for k in 0..traders {
                     // The rotation: a fixed stride through the traders, different each day.
                     let a = self.listings[li].traders[(start + k) % traders] as usize;
+                    if a < self.firms && dormant.iter().any(|r| r.contains(&a)) {
+                        continue;
+                    }
                     let code = &self.listings[li].code;
                     if !self.participants[a].agent.wants_view(code, date) {
                         continue;
