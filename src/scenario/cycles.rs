@@ -96,6 +96,32 @@ fn register_vintages(
     Ok(vintages)
 }
 
+/// Opens each group's accounts, named by the group's largest cycle (the last of equals), with
+/// each entity's annual emissions as drawn there.
+fn open_accounts(
+    groups: &[Group],
+    fleets: &[CycleFleet],
+    reg: &mut Registry,
+) -> Result<(Vec<AccountId>, Vec<u64>), SetUpError> {
+    let (mut accounts, mut annual_emissions) = (Vec::new(), Vec::new());
+    for g in groups {
+        let largest = g
+            .cycles
+            .iter()
+            .rev()
+            .copied()
+            .max_by_key(|&k| fleets[k].len());
+        let Some(names) = largest.map(|k| &fleets[k]) else {
+            return Err(unsupported("cycles", &"{}"));
+        };
+        for name in names.names() {
+            accounts.push(reg.open_account(AccountKind::CoveredEntity, name));
+        }
+        annual_emissions.extend(names.annual_emissions());
+    }
+    Ok((accounts, annual_emissions))
+}
+
 /// The groups of `fleets`' cycles by sector set, in order of first appearance, with the index
 /// of each cycle's group.
 fn group_cycles(t: &Timeline, fleets: &[CycleFleet]) -> (Vec<Group>, Vec<usize>) {
@@ -138,37 +164,9 @@ impl Cycles {
     ) -> Result<Self, SetUpError> {
         let vintages = register_vintages(&timeline, reg)?;
         let fleets = draw_fleets(&timeline, draw)?;
-        let kinds = fleets
-            .iter()
-            .map(|f| match f {
-                CycleFleet::Power(p) => p
-                    .entities
-                    .iter()
-                    .map(|e| (Sector::Power, e.units.first().map(|u| u.class)))
-                    .collect(),
-                CycleFleet::Industry(sectors) => sectors
-                    .iter()
-                    .flat_map(|x| x.plants.iter().map(|_| (x.sector, None)))
-                    .collect(),
-            })
-            .collect();
+        let kinds = fleets.iter().map(CycleFleet::kinds).collect();
         let (groups, group_of) = group_cycles(&timeline, &fleets);
-        let (mut accounts, mut annual_emissions) = (Vec::new(), Vec::new());
-        for g in &groups {
-            let largest = g
-                .cycles
-                .iter()
-                .rev()
-                .copied()
-                .max_by_key(|&k| fleets[k].len());
-            let Some(names) = largest.map(|k| &fleets[k]) else {
-                return Err(unsupported("cycles", &"{}"));
-            };
-            for name in names.names() {
-                accounts.push(reg.open_account(AccountKind::CoveredEntity, name));
-            }
-            annual_emissions.extend(names.annual_emissions());
-        }
+        let (accounts, annual_emissions) = open_accounts(&groups, &fleets, reg)?;
         let spec = timeline.spec();
         let (mut periods, mut rules, mut eligible) = (Vec::new(), Vec::new(), Vec::new());
         for (k, (name, c)) in spec.cycles.iter().enumerate() {

@@ -3,10 +3,12 @@
 //! an intensity benchmark. The cycles of one group of sectors share its accounts: a cycle's
 //! `i`-th entity is the group's `i`-th account.
 
+use crate::compliance::allocation::UnitClass;
 use crate::compliance::allocation::{self, Benchmarks, CorrectionFactors};
 use crate::compliance::fleet::{Entity, Fleet, FleetConfig};
 use crate::compliance::industry::{IndustrialFleet, Plant, SectorCoverage};
 use crate::compliance::intensity::IntensityBenchmark;
+use crate::compliance::sector::Sector;
 use crate::registry::AccountId;
 use crate::timeline::{AllocationSpec, CycleSpec, Timeline, TimelineError};
 use crate::units::Quantity;
@@ -50,6 +52,22 @@ impl CycleFleet {
         match self {
             CycleFleet::Power(f) => f.entities.iter().map(|e| e.name.clone()).collect(),
             CycleFleet::Industry(f) => plants(f).map(|p| p.name.clone()).collect(),
+        }
+    }
+
+    /// Each entity's sector and unit class (of its first unit; none for a plant), in account
+    /// order.
+    pub fn kinds(&self) -> Vec<(Sector, Option<UnitClass>)> {
+        match self {
+            CycleFleet::Power(p) => p
+                .entities
+                .iter()
+                .map(|e| (Sector::Power, e.units.first().map(|u| u.class)))
+                .collect(),
+            CycleFleet::Industry(sectors) => sectors
+                .iter()
+                .flat_map(|x| x.plants.iter().map(|_| (x.sector, None)))
+                .collect(),
         }
     }
 
