@@ -112,12 +112,13 @@ def test_timeline_lists_the_deadlines_and_marks_the_run(small):
     t = small.timeline()
     check_schema(t, "timeline")
     finals = t[t["event"] == "final deadline"]
-    # The published timeline's final deadlines: power 2019-2020, 2021-2022, 2023 and 2024, and
-    # the industrial sectors' 2024 cycle beside power's 2024 one.
+    # The published timeline's final deadlines: power 2019-2020, 2021-2022, 2023 and 2024, the
+    # industrial sectors' 2024 cycle beside power's 2024 one, and the assumed 2025 year of both.
     assert list(finals["date"].dt.strftime("%Y-%m-%d")) == [
         "2021-12-31", "2023-12-31", "2024-12-31", "2025-12-31", "2025-12-31",
+        "2026-12-31", "2026-12-31",
     ]
-    assert list(finals["in_run"]) == [True, False, False, False, False]
+    assert list(finals["in_run"]) == [True, False, False, False, False, False, False]
     interims = t[t["event"] == "interim deadline"]
     first, second = interims.iloc[0], interims.iloc[1]
     assert (first["cycle"], first["share_due_pct"], first["share_of"]) == ("2019-2020", 95, "entities")

@@ -96,6 +96,31 @@ fn register_vintages(
     Ok(vintages)
 }
 
+/// The cycles whose sectors' first credit (over every cycle of the same sectors) falls after
+/// `end`: their entities never act in a run ending then.
+fn after_the_run(t: &Timeline, end: chrono::NaiveDate) -> Vec<usize> {
+    let spec = t.spec();
+    let first_credit = |k: usize| {
+        let c = &spec.cycles[k];
+        let covering = spec
+            .vintages
+            .values()
+            .filter(|v| v.years.iter().any(|y| c.years.contains(y)));
+        covering.map(|v| c.credited.unwrap_or(v.credited)).min()
+    };
+    let sectors = |k: usize| {
+        let mut s = spec.cycles[k].sectors.clone();
+        s.sort_unstable();
+        s
+    };
+    (0..spec.cycles.len())
+        .filter(|&k| {
+            let same = (0..spec.cycles.len()).filter(|&j| sectors(j) == sectors(k));
+            !same.filter_map(first_credit).any(|d| d <= end)
+        })
+        .collect()
+}
+
 /// Opens each group's accounts, named by the group's largest cycle (the last of equals), with
 /// each entity's annual emissions as drawn there.
 fn open_accounts(
@@ -163,7 +188,12 @@ impl Cycles {
         reg: &mut Registry,
     ) -> Result<Self, SetUpError> {
         let vintages = register_vintages(&timeline, reg)?;
-        let fleets = draw_fleets(&timeline, draw)?;
+        let mut fleets = draw_fleets(&timeline, draw)?;
+        if let Some(end) = draw.through {
+            for k in after_the_run(&timeline, end) {
+                fleets[k] = fleets[k].emptied();
+            }
+        }
         let kinds = fleets.iter().map(CycleFleet::kinds).collect();
         let (groups, group_of) = group_cycles(&timeline, &fleets);
         let (accounts, annual_emissions) = open_accounts(&groups, &fleets, reg)?;
@@ -582,6 +612,7 @@ mod tests {
             firms: None,
             balance_bp: &[],
             reference: None,
+            through: None,
         };
         let cycles = Cycles::set_up(timeline, &draw, &mut reg).unwrap();
         (cycles, reg)
@@ -622,6 +653,7 @@ mod tests {
                 firms: None,
                 balance_bp: &[0, -300],
                 reference: Some(&published),
+                through: None,
             };
             Cycles::set_up(t, &draw, &mut reg).unwrap()
         };
@@ -720,6 +752,7 @@ mod tests {
             firms: None,
             balance_bp: &[],
             reference: None,
+            through: None,
         };
         let err = Cycles::set_up(timeline, &draw, &mut Registry::default())
             .err()

@@ -28,6 +28,9 @@ pub(crate) struct FleetDraw<'a> {
     /// scenario that changes them: the fleet is drawn around these, so a changed benchmark
     /// changes the allocation, not the fleet. `None`: the run's own timeline.
     pub reference: Option<&'a Timeline>,
+    /// The run's last day: a group of sectors first credited after it never acts in the run
+    /// and gets no entities (no accounts, empty cycles). `None`: every group.
+    pub through: Option<chrono::NaiveDate>,
 }
 
 /// One cycle's drawn fleet.
@@ -52,6 +55,16 @@ impl CycleFleet {
         match self {
             CycleFleet::Power(f) => f.entities.iter().map(|e| e.name.clone()).collect(),
             CycleFleet::Industry(f) => plants(f).map(|p| p.name.clone()).collect(),
+        }
+    }
+
+    /// The same kind of fleet with no entity.
+    pub fn emptied(&self) -> CycleFleet {
+        match self {
+            CycleFleet::Power(_) => CycleFleet::Power(Fleet {
+                entities: Vec::new(),
+            }),
+            CycleFleet::Industry(_) => CycleFleet::Industry(Vec::new()),
         }
     }
 

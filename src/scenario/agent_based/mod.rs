@@ -901,6 +901,7 @@ fn set_up_cycles(
         firms: Some(fleet.compliance_firms),
         balance_bp: &balance,
         reference: Some(&published),
+        through: Some(config.end),
     };
     let mut cycles = Cycles::set_up(timeline, &draw, reg).map_err(|e| match e {
         SetUpError::Timeline(t) => RunError::Timeline(Box::new(t)),

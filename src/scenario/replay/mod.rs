@@ -330,6 +330,7 @@ fn set_up(config: &ReplayConfig, published: &Published) -> Result<day::ReplayRun
         firms: None,
         balance_bp: &[],
         reference: None,
+        through: Some(config.to),
     };
     let mut cycles =
         Cycles::set_up(Timeline::published()?, &draw, &mut reg).map_err(set_up_error)?;
