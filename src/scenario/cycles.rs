@@ -276,29 +276,6 @@ impl Cycles {
             .collect()
     }
 
-    /// The accounts of the groups whose first credit falls on or before `end`, a prefix of
-    /// [`Cycles::accounts`] (a group credited after a run's end never acts in it).
-    pub fn accounts_through(&self, end: chrono::NaiveDate) -> usize {
-        let spec = self.timeline.spec();
-        let first_credit = |k: usize| {
-            let c = &spec.cycles[k];
-            let vintages = spec.vintages.values();
-            let covering = vintages.filter(|v| v.years.iter().any(|y| c.years.contains(y)));
-            covering.map(|v| c.credited.unwrap_or(v.credited)).min()
-        };
-        self.groups
-            .iter()
-            .filter(|g| {
-                g.cycles
-                    .iter()
-                    .filter_map(|&k| first_credit(k))
-                    .any(|d| d <= end)
-            })
-            .map(|g| g.first + g.len)
-            .max()
-            .unwrap_or(0)
-    }
-
     /// The accounts (as indices) of the groups that have had none of their allocation
     /// credited yet.
     pub fn dormant_accounts(&self) -> Vec<std::ops::Range<usize>> {

@@ -296,7 +296,7 @@ fn industrial_period(
         short: Vec::new(),
         per_year: Vec::new(),
     };
-    for (i, (plant, &account)) in plants(fleets).zip(accounts).enumerate() {
+    for (plant, &account) in plants(fleets).zip(accounts) {
         let a = allocate(plant).unwrap_or(Quantity::ZERO);
         let per_year = vec![a; years];
         let position = crate::compliance::cycle::Position {
@@ -306,13 +306,7 @@ fn industrial_period(
             gas_allocation: Quantity::ZERO,
             gas_emissions: Quantity::ZERO,
         };
-        if position.allocation > position.emissions {
-            p.long.push(i);
-        } else {
-            p.short.push(i);
-        }
-        p.positions.push(position);
-        p.per_year.push(per_year);
+        p.push(position, per_year);
     }
     p
 }

@@ -22,6 +22,18 @@ pub(crate) struct Period {
 }
 
 impl Period {
+    /// Adds the next entity's position and allocation per year, long or short by the two.
+    pub(crate) fn push(&mut self, position: Position, per_year: Vec<Quantity>) {
+        let i = self.positions.len();
+        if position.allocation > position.emissions {
+            self.long.push(i);
+        } else {
+            self.short.push(i);
+        }
+        self.positions.push(position);
+        self.per_year.push(per_year);
+    }
+
     /// Takes the verified emissions (gas units' too) of `other`, a period of the same entities,
     /// and re-sorts who is long and short against this period's allocation.
     pub(crate) fn take_emissions(&mut self, other: &Period) {
@@ -80,13 +92,7 @@ pub(crate) fn period(
             gas_allocation: gas_alloc,
             gas_emissions: Quantity::new(years_u64.saturating_mul(gas_t)),
         };
-        if position.allocation > position.emissions {
-            p.long.push(i);
-        } else {
-            p.short.push(i);
-        }
-        p.positions.push(position);
-        p.per_year.push(alloc);
+        p.push(position, alloc);
     }
     p
 }

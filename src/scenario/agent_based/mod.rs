@@ -333,7 +333,9 @@ impl World {
             )?;
         }
 
-        let firms = cycles.accounts_through(config.end);
+        // A group first credited after the run's end has no accounts (`FleetDraw::through`):
+        // every account acts in the run.
+        let firms = cycles.accounts.len();
         let participants = participants(
             config,
             seed,
