@@ -7,11 +7,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::study::calibrate::{CalibrateError, CalibrationPlan, Settings};
 use carbonsim::scenario::study::design::Range;
+
+mod common;
+use common::succeeds;
 
 const SCENARIO: &str = "name = \"cal_small\"\nseed = 7\nstart = \"2021-07-16\"\nend = \"2021-12-31\"\n\n[fleet]\ncompliance_firms = 120\n";
 const PARAMS: [&str; 2] = [
@@ -44,16 +47,6 @@ fn calibrate(scenario: &Path, out: &Path, extra: &[&str]) -> Command {
     }
     cmd.arg("--out").arg(out).args(extra);
     cmd
-}
-
-fn succeeds(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// Every file of a folder, by name.

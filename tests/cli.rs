@@ -2,29 +2,9 @@
 //! non-zero exit and no files.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn carbonsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_carbonsim"))
-}
-
-/// Runs `cmd`, which must succeed (its error output is shown if not).
-fn succeeds(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// Runs `cmd`, which must fail; returns its error output.
-fn fails(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(!out.status.success());
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+mod common;
+use common::{carbonsim, fails, succeeds};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("carbonsim-cli-{name}-{}", std::process::id()));

@@ -4,27 +4,9 @@
 //! behaviour changes, these properties do not.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn carbonsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_carbonsim"))
-}
-
-fn succeeds(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn fails(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(!out.status.success());
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+mod common;
+use common::{carbonsim, fails, succeeds};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("carbonsim-exp-{name}-{}", std::process::id()));
