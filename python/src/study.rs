@@ -13,6 +13,19 @@ use crate::columns::{Columns, price};
 use crate::errors::{self, RunError};
 use crate::scenario::NativeScenario;
 
+/// A rayon pool of `threads` threads (one per core by default).
+pub fn thread_pool(threads: Option<usize>) -> PyResult<rayon::ThreadPool> {
+    if threads == Some(0) {
+        return Err(PyValueError::new_err(
+            "threads: at least one thread is needed",
+        ));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| RunError::new_err(e.to_string()))
+}
+
 fn run_seeds(
     py: Python<'_>,
     config: &ScenarioConfig,
@@ -25,15 +38,7 @@ fn run_seeds(
             "seeds: a study needs at least one seed",
         ));
     }
-    if threads == Some(0) {
-        return Err(PyValueError::new_err(
-            "threads: at least one thread is needed",
-        ));
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()
-        .map_err(|e| RunError::new_err(e.to_string()))?;
+    let pool = thread_pool(threads)?;
     let range = SeedRange { first, count };
     let result =
         py.detach(|| pool.install(|| study::run_study(config, range, Shard::WHOLE, |_| {})));
