@@ -17,6 +17,7 @@ documents every DataFrame's columns and units.
 from ._carbonsim import (
     AccountView,
     AgentError,
+    CalibrationError,
     CancelAll,
     CarbonsimError,
     DayOutcome,
@@ -31,6 +32,7 @@ from ._carbonsim import (
     __version__,
 )
 from ._agents import Agent
+from ._calibrate import CalibrationResult, calibrate
 from ._frames import SCHEMAS, schema, with_decimal
 from ._replay import ReplayResult, replay
 from ._scenario import RunResult, Scenario
@@ -40,6 +42,8 @@ __all__ = [
     "AccountView",
     "Agent",
     "AgentError",
+    "CalibrationError",
+    "CalibrationResult",
     "CancelAll",
     "CarbonsimError",
     "DayOutcome",
@@ -57,6 +61,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "calibrate",
     "montecarlo",
     "replay",
     "schema",

@@ -150,6 +150,18 @@ SCHEMAS: Dict[str, List[Column]] = {
         _c("published", "float64", "as named", "the published value (NaN where none)"),
         *[_c(p, "float64", "as named", f"{p[1:]}th percentile over the seeds (nearest rank)") for p in ("p5", "p25", "p50", "p75", "p95")],
     ],
+    "calibrate.history": [
+        _c("evaluation", "int64", "", "the evaluation's number, from 1 (a point evaluated before appears again, from its record); a column per parameter follows"),
+        _c("objective", "float64", "none", "D: the weighted mean of the squared relative errors of the seeds' mean statistics"),
+    ],
+    "calibrate.fit": [
+        _c("statistic", "object", "", "target statistic's key (mean_close_2022_cny_t, volatility, ...)"),
+        _c("unit", "object", "", "the statistic's unit: CNY/t, t, days or fraction"),
+        _c("simulated", "float64", "as unit", "mean over the seeds at the optimum"),
+        _c("published", "float64", "as unit", "the published value (the target)"),
+        _c("relative_error", "float64", "fraction", "(simulated - published) / published"),
+        _c("weight", "float64", "", "the target's weight in D"),
+    ],
 }
 
 

@@ -3,6 +3,8 @@
 use carbonsim::scenario::agent_based::RunError as LibRunError;
 use carbonsim::scenario::config::ConfigError;
 use carbonsim::scenario::overrides::OverrideError as LibOverrideError;
+use carbonsim::scenario::study::calibrate::CalibrateError;
+use carbonsim::scenario::study::design::DesignError;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -39,6 +41,13 @@ create_exception!(
 );
 create_exception!(
     carbonsim,
+    CalibrationError,
+    CarbonsimError,
+    "A calibration that cannot be set up or finished: no parameter, a bad box, seeds, budget, \
+     tolerance or weight, a checkpoint of another calibration."
+);
+create_exception!(
+    carbonsim,
     AgentError,
     CarbonsimError,
     "A Python agent that raised or returned something that is not an order intent."
@@ -52,6 +61,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OverrideError", py.get_type::<OverrideError>())?;
     m.add("RunError", py.get_type::<RunError>())?;
     m.add("ReplayError", py.get_type::<ReplayError>())?;
+    m.add("CalibrationError", py.get_type::<CalibrationError>())?;
     m.add("AgentError", py.get_type::<AgentError>())?;
     Ok(())
 }
@@ -72,5 +82,23 @@ pub fn run(e: &LibRunError) -> PyErr {
         LibRunError::Config(c) => config(c),
         LibRunError::BadAgent { .. } => AgentError::new_err(e.to_string()),
         other => RunError::new_err(other.to_string()),
+    }
+}
+
+/// A calibration error: a box whose values the scenario refuses (unknown path, wrong type, out
+/// of range) is an `OverrideError`, a failing run a `RunError` (a `ScenarioError` when the
+/// scenario is invalid), anything else a `CalibrationError`.
+pub fn calibration(e: &CalibrateError) -> PyErr {
+    match e {
+        CalibrateError::Param { source, .. } if matches!(**source, DesignError::Point { .. }) => {
+            OverrideError::new_err(e.to_string())
+        }
+        CalibrateError::Run { source, .. } if matches!(**source, LibRunError::Config(_)) => {
+            ScenarioError::new_err(e.to_string())
+        }
+        CalibrateError::Run { .. } | CalibrateError::MissingStatistic { .. } => {
+            RunError::new_err(e.to_string())
+        }
+        _ => CalibrationError::new_err(e.to_string()),
     }
 }

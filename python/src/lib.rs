@@ -6,6 +6,7 @@
 //! nothing is rounded on the way. Every long computation runs with the GIL released.
 
 mod agent;
+mod calibrate;
 mod columns;
 mod errors;
 mod intents;
@@ -27,6 +28,7 @@ fn _carbonsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::run_columns, m)?)?;
     m.add_function(wrap_pyfunction!(study::montecarlo_columns, m)?)?;
     m.add_function(wrap_pyfunction!(study::sweep_task, m)?)?;
+    m.add_function(wrap_pyfunction!(calibrate::calibrate_columns, m)?)?;
     m.add_class::<scenario::NativeScenario>()?;
     m.add_class::<intents::Order>()?;
     m.add_class::<intents::CancelAll>()?;
