@@ -7,6 +7,8 @@ a budget of six evaluations keep each test to about a second."""
 import csv
 import json
 import subprocess
+import threading
+import time
 
 import pytest
 from helpers import check_schema
@@ -82,6 +84,29 @@ def test_a_resumed_calibration_ends_as_an_unbroken_one(tmp_path, scenario):
     assert resumed.history.equals(unbroken.history)
     assert (resumed.best, resumed.objective) == (unbroken.best, unbroken.objective)
     assert resumed.runs < unbroken.runs
+
+
+def test_the_gil_is_released_while_a_calibration_runs(scenario):
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    try:
+        started = time.perf_counter()
+        carbonsim.calibrate(scenario, PARAMS, seeds=4, max_evals=10, threads=1)
+        ended = time.perf_counter()
+    finally:
+        stop.set()
+        t.join()
+    during = [x for x in ticks if started < x < ended]
+    # A held GIL would leave the ticker a handful of switch intervals at most.
+    assert len(during) > 20, (len(during), ended - started)
 
 
 def test_weights_change_the_targets(scenario):

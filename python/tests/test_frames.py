@@ -64,7 +64,7 @@ def test_the_package_surface():
     assert carbonsim.__version__ == "0.1.0"
     for name in carbonsim.__all__:
         assert getattr(carbonsim, name) is not None, name
-    for exc in ("ScenarioError", "OverrideError", "RunError", "ReplayError", "AgentError"):
+    for exc in ("ScenarioError", "OverrideError", "RunError", "ReplayError", "AgentError", "CalibrationError"):
         assert issubclass(getattr(carbonsim, exc), carbonsim.CarbonsimError)
     assert issubclass(carbonsim.CarbonsimError, Exception)
 
