@@ -58,6 +58,16 @@ def _history(parameters: List[str], cols: Dict[str, Any], values: List[List[floa
     return df
 
 
+def _count(flag: str, value: int) -> int:
+    """A whole count for the library, which takes it unsigned; a negative one is refused as the
+    library refuses a count out of range."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{flag}: expected an int, got {type(value).__name__}")
+    if value < 0:
+        raise _carbonsim.CalibrationError(f"{flag} {value}: a count, 0 or more")
+    return value
+
+
 def _boxes(params: Mapping[str, Box]) -> List[Tuple[str, float, float]]:
     if not isinstance(params, Mapping):
         raise TypeError(f"params: expected a dict of path -> (lo, hi), got {type(params).__name__}")
@@ -112,8 +122,8 @@ def calibrate(
         scenario._native,
         _boxes(params),
         [(k, float(w)) for k, w in (weights or {}).items()],
-        seeds,
-        max_evals,
+        _count("--seeds", seeds),
+        _count("--max-evals", max_evals),
         tolerance,
         threads,
         path,

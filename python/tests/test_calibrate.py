@@ -124,7 +124,9 @@ def test_weights_change_the_targets(scenario):
         ({"params": {}}, carbonsim.CalibrationError, "no parameter to calibrate"),
         ({"params": PARAMS, "max_evals": 1}, carbonsim.CalibrationError, "--max-evals 1: give 2 to 10000"),
         ({"params": PARAMS, "max_evals": 10_001}, carbonsim.CalibrationError, "--max-evals 10001"),
+        ({"params": PARAMS, "max_evals": -1}, carbonsim.CalibrationError, "--max-evals -1: a count"),
         ({"params": PARAMS, "seeds": 0}, carbonsim.CalibrationError, "at least one seed"),
+        ({"params": PARAMS, "seeds": -2}, carbonsim.CalibrationError, "--seeds -2: a count"),
         ({"params": PARAMS, "tolerance": float("nan")}, carbonsim.CalibrationError, "--tolerance NaN"),
         ({"params": PARAMS, "weights": {"volatility": -1}}, carbonsim.CalibrationError, "a weight is a finite number"),
         ({"params": PARAMS, "weights": {"no_such_target": 1}}, carbonsim.CalibrationError, "no such target"),
@@ -140,6 +142,8 @@ def test_argument_errors(scenario, tmp_path):
         carbonsim.calibrate(scenario, PARAMS, threads=0)
     with pytest.raises(TypeError, match="pair"):
         carbonsim.calibrate(scenario, {PATH: 0.01})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="int"):
+        carbonsim.calibrate(scenario, PARAMS, max_evals=2.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="dict"):
         carbonsim.calibrate(scenario, [f"{PATH}=0.005:0.05"])  # type: ignore[arg-type]
     other = tmp_path / "other.jsonl"
