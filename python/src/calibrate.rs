@@ -54,18 +54,31 @@ fn to_weights(weights: &[(String, f64)]) -> PyResult<Vec<Weight>> {
 struct ScratchDir(PathBuf);
 
 impl ScratchDir {
+    /// The most names tried before giving up (folders left by killed processes are skipped).
+    const ATTEMPTS: u32 = 1_000;
+
+    /// A new, empty folder named by the process and a counter; a name in use is skipped, never
+    /// reused.
     fn new() -> PyResult<Self> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("carbonsim-calibrate-{}-{n}", std::process::id()));
-        // A folder left by a killed process of the same id is stale: start it afresh.
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir(&dir).map_err(|e| {
-            CalibrationError::new_err(format!("checkpoint folder {}: {e}", dir.display()))
-        })?;
-        Ok(ScratchDir(dir))
+        let mut last = None;
+        for _ in 0..Self::ATTEMPTS {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let dir = std::env::temp_dir()
+                .join(format!("carbonsim-calibrate-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => return Ok(ScratchDir(dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(dir),
+                Err(e) => return Err(scratch_error(&dir, &e)),
+            }
+        }
+        let dir = last.unwrap_or_else(std::env::temp_dir);
+        Err(scratch_error(&dir, &"every name is in use"))
     }
+}
+
+fn scratch_error(dir: &Path, e: &dyn std::fmt::Display) -> PyErr {
+    CalibrationError::new_err(format!("checkpoint folder {}: {e}", dir.display()))
 }
 
 impl Drop for ScratchDir {

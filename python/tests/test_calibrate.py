@@ -6,7 +6,9 @@ a budget of six evaluations keep each test to about a second."""
 
 import csv
 import json
+import os
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -74,6 +76,9 @@ def test_result_frames_follow_their_schemas(scenario):
     assert r.scenario.name == "cal_small_calibrated"
     assert r.scenario.to_dict()["behaviour"]["compliance_firm"]["base_activity"] == r.best[PATH]
     assert "evaluations" in repr(r)
+    # Without a checkpoint path, the checkpoint lived in a scratch folder, now removed.
+    leftovers = [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(f"carbonsim-calibrate-{os.getpid()}-")]
+    assert leftovers == []
 
 
 def test_a_resumed_calibration_ends_as_an_unbroken_one(tmp_path, scenario):
