@@ -44,9 +44,10 @@ impl Timeline {
         for (year, y) in &s.calendar.years {
             let _ = writeln!(
                 out,
-                "  {year}: {} weekday closures ({})",
+                "  {year}: {} weekday closures ({}){}",
                 y.closures.len(),
-                y.source
+                y.source,
+                if y.assumption { " [assumption]" } else { "" }
             );
         }
         out

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::instruments::InstrumentsSpec;
 use crate::compliance::allocation::Benchmarks;
 pub use crate::compliance::sector::Sector;
 use crate::registry::CcerRules;
@@ -26,6 +27,9 @@ pub struct TimelineSpec {
     pub vintages: IndexMap<String, VintageSpec>,
     /// Compliance cycles by name, in date order.
     pub cycles: IndexMap<String, CycleSpec>,
+    /// The capped market's caps, auctions and reserve (none in the published timeline).
+    #[serde(default, skip_serializing_if = "InstrumentsSpec::is_empty")]
+    pub instruments: InstrumentsSpec,
 }
 
 /// Trading days: the exchange's own published days up to `embedded_through`, then weekdays
@@ -51,6 +55,9 @@ pub struct CalendarYear {
     pub closures: Vec<NaiveDate>,
     /// The holiday notice.
     pub source: String,
+    /// Set when the closures are projected (no notice published yet) rather than published.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub assumption: bool,
 }
 
 /// An allowance vintage: a registry subject that lists on the exchange.
