@@ -12,6 +12,7 @@
 
 mod agenda;
 mod describe;
+mod instruments;
 mod load;
 mod spec;
 mod validate;
@@ -23,6 +24,9 @@ use crate::compliance::allocation::Benchmarks;
 use crate::compliance::cycle::{BorrowingRule, CycleRules, InterimDeadline};
 
 pub use agenda::{Agenda, CreditPart, DueCredit, DueDeadline};
+pub use instruments::{
+    AuctionPlanSpec, CapSpec, CycleCap, InstrumentsSpec, ReserveSpec, ReserveTrigger, Unsold,
+};
 pub use load::{EMBEDDED_NAME, TimelineError};
 pub use spec::{
     AllocationSpec, BankingCap, BorrowingSpec, CalendarSpec, CalendarYear, Coverage, CycleSpec,

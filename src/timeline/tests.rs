@@ -254,7 +254,7 @@ fn bad_overrides_name_the_file_field_and_value() {
             || err.to_string().contains("= CEA30: is not a vintage"),
         "{err}"
     );
-    let err = overrides("[cycles.2021-2022.deadlines.final]\ndate = 2027-01-10").unwrap_err();
+    let err = overrides("[cycles.2021-2022.deadlines.final]\ndate = 2031-01-10").unwrap_err();
     assert!(err.to_string().contains("outside the calendar"), "{err}");
 }
 
@@ -320,7 +320,7 @@ fn every_validation_rule_refuses_its_case() {
 #[test]
 fn the_published_calendar_closes_every_listed_holiday_and_counts_the_published_days() {
     let t = Timeline::published().unwrap();
-    let cal = t.calendar(day("2026-12-31")).unwrap();
+    let cal = t.calendar(day("2030-12-31")).unwrap();
     for (year, y) in &t.spec().calendar.years {
         for d in &y.closures {
             assert!(!cal.is_trading_day(*d).unwrap(), "{year}: {d} is a holiday");
@@ -332,6 +332,24 @@ fn the_published_calendar_closes_every_listed_holiday_and_counts_the_published_d
     };
     // 2024: 242 trading days as the MEE reported; 2025 and 2026 as the notices give them.
     assert_eq!((count(2024), count(2025), count(2026)), (242, 243, 242));
+    // 2027-2030 are projected from the statutory holidays and marked so; the Spring Festival
+    // closes a week around its lunar New Year (2027-02-06, 2028-01-26, 2029-02-13, 2030-02-03).
+    let projected: Vec<&str> = t
+        .spec()
+        .calendar
+        .years
+        .iter()
+        .filter(|(_, y)| y.assumption)
+        .map(|(year, _)| year.as_str())
+        .collect();
+    assert_eq!(projected, ["2027", "2028", "2029", "2030"]);
+    assert_eq!(
+        (count(2027), count(2028), count(2029), count(2030)),
+        (243, 240, 242, 243)
+    );
+    for new_year in ["2027-02-08", "2028-01-26", "2029-02-13", "2030-02-04"] {
+        assert!(!cal.is_trading_day(day(new_year)).unwrap(), "{new_year}");
+    }
     // Make-up working days fall on weekends and never trade (2024-02-04, a Sunday).
     assert!(!cal.is_trading_day(day("2024-02-04")).unwrap());
     assert!(cal.is_trading_day(day("2024-02-08")).unwrap());
@@ -350,4 +368,74 @@ fn without_a_day_seen_the_calendars_end_hands_out_every_deadline_left() {
     b.credit_due(day("2024-03-29"));
     let due: Vec<NaiveDate> = b.settle_due(None).iter().map(|d| d.date).collect();
     assert_eq!(due, [day("2024-02-16"), day("2024-03-31")]);
+}
+
+const POWER_CAP: &str = "[instruments.caps.power]\nsectors = [\"power\"]\nfirst_year = 2025\nfirst_year_t = 5000000000\nlinear_reduction_bp = 250\nsource = \"x\"\n";
+const POWER_AUCTION: &str = "[instruments.auctions.power]\ncap = \"power\"\nshare_pct = { \"2025\" = 10 }\nmonths = [4, 10]\nreserve_price = \"60.00\"\nunsold = \"reserve\"\nsource = \"x\"\n";
+
+#[test]
+fn a_cap_splits_its_year_into_free_and_auctioned_and_falls_by_its_linear_factor() {
+    let t = overrides(&format!("{POWER_CAP}{POWER_AUCTION}")).unwrap();
+    let k = t.spec().cycles.get_index_of("2025").unwrap();
+    let cap = t.cycle_cap(k).unwrap();
+    assert_eq!(
+        (cap.cap_t, cap.free_t, cap.auctioned_t),
+        (5_000_000_000, 4_500_000_000, 500_000_000)
+    );
+    assert_eq!(cap.auction.as_deref(), Some("power"));
+    // Before its first year a cap caps nothing; the industrial cycle of 2025 is not power's.
+    let before = t.spec().cycles.get_index_of("2024").unwrap();
+    assert!(t.cycle_cap(before).is_none());
+    let industry = t.spec().cycles.get_index_of("2025-industry").unwrap();
+    assert!(t.cycle_cap(industry).is_none());
+    // The linear reduction factor takes 2.5 % of the first year's cap off each later year.
+    let spec = &t.spec().instruments.caps["power"];
+    assert_eq!(spec.cap_t(2027), Some(4_750_000_000));
+    assert_eq!(spec.cap_t(2024), None);
+}
+
+#[test]
+fn every_instrument_rule_refuses_its_case_naming_the_field() {
+    let cases = [
+        (
+            POWER_CAP.replace("[\"power\"]", "[\"steel\"]"),
+            "instruments.caps.power.sectors",
+        ),
+        (
+            POWER_CAP.replace("first_year = 2025", "first_year = 2019"),
+            "instruments.caps.power.first_year",
+        ),
+        (
+            POWER_CAP.replace("250", "10001"),
+            "instruments.caps.power.linear_reduction_bp",
+        ),
+        (
+            format!("{POWER_CAP}{}", POWER_AUCTION.replace("cap = \"power\"", "cap = \"x\"")),
+            "instruments.auctions.power.cap",
+        ),
+        (
+            format!("{POWER_CAP}{}", POWER_AUCTION.replace("[4, 10]", "[10, 4]")),
+            "instruments.auctions.power.months",
+        ),
+        (
+            format!("{POWER_CAP}{}", POWER_AUCTION.replace("= 10 }", "= 101 }")),
+            "instruments.auctions.power.share_pct.2025",
+        ),
+        (
+            format!("{POWER_CAP}{}", POWER_AUCTION.replace("\"reserve\"", "\"carried\"")),
+            "instruments.auctions.power.unsold",
+        ),
+        (
+            "[instruments.reserve]\nsource = \"x\"\n[instruments.reserve.trigger]\nkind = \"quantity\"\nintake_above_t = 10\nintake_pct = 24\nrelease_below_t = 10\nrelease_t = 5\n".to_owned(),
+            "instruments.reserve.release_below_t",
+        ),
+        (
+            "[instruments.reserve]\nsource = \"x\"\n[instruments.reserve.trigger]\nkind = \"price\"\nfloor = \"90.00\"\nceiling = \"80.00\"\nrelease_t = 5\nwindow_days = 20\n".to_owned(),
+            "instruments.reserve.floor",
+        ),
+    ];
+    for (text, field) in cases {
+        let err = overrides(&text).unwrap_err().to_string();
+        assert!(err.contains(field), "{text:?} gave {err}");
+    }
 }

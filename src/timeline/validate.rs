@@ -29,7 +29,7 @@ pub(crate) fn check(file: &str, t: &TimelineSpec) -> Result<(), TimelineError> {
         check_sector_order(cycle, fin, &earlier, &field, &bad)?;
         earlier.push((cycle, fin));
     }
-    Ok(())
+    super::instruments::check(t, &bad)
 }
 
 /// Cycles of one sector follow each other: a later cycle covers none of an earlier one's years
