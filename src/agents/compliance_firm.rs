@@ -34,8 +34,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccountView, Agent, DayOutcome, Fill, MarketView, OrderIntent, OrderKind, Outlook, Routing,
-    Side, affordable, budget_from_yuan, price_from_yuan, push_orders, quantity_ceil,
+    AccountView, Agent, AuctionBid, AuctionNotice, DayOutcome, Fill, MarketView, OrderIntent,
+    OrderKind, Outlook, Routing, Side, affordable, budget_from_yuan, price_from_yuan, push_orders,
+    quantity_ceil,
 };
 use crate::units::{Money, Price, Quantity};
 
@@ -367,6 +368,57 @@ impl ComplianceFirm {
         );
     }
 
+    /// What falling short costs per tonne of `gap`: the fine spread over the gap, the fine per
+    /// tonne, the other costs of non-compliance, and the tonne deducted from the next allocation
+    /// at its expected price.
+    fn shortfall_cost_per_t(
+        &self,
+        gap: f64,
+        expected: f64,
+        account: &AccountView<'_>,
+    ) -> Option<f64> {
+        let pos = account.compliance?;
+        let deducted = if pos.penalty.shortfall_deducted {
+            pos.outlook.map_or(expected, |o| o.horizon.to_f64())
+        } else {
+            0.0
+        };
+        Some(
+            pos.penalty.fine.to_f64() / gap
+                + pos.penalty.per_tonne.to_f64()
+                + self.params.noncompliance_cost_per_t
+                + deducted,
+        )
+    }
+
+    /// A short firm's sealed bid in an auction: its whole gap beyond doubt (what it can pay, at
+    /// most the quantity offered) at its expectation plus the bid markup, never above what
+    /// falling short costs.
+    fn auction_bid(
+        &mut self,
+        notice: &AuctionNotice,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+    ) -> Option<AuctionBid> {
+        let gap = self.beyond_doubt(self.gap(account)?, account);
+        if gap <= 0 {
+            return None;
+        }
+        let expected = self.expected_price(market);
+        let ceiling = self.shortfall_cost_per_t(gap as f64, expected, account)?;
+        let bid = (expected * (1.0 + self.params.bid_markup)).min(ceiling);
+        let price = notice.band.clamp(price_from_yuan(bid));
+        let cash =
+            budget_from_yuan(account.total_cash().to_f64() * (1.0 - self.params.cash_buffer_share));
+        let want = quantity_ceil(gap as f64)
+            .min(notice.quantity)
+            .min(affordable(cash, price));
+        (price >= notice.reserve_price && !want.is_zero()).then_some(AuctionBid {
+            price,
+            quantity: want,
+        })
+    }
+
     /// A short firm's bid for today's share of its `gap`: above the expectation by a premium
     /// growing with urgency, never above what falling short costs per tonne.
     fn buy_order(
@@ -377,15 +429,8 @@ impl ComplianceFirm {
         account: &AccountView<'_>,
         bid_today: Quantity,
     ) -> Option<(Price, Quantity)> {
-        let (p, pos) = (&self.params, account.compliance?);
-        let penalty_per_t = pos.penalty.fine.to_f64() / gap
-            + pos.penalty.per_tonne.to_f64()
-            + p.noncompliance_cost_per_t
-            + if pos.penalty.shortfall_deducted {
-                pos.outlook.map_or(today.expected, |o| o.horizon.to_f64())
-            } else {
-                0.0
-            };
+        let p = &self.params;
+        let penalty_per_t = self.shortfall_cost_per_t(gap, today.expected, account)?;
         let mut bid =
             today.expected * today.noise * (1.0 + p.bid_markup + p.urgency_markup * today.u);
         // An urgent buyer takes the best offer, but never pays more than falling short costs.
@@ -531,6 +576,18 @@ impl Agent for ComplianceFirm {
         } else if self.is_offset(market.subject) {
             self.decide_offsets(market, account, out);
         }
+    }
+
+    fn on_auction(
+        &mut self,
+        notice: &AuctionNotice,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+    ) -> Option<AuctionBid> {
+        if !self.is_allowance(market.subject) {
+            return None;
+        }
+        self.auction_bid(notice, market, account)
     }
 
     fn on_fill(&mut self, fill: &Fill<'_>) {

@@ -478,6 +478,39 @@ pub trait Agent {
     fn on_day_end(&mut self, outcome: &DayOutcome<'_>) {
         let _ = outcome;
     }
+
+    /// A sealed bid in the auction announced today on the subject of `market`, or `None` (the
+    /// default) to stay out. Asked of every agent trading the subject, before the day's open.
+    fn on_auction(
+        &mut self,
+        notice: &AuctionNotice,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+    ) -> Option<AuctionBid> {
+        let _ = (notice, market, account);
+        None
+    }
+}
+
+/// A single-direction auction announced for today: one seller's quantity at a reserve price;
+/// bids outside the band are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuctionNotice {
+    /// The quantity offered.
+    pub quantity: Quantity,
+    /// The lowest price accepted.
+    pub reserve_price: Price,
+    /// The prices a bid may name.
+    pub band: PriceBand,
+}
+
+/// A sealed bid: the most the bidder pays per unit, and how much it wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuctionBid {
+    /// The limit price.
+    pub price: Price,
+    /// The quantity wanted.
+    pub quantity: Quantity,
 }
 
 /// Turns an `f64` price in yuan into an exact price, rounding half away from zero to the fen and

@@ -34,6 +34,9 @@ pub enum CancelReason {
     ClawBack,
     /// Allowances above a banking cap, void after the cap's date.
     BankingCap,
+    /// Allowances the authority withdraws: an auction's unsold volume, or a reserve's holdings
+    /// above its ceiling.
+    Withdrawn,
 }
 
 /// One trade to settle, delivery versus payment.

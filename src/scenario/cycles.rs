@@ -8,7 +8,7 @@ use crate::compliance::sector::Sector;
 use crate::registry::{
     AccountId, AccountKind, CeaVintage, Registry, RegistryError, Subject, SubjectId,
 };
-use crate::timeline::Agenda;
+use crate::timeline::{Agenda, CycleCap};
 use crate::timeline::{CreditPart, DueCredit, DueDeadline, ShareOf, Timeline, TimelineError};
 use crate::units::{Money, Price, Quantity};
 
@@ -72,6 +72,13 @@ pub(crate) struct Cycles {
     /// How much of each vintage each cycle has credited, percent (a pre-allocation credits a
     /// share): `credited_pct[v][k]`.
     credited_pct: Vec<Vec<u32>>,
+    /// Each cycle's cap, if one covers it.
+    pub caps: Vec<Option<CycleCap>>,
+    /// The account the capped cycles' auctioned allowances are issued to, with their first
+    /// credit; without one they are not issued.
+    pub auctioneer: Option<AccountId>,
+    /// Whether each cycle's auctioned allowances have been issued.
+    auction_issued: Vec<bool>,
 }
 
 /// Registers each vintage of `timeline` as a subject, in timeline order.
@@ -211,6 +218,9 @@ impl Cycles {
             let mut basis = published.unwrap_or_else(|| p.clone());
             shape_emissions(&mut basis, c, k, draw);
             p.take_emissions(&basis);
+            if let Some(cap) = timeline.cycle_cap(k) {
+                super::periods::scale_allocation(&mut p, cap.free_t);
+            }
             periods.push(p);
             rules.push(
                 timeline
@@ -231,7 +241,11 @@ impl Cycles {
                 .max_by_key(|&k| periods[k].positions.len())
                 .unwrap_or(0)
         });
+        let caps: Vec<_> = (0..periods.len()).map(|k| timeline.cycle_cap(k)).collect();
         Ok(Cycles {
+            auction_issued: vec![false; caps.len()],
+            caps,
+            auctioneer: None,
             agenda: Agenda::new(&timeline),
             deductions: vec![Quantity::ZERO; accounts.len()],
             reports: vec![None; periods.len()],
@@ -331,11 +345,54 @@ impl Cycles {
                 reg.issue(self.accounts[account], subject, credited)?;
             }
         }
+        self.issue_auctioned(reg, k, subject)?;
         self.credited_pct[vintage][k] = match due.part {
             CreditPart::Pre(share) => share.min(100),
             CreditPart::Whole | CreditPart::TrueUp(_) => 100,
         };
         Ok(())
+    }
+
+    /// Issues capped cycle `k`'s auctioned allowances of `subject` to the auctioneer, once.
+    fn issue_auctioned(
+        &mut self,
+        reg: &mut Registry,
+        k: usize,
+        subject: SubjectId,
+    ) -> Result<(), RegistryError> {
+        let (Some(auctioneer), Some(cap)) = (self.auctioneer, &self.caps[k]) else {
+            return Ok(());
+        };
+        if !self.auction_issued[k] && cap.auctioned_t > 0 {
+            reg.issue(auctioneer, subject, Quantity::new(cap.auctioned_t))?;
+        }
+        self.auction_issued[k] = true;
+        Ok(())
+    }
+
+    /// Whether cycle `k`'s auctioned allowances have been issued to the auctioneer.
+    pub fn auction_issued(&self, k: usize) -> bool {
+        self.auction_issued[k]
+    }
+
+    /// What the auctions still have to sell to the market for the cycles `open`: the
+    /// auctioneer's holdings and the auctioned allowances not yet issued, t.
+    pub fn auction_supply(&self, reg: &Registry, open: &[usize]) -> i128 {
+        let Some(auctioneer) = self.auctioneer else {
+            return 0;
+        };
+        let unissued: u64 = open
+            .iter()
+            .filter(|&&k| !self.auction_issued[k])
+            .filter_map(|&k| self.caps[k].as_ref().map(|c| c.auctioned_t))
+            .sum();
+        let held: u64 = self
+            .vintages
+            .iter()
+            .filter_map(|(s, _)| reg.holding(auctioneer, *s).ok())
+            .map(|h| h.total().units())
+            .sum();
+        i128::from(unissued) + i128::from(held)
     }
 
     /// Credits every vintage due on or before `date`.

@@ -181,3 +181,33 @@ pub(crate) fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
     let u2: f64 = rng.random();
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
+
+/// Scales every entity's free allocation (each year's, the gas units' share too) by one factor so
+/// that the fleet's allocation adds up to `total_t` (a cap's free part), each entity's rounded
+/// down; then re-sorts who is long and short. Emissions are not touched: a tighter cap leaves
+/// them to the abatement it pays for.
+pub(crate) fn scale_allocation(p: &mut Period, total_t: u64) {
+    let allocated: u128 = p
+        .positions
+        .iter()
+        .map(|q| u128::from(q.allocation.units()))
+        .sum();
+    let scale = |q: Quantity| -> Quantity {
+        let v = u128::from(q.units()) * u128::from(total_t) / allocated.max(1);
+        Quantity::new(u64::try_from(v).unwrap_or(u64::MAX))
+    };
+    p.long.clear();
+    p.short.clear();
+    for (i, (pos, years)) in p.positions.iter_mut().zip(&mut p.per_year).enumerate() {
+        for y in years.iter_mut() {
+            *y = scale(*y);
+        }
+        pos.allocation = years.iter().copied().sum();
+        pos.gas_allocation = scale(pos.gas_allocation).min(pos.allocation);
+        if pos.allocation > pos.emissions {
+            p.long.push(i);
+        } else {
+            p.short.push(i);
+        }
+    }
+}

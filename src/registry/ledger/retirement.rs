@@ -125,7 +125,9 @@ impl Registry {
                 market == Market::Gec
             }
             CancelReason::Voluntary => true,
-            CancelReason::ClawBack | CancelReason::BankingCap => market == Market::Cea,
+            CancelReason::ClawBack | CancelReason::BankingCap | CancelReason::Withdrawn => {
+                market == Market::Cea
+            }
         };
         if ok {
             Ok(())

@@ -16,10 +16,11 @@ use chrono::NaiveDate;
 use rand_chacha::ChaCha8Rng;
 
 use crate::agents::{
-    self, AccountView, Agent, CompliancePosition, Deadline, Fill, Holding, Level, MarketView,
-    Method, OrderIntent, PriceBand, SizeRules,
+    self, AccountView, Agent, AuctionNotice, CompliancePosition, Deadline, Fill, Holding, Level,
+    MarketView, Method, OrderIntent, PriceBand, SizeRules,
 };
 use crate::book::{self, DepthLevel, OrderId, OrderStatus, SelfTradePrevention, Side};
+use crate::exchange::auction::SealedBid;
 use crate::exchange::block::QuoteId;
 use crate::exchange::{Exchange, ExchangeError, ExchangeEvent, OrderRequest};
 use crate::instrument::TradingMethod;
@@ -357,6 +358,51 @@ impl Broker {
         self.dispatch(participants, listings, day.date);
         self.refresh_depth(ex, l.subject);
         Ok(())
+    }
+
+    /// Asks every trader of `listings[listing]` that `asks(agent)` allows for a sealed bid in
+    /// the auction `notice`; the bids come in participant order, their time priority.
+    pub fn sealed_bids(
+        &self,
+        ex: &Exchange,
+        participants: &mut [Participant],
+        (listings, listing): (&[RunListing], usize),
+        day: &DayContext<'_>,
+        notice: &AuctionNotice,
+        asks: &dyn Fn(usize) -> bool,
+    ) -> Vec<SealedBid<AccountId>> {
+        let l = &listings[listing];
+        let (Some(listed), Some(block), Some(prev_close)) = (
+            ex.band(l.subject, TradingMethod::ListedAgreement),
+            ex.band(l.subject, TradingMethod::BlockAgreement),
+            ex.prev_close(l.subject),
+        ) else {
+            return Vec::new();
+        };
+        let mut traders: Vec<usize> = l.traders.iter().map(|&a| a as usize).collect();
+        traders.sort_unstable();
+        let mut bids = Vec::new();
+        for a in traders.into_iter().filter(|&a| asks(a)) {
+            let market = market_view(ex, l, day, (listed, block, prev_close), (&[], &[]));
+            let p = &mut participants[a];
+            let registry = ex.registry();
+            let holdings = holdings_of(registry, p, day.account_subjects, (l.subject, &l.code));
+            let cash = registry.cash(p.account).unwrap_or_default();
+            let account = AccountView {
+                holdings: &holdings,
+                cash_available: cash.available,
+                cash_frozen: cash.frozen.checked_add(cash.pending).unwrap_or(cash.frozen),
+                compliance: p.compliance,
+            };
+            if let Some(bid) = p.agent.on_auction(notice, &market, &account) {
+                bids.push(SealedBid {
+                    bidder: p.account,
+                    price: bid.price,
+                    quantity: bid.quantity,
+                });
+            }
+        }
+        bids
     }
 
     /// Sends one intent of `agent` (on `account`) for the subject of `listing`.

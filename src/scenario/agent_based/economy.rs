@@ -309,7 +309,8 @@ fn deficit(cycles: &Cycles, reg: &Registry, open: &[usize]) -> (i128, i128) {
         .filter_map(|(a, s)| reg.holding(a, s).ok())
         .map(|h| i128::from(h.total().units()))
         .sum();
-    let deficit = required - held + i128::from(cycles.owed_total().units());
+    let auctions = cycles.auction_supply(reg, open);
+    let deficit = required - held - auctions + i128::from(cycles.owed_total().units());
     (deficit, room)
 }
 

@@ -31,12 +31,15 @@
 //! ([`crate::agents::agent_rng`]) and the fleet's synthetic units. Nothing depends on the thread
 //! count or on hashing order, so a seed gives byte-identical results.
 
+mod auction_day;
 pub mod broker;
 pub mod certificates;
 mod economy;
 pub mod economy_report;
 mod firms;
 pub mod fleet;
+pub mod instruments;
+pub mod instruments_report;
 mod panel;
 pub mod panel_report;
 mod record;
@@ -51,6 +54,8 @@ use self::certificates::{CertificateMonth, Certificates, NewListing};
 pub use self::economy::{Economics, FirmAbatement, OutlookDay};
 use self::economy::{Economy, OffsetSupply};
 use self::fleet::{FleetMember, build_fleet};
+use self::instruments::Instruments;
+pub use self::instruments::{AuctionRow, InstrumentsRecord, ReserveAction, ReserveRow};
 pub use self::panel::FirmCycle;
 use super::config::{ConfigError, ScenarioConfig};
 pub use super::cycles::BankingVoid;
@@ -218,6 +223,9 @@ pub struct AgentRun {
     /// Each covered entity's cycle: see [`FirmCycle`].
     #[serde(default)]
     pub panel: Vec<FirmCycle>,
+    /// The capped market's caps, auctions and reserve moves (none without instruments).
+    #[serde(default, skip_serializing_if = "InstrumentsRecord::is_empty")]
+    pub instruments: InstrumentsRecord,
 }
 
 impl AgentRun {
@@ -257,6 +265,8 @@ pub struct World {
     certificates: Certificates,
     economy: Economy,
     panel: panel::PanelLedger,
+    /// The authority's auctions and reserve, when the timeline has them.
+    instruments: Option<Instruments>,
 }
 
 impl std::fmt::Debug for World {
@@ -282,13 +292,18 @@ impl World {
         if config.participants.market_makers || config.participants.investors {
             admission = admission.with(Market::Cea, AccountKind::Institution, true);
         }
+        // The authority sells at auction through the exchange like any admitted seller.
+        let timeline = config.timeline()?;
+        if !timeline.spec().instruments.auctions.is_empty() {
+            admission = admission.with(Market::Cea, AccountKind::Operator, true);
+        }
         // A run reads no journal; keeping one would cost an event per freeze and trade.
         let mut reg = Registry::new(RegistryConfig {
             admission,
             journal: false,
             ..RegistryConfig::default()
         });
-        let mut cycles = set_up_cycles(config, seed, &mut reg)?;
+        let (mut cycles, instruments) = set_up_cycles(config, timeline, seed, &mut reg)?;
         let economy = Economy::new(&config.economics, &cycles, seed);
         let mut certificates = Certificates::set_up(
             &mut reg,
@@ -354,6 +369,7 @@ impl World {
             certificates,
             economy,
             panel: panel::PanelLedger::default(),
+            instruments,
         })
     }
 
@@ -465,6 +481,7 @@ impl World {
             banking: state.banking,
             economics: self.economy.record(&self.cycles, self.ex.registry()),
             panel: self.panel_rows(first, days.last().copied().unwrap_or(first)),
+            instruments: self.instruments.map(|i| i.record).unwrap_or_default(),
         };
         Ok((run, self.ex))
     }
@@ -499,6 +516,7 @@ impl World {
         if self.ex.time() < AFTERNOON {
             self.ex.set_time(AFTERNOON)?;
         }
+        self.hold_auctions(&state.broker, &day, &mut state.events)?;
         let broker = &mut state.broker;
         broker.negotiate_blocks(&mut self.ex, &mut self.participants, &self.listings, date)?;
         let bars = self.ex.close_day(&mut state.events)?;
@@ -514,6 +532,9 @@ impl World {
             .map_err(|reason| RunError::Conservation { date, reason })?;
         self.tell_outcomes(broker, &bars, (&active, &consulted), &day);
         state.composite_close = self.record(date, &bars, state.composite_close, &mut state.out);
+        if let Some(i) = &mut self.instruments {
+            i.closed(state.composite_close);
+        }
         Ok(())
     }
 
@@ -535,6 +556,7 @@ impl World {
             }
         }
         self.certificates.claim(self.ex.registry_mut(), date)?;
+        let settled_before = state.compliance.len();
         self.settle_deadlines(next, &state.out, &mut state.compliance)?;
         for k in self.cycles.agenda.caps_due(next) {
             let held = panel::allowances_held(&self.cycles, self.ex.registry());
@@ -548,6 +570,7 @@ impl World {
                 state.banking.push(void);
             }
         }
+        self.measure_bank(&state.compliance[settled_before..]);
         self.update_positions(next.unwrap_or(date));
         let certificate_markets = self.config.submarkets.ccer || self.config.submarkets.gec;
         if certificate_markets && next.is_none_or(|nx| nx.month() != date.month()) {
@@ -887,10 +910,10 @@ fn opening_reference(cycles: &Cycles, start: NaiveDate) -> Result<Price, RunErro
 /// the first deadline.
 fn set_up_cycles(
     config: &ScenarioConfig,
+    timeline: crate::timeline::Timeline,
     seed: u64,
     reg: &mut Registry,
-) -> Result<Cycles, RunError> {
-    let timeline = config.timeline()?;
+) -> Result<(Cycles, Option<Instruments>), RunError> {
     let published =
         crate::timeline::Timeline::published().map_err(|e| RunError::Timeline(Box::new(e)))?;
     let fleet = &config.fleet;
@@ -909,6 +932,9 @@ fn set_up_cycles(
         SetUpError::Timeline(t) => RunError::Timeline(Box::new(t)),
         SetUpError::Registry(r) => RunError::Registry(r),
     })?;
+    let calendar = cycles.timeline.calendar(config.calendar_end())?;
+    let instruments = Instruments::set_up(&cycles, reg, &calendar);
+    cycles.auctioneer = instruments.as_ref().map(|i| i.auctioneer);
     let first_deadline = cycles
         .agenda
         .upcoming()
@@ -926,7 +952,7 @@ fn set_up_cycles(
             reg.deposit_cash(cycles.accounts[i], cash)?;
         }
     }
-    Ok(cycles)
+    Ok((cycles, instruments))
 }
 
 /// Runs `config` under `seed` with its built-in fleet.

@@ -405,6 +405,9 @@ pub struct Report<'a> {
     pub banking: &'a [crate::scenario::agent_based::BankingVoid],
     /// Abatement per emission year and the market's outlook.
     pub economics: super::economy_report::EconomicsReport<'a>,
+    /// The capped market's caps, auctions and reserve moves (omitted without instruments).
+    #[serde(skip_serializing_if = "super::InstrumentsRecord::is_empty")]
+    pub instruments: &'a super::InstrumentsRecord,
 }
 
 /// The run's report as one value (written as `report.json`).
@@ -423,6 +426,7 @@ pub fn report(run: &AgentRun) -> Report<'_> {
         activity: &run.activity,
         banking: &run.banking,
         economics: super::economy_report::economics_report(run),
+        instruments: &run.instruments,
     }
 }
 
@@ -509,6 +513,7 @@ pub fn table(run: &AgentRun) -> String {
     out.push_str(&compliance_table(&run.compliance));
     out.push_str(&super::economy_report::abatement_table(run));
     out.push_str(&super::economy_report::outlook_lines(run));
+    out.push_str(&super::instruments_report::instruments_tables(run));
     let checks = facts(run);
     if !checks.is_empty() {
         let mut t = TextTable::new(&[
@@ -560,6 +565,10 @@ pub fn outputs(run: &AgentRun, output: &OutputConfig) -> Result<OutputSet, Repor
         set.add("abatement.csv", super::economy_report::abatement_csv(run))?;
         set.add("firms.csv", super::panel_report::firms_csv(run))?;
         set.add("compliance.csv", super::panel_report::compliance_csv(run))?;
+        if !run.instruments.is_empty() {
+            set.add("auctions.csv", super::instruments_report::auctions_csv(run))?;
+            set.add("reserve.csv", super::instruments_report::reserve_csv(run))?;
+        }
     }
     if output.summary_json {
         let json =
@@ -611,6 +620,7 @@ mod tests {
             flow: super::super::broker::Flow::default(),
             activity: vec![],
             banking: vec![],
+            instruments: crate::scenario::agent_based::InstrumentsRecord::default(),
             economics: crate::scenario::agent_based::Economics::default(),
             panel: vec![],
         }
