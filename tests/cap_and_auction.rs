@@ -5,6 +5,7 @@
 //! (the earlier cycles inherited as settled) and end on 2029-12-31 to keep each to seconds.
 
 use carbonsim::registry::{AccountId, AccountKind, SubjectId};
+use carbonsim::scenario::agent_based::instruments_report::instruments_tables;
 use carbonsim::scenario::agent_based::{AgentRun, ReserveAction, World};
 use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::overrides::Override;
@@ -118,6 +119,19 @@ fn caps_scale_allocation_and_every_auctioned_tonne_is_sold_carried_or_disposed_o
     // The reserve holds what its moves say.
     let last = r.reserve.last().map_or(Quantity::ZERO, |m| m.held_after);
     assert_eq!(last, reserve_held);
+    // docs/model.md shows this run's caps and auctions.
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
+    let (from, to) = (
+        "<!-- cap-and-auction:start -->\n```text\n",
+        "```\n<!-- cap-and-auction:end -->",
+    );
+    let block = &doc[doc.find(from).unwrap() + from.len()..doc.find(to).unwrap()];
+    assert_eq!(
+        block.trim(),
+        instruments_tables(&run).trim(),
+        "docs/model.md is stale"
+    );
 }
 
 #[test]

@@ -22,6 +22,10 @@ impl Timeline {
         for (name, c) in &s.cycles {
             describe_cycle(&mut out, name, c);
         }
+        if !s.instruments.is_empty() {
+            out.push_str(&s.instruments.describe());
+            out.push('\n');
+        }
         out.push_str("vintages   years        credited    listed      reference  source\n");
         for (code, v) in &s.vintages {
             let years: Vec<String> = v.years.iter().map(u16::to_string).collect();

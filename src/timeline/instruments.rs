@@ -397,3 +397,54 @@ impl super::Timeline {
         })
     }
 }
+
+impl InstrumentsSpec {
+    /// The caps, auction plans and reserve as text, each with its source; empty without any.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        use std::fmt::Write as _;
+        let mark = |a: bool| if a { " (assumption)" } else { "" };
+        let mut out = String::new();
+        for (name, c) in &self.caps {
+            let _ = writeln!(
+                out,
+                "cap {name}: {:?} from {}: {} t, less {} bp of it a year; {}{}",
+                c.sectors,
+                c.first_year,
+                c.first_year_t,
+                c.linear_reduction_bp,
+                c.source,
+                mark(c.assumption)
+            );
+        }
+        for (name, p) in &self.auctions {
+            let shares: Vec<String> = p
+                .share_pct
+                .iter()
+                .map(|(y, s)| format!("{y}: {s} %"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "auctions {name}: of cap {}, {} in months {:?} of the compliance year, reserve price {}, the last unsold to {:?}; {}{}",
+                p.cap,
+                shares.join(", "),
+                p.months,
+                p.reserve_price,
+                p.unsold,
+                p.source,
+                mark(p.assumption)
+            );
+        }
+        if let Some(r) = &self.reserve {
+            let _ = writeln!(
+                out,
+                "reserve: {:?}, cancelling above {:?} t; {}{}",
+                r.trigger,
+                r.cancel_above_t,
+                r.source,
+                mark(r.assumption)
+            );
+        }
+        out
+    }
+}
