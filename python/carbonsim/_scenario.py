@@ -31,6 +31,8 @@ class RunResult:
     - ``compliance``: one row per compliance deadline settled (``"run.compliance"``);
     - ``statistics``: the calibration statistics against the published market
       (``"run.statistics"``);
+    - ``auctions`` and ``reserve``: a capped market's auctions and reserve moves
+      (``"run.auctions"``, ``"run.reserve"``; empty without instruments);
     - ``report``: the CLI's ``report.json`` as a dict.
     """
 
@@ -68,6 +70,17 @@ class RunResult:
     def statistics(self) -> "pd.DataFrame":
         """Calibration statistics of the allowance market against the published one."""
         return self._frame("statistics")
+
+    @property
+    def auctions(self) -> "pd.DataFrame":
+        """Per auction of a capped market's allowances (schema ``"run.auctions"``; empty
+        without ``policy.instruments``)."""
+        return self._frame("auctions")
+
+    @property
+    def reserve(self) -> "pd.DataFrame":
+        """Per move of the allowance reserve (schema ``"run.reserve"``; empty without one)."""
+        return self._frame("reserve")
 
     def __repr__(self) -> str:
         r = self.report

@@ -87,6 +87,8 @@ pub fn run_columns<'py>(
     out.set_item("firms", firms(py, &exchange)?)?;
     out.set_item("compliance", compliance(py, &run.compliance)?)?;
     out.set_item("statistics", statistics(py, &run)?)?;
+    out.set_item("auctions", auctions(py, &run)?)?;
+    out.set_item("reserve", reserve(py, &run)?)?;
     out.set_item("report_json", report)?;
     Ok(out)
 }
@@ -226,6 +228,46 @@ pub fn compliance<'py>(
     )?;
     c.add("fines_fen", rows.iter().map(|r| fen(r.fines)).collect())?;
     c.finish()
+}
+
+/// One row per auction of a capped market's allowances (none without instruments).
+fn auctions<'py>(py: Python<'py>, run: &AgentRun) -> PyResult<Bound<'py, PyDict>> {
+    let a = &run.instruments.auctions;
+    let mut c = Columns::new(py);
+    c.dates("date", a.iter().map(|x| x.date))?;
+    c.add("plan", a.iter().map(|x| x.plan.clone()).collect())?;
+    c.add("subject", a.iter().map(|x| x.subject.clone()).collect())?;
+    c.add("offered_t", a.iter().map(|x| units(x.offered)).collect())?;
+    c.add("bids", a.iter().map(|x| x.bids as u64).collect())?;
+    c.add("sold_t", a.iter().map(|x| units(x.sold)).collect())?;
+    c.add(
+        "clearing_price_fen",
+        a.iter().map(|x| x.price.map(price)).collect(),
+    )?;
+    c.add("revenue_fen", a.iter().map(|x| fen(x.revenue)).collect())?;
+    c.add("unsold_t", a.iter().map(|x| units(x.unsold)).collect())?;
+    c.add("unsold_to", a.iter().map(|x| label(&x.unsold_to)).collect())?;
+    c.finish()
+}
+
+/// One row per move of the allowance reserve (none without instruments).
+fn reserve<'py>(py: Python<'py>, run: &AgentRun) -> PyResult<Bound<'py, PyDict>> {
+    let r = &run.instruments.reserve;
+    let mut c = Columns::new(py);
+    c.dates("date", r.iter().map(|x| x.date))?;
+    c.add("action", r.iter().map(|x| label(&x.action)).collect())?;
+    c.add("quantity_t", r.iter().map(|x| units(x.quantity)).collect())?;
+    c.add("because", r.iter().map(|x| x.because.clone()).collect())?;
+    c.add(
+        "held_after_t",
+        r.iter().map(|x| units(x.held_after)).collect(),
+    )?;
+    c.finish()
+}
+
+/// A unit enum's name in lower case (`reserve`, `intake`, …), as in the CSV outputs.
+fn label<T: std::fmt::Debug>(value: &T) -> String {
+    format!("{value:?}").to_lowercase()
 }
 
 fn statistics<'py>(py: Python<'py>, run: &AgentRun) -> PyResult<Bound<'py, PyDict>> {

@@ -18,6 +18,9 @@ def test_frames_follow_their_schemas(run):
     check_schema(run.firms, "run.firms")
     check_schema(run.compliance, "run.compliance")
     check_schema(run.statistics, "run.statistics")
+    check_schema(run.auctions, "run.auctions")
+    check_schema(run.reserve, "run.reserve")
+    assert run.auctions.empty and run.reserve.empty, "no instruments, no auctions"
     assert run.seed == 5
     assert "small" in repr(run)
 
@@ -86,3 +89,18 @@ def test_an_override_breaking_a_rule_between_fields_is_refused():
     )
     with pytest.raises(carbonsim.ScenarioError, match="calendar_end"):
         s.set("calendar_end", "2022-01-01")
+
+
+def test_a_capped_market_reports_its_auctions_and_reserve_as_the_cli_does():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "cap_and_auction_2027_2030.toml"
+    scenario = carbonsim.Scenario.load(path).update({"start": "2028-01-03", "end": "2029-12-31"})
+    run = scenario.run()
+    check_schema(run.auctions, "run.auctions")
+    check_schema(run.reserve, "run.reserve")
+    report = run.report["instruments"]
+    assert len(run.auctions) == len(report["auctions"]) > 0
+    assert run.auctions["sold_t"].sum() == sum(int(a["sold"]) for a in report["auctions"])
+    assert set(run.auctions["unsold_to"]) <= {"carried", "reserve", "cancel"}
+    assert list(run.reserve["held_after_t"])[-1] == int(report["reserve"][-1]["held_after"])
