@@ -158,6 +158,34 @@ fn holdings_of<'a>(
         .collect()
 }
 
+/// The listed and block bands and the previous close of `subject`, if it is listed.
+fn bands_of(
+    ex: &Exchange,
+    subject: SubjectId,
+) -> Option<(crate::book::Band, crate::book::Band, crate::units::Price)> {
+    Some((
+        ex.band(subject, TradingMethod::ListedAgreement)?,
+        ex.band(subject, TradingMethod::BlockAgreement)?,
+        ex.prev_close(subject)?,
+    ))
+}
+
+/// What participant `p` sees of its own account: `holdings`, its cash and its compliance
+/// position.
+fn account_view<'a>(
+    registry: &crate::registry::Registry,
+    p: &Participant,
+    holdings: &'a [Holding<'a>],
+) -> AccountView<'a> {
+    let cash = registry.cash(p.account).unwrap_or_default();
+    AccountView {
+        holdings,
+        cash_available: cash.available,
+        cash_frozen: cash.frozen.checked_add(cash.pending).unwrap_or(cash.frozen),
+        compliance: p.compliance,
+    }
+}
+
 /// A subject the run lists, with the bars its agents are shown.
 #[derive(Debug, Clone)]
 pub struct RunListing {
@@ -317,25 +345,13 @@ impl Broker {
             step,
         } = turn;
         let l = &listings[listing];
-        let (Some(listed), Some(block), Some(prev_close)) = (
-            ex.band(l.subject, TradingMethod::ListedAgreement),
-            ex.band(l.subject, TradingMethod::BlockAgreement),
-            ex.prev_close(l.subject),
-        ) else {
+        let Some(bands) = bands_of(ex, l.subject) else {
             return Ok(());
         };
-        let bands = (listed, block, prev_close);
         let market = market_view(ex, l, day, bands, (&self.bids, &self.asks));
         let p = &mut participants[agent];
-        let registry = ex.registry();
-        let holdings = holdings_of(registry, p, day.account_subjects, (l.subject, &l.code));
-        let cash = registry.cash(p.account).unwrap_or_default();
-        let account = AccountView {
-            holdings: &holdings,
-            cash_available: cash.available,
-            cash_frozen: cash.frozen.checked_add(cash.pending).unwrap_or(cash.frozen),
-            compliance: p.compliance,
-        };
+        let holdings = holdings_of(ex.registry(), p, day.account_subjects, (l.subject, &l.code));
+        let account = account_view(ex.registry(), p, &holdings);
         self.intents.clear();
         match step {
             None => p
@@ -372,28 +388,18 @@ impl Broker {
         asks: &dyn Fn(usize) -> bool,
     ) -> Vec<SealedBid<AccountId>> {
         let l = &listings[listing];
-        let (Some(listed), Some(block), Some(prev_close)) = (
-            ex.band(l.subject, TradingMethod::ListedAgreement),
-            ex.band(l.subject, TradingMethod::BlockAgreement),
-            ex.prev_close(l.subject),
-        ) else {
+        let Some(bands) = bands_of(ex, l.subject) else {
             return Vec::new();
         };
         let mut traders: Vec<usize> = l.traders.iter().map(|&a| a as usize).collect();
         traders.sort_unstable();
         let mut bids = Vec::new();
         for a in traders.into_iter().filter(|&a| asks(a)) {
-            let market = market_view(ex, l, day, (listed, block, prev_close), (&[], &[]));
+            let market = market_view(ex, l, day, bands, (&[], &[]));
             let p = &mut participants[a];
-            let registry = ex.registry();
-            let holdings = holdings_of(registry, p, day.account_subjects, (l.subject, &l.code));
-            let cash = registry.cash(p.account).unwrap_or_default();
-            let account = AccountView {
-                holdings: &holdings,
-                cash_available: cash.available,
-                cash_frozen: cash.frozen.checked_add(cash.pending).unwrap_or(cash.frozen),
-                compliance: p.compliance,
-            };
+            let holdings =
+                holdings_of(ex.registry(), p, day.account_subjects, (l.subject, &l.code));
+            let account = account_view(ex.registry(), p, &holdings);
             if let Some(bid) = p.agent.on_auction(notice, &market, &account) {
                 bids.push(SealedBid {
                     bidder: p.account,
