@@ -77,6 +77,42 @@ fn every_cycle_through_2026_settles_with_all_four_sectors_and_units_are_conserve
     let bought: u64 = run.activity.iter().map(|a| a.bought.units()).sum();
     let sold: u64 = run.activity.iter().map(|a| a.sold.units()).sum();
     assert_eq!(bought, sold);
+    by_year_tables_add_up(&run, traded_2025);
+}
+
+/// The report's per-year market and per-sector cycle tables are sums of the run's own rows.
+fn by_year_tables_add_up(run: &carbonsim::scenario::agent_based::AgentRun, traded_2025: u64) {
+    use carbonsim::scenario::agent_based::years_report::{sector_cycles, subject_years};
+    let market = subject_years(run);
+    let comcea_2025 = market
+        .iter()
+        .find(|r| r.year == 2025 && r.subject == "COMCEA")
+        .unwrap();
+    assert_eq!(comcea_2025.volume.units(), traded_2025);
+    let vintages_2025: u64 = market
+        .iter()
+        .filter(|r| r.year == 2025 && r.subject.starts_with("CEA"))
+        .map(|r| r.volume.units())
+        .sum();
+    assert_eq!(
+        vintages_2025, traded_2025,
+        "the vintages add up to the composite"
+    );
+    let sectors = sector_cycles(run);
+    let count = |cycle: &str, sector: &str| {
+        sectors
+            .iter()
+            .find(|s| s.cycle == cycle && s.sector == sector)
+            .map(|s| s.entities)
+    };
+    let industry = ["steel", "cement", "aluminium"].map(|s| count("2025-industry", s));
+    assert_eq!(industry, [Some(500), Some(900), Some(100)]);
+    let voided: u64 = sectors.iter().map(|s| s.voided.units()).sum();
+    let by_cap: u64 = run.banking.iter().map(|b| b.voided.units()).sum();
+    assert_eq!(
+        voided, by_cap,
+        "what the banking cap voided, by sector and in all"
+    );
 }
 
 #[test]

@@ -44,6 +44,7 @@ mod panel;
 pub mod panel_report;
 mod record;
 pub mod report;
+pub mod years_report;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};

@@ -405,6 +405,8 @@ pub struct Report<'a> {
     pub banking: &'a [crate::scenario::agent_based::BankingVoid],
     /// Abatement per emission year and the market's outlook.
     pub economics: super::economy_report::EconomicsReport<'a>,
+    /// Each subject's market per calendar year and each cycle's sectors.
+    pub by_year: super::years_report::YearsReport,
     /// The capped market's caps, auctions and reserve moves (omitted without instruments).
     #[serde(skip_serializing_if = "super::InstrumentsRecord::is_empty")]
     pub instruments: &'a super::InstrumentsRecord,
@@ -426,6 +428,7 @@ pub fn report(run: &AgentRun) -> Report<'_> {
         activity: &run.activity,
         banking: &run.banking,
         economics: super::economy_report::economics_report(run),
+        by_year: super::years_report::years_report(run),
         instruments: &run.instruments,
     }
 }
@@ -511,6 +514,7 @@ pub fn table(run: &AgentRun) -> String {
         );
     }
     out.push_str(&compliance_table(&run.compliance));
+    out.push_str(&super::years_report::years_tables(run));
     out.push_str(&super::economy_report::abatement_table(run));
     out.push_str(&super::economy_report::outlook_lines(run));
     out.push_str(&super::instruments_report::instruments_tables(run));
