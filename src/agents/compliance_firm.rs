@@ -456,7 +456,41 @@ impl ComplianceFirm {
 
     /// A long firm's ask for today's share of its `surplus` less what it banks, or `None` while
     /// it holds for a higher price; never below the fundamental value less the bank discount.
+    /// Under an announced banking cap it sells at least at the pace the cap requires
+    /// ([`Self::cap_sale`]).
     fn sell_order(
+        &self,
+        surplus: f64,
+        today: &Today,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+        offered_today: Quantity,
+    ) -> Option<(Price, Quantity)> {
+        let usual = self.usual_sale(surplus, today, market, account, offered_today);
+        let Some(cap) = account.compliance.and_then(|c| c.bank_limit) else {
+            return usual;
+        };
+        let forced = cap.must_sell(surplus);
+        if forced <= 0.0 {
+            return usual;
+        }
+        let capped = self.cap_sale(
+            forced,
+            cap.void_after,
+            today,
+            market,
+            account,
+            offered_today,
+        );
+        // Whichever sells more today: the usual decision, or the pace the cap requires.
+        match usual {
+            Some(u) if u.1 >= capped.1 => Some(u),
+            _ => Some(capped),
+        }
+    }
+
+    /// The usual sale of a long firm (see [`Self::sell_order`]), before any banking cap.
+    fn usual_sale(
         &self,
         surplus: f64,
         today: &Today,
@@ -493,6 +527,32 @@ impl ComplianceFirm {
             (today.expected * today.noise * (1.0 - p.ask_discount - p.urgency_discount * today.u))
                 .max(self.bank_value(today.expected) * (1.0 - p.max_bank_discount));
         Some((market.listed_band.clamp(price_from_yuan(ask)), want))
+    }
+
+    /// A long firm's ask for what a banking cap would void: `forced` spread evenly over the
+    /// days it expects to act before `void_after` (trading days left × its activity), at its
+    /// expectation less the usual discounts and with no bank-value floor, since past the cap's
+    /// date these units are worth nothing to it.
+    fn cap_sale(
+        &self,
+        forced: f64,
+        void_after: chrono::NaiveDate,
+        today: &Today,
+        market: &MarketView<'_>,
+        account: &AccountView<'_>,
+        offered_today: Quantity,
+    ) -> (Price, Quantity) {
+        let p = &self.params;
+        // Weekdays left as a stand-in for trading days (holidays make it a slight underestimate).
+        let days_left = ((void_after - market.date).num_days().max(0) as f64 * 5.0 / 7.0).max(1.0);
+        let activity = p.base_activity + (1.0 - p.base_activity) * today.u;
+        let share = forced / (days_left * activity).max(1.0);
+        let want = block_sized(quantity_ceil(share), forced, market, today.routing)
+            .saturating_sub(offered_today)
+            .min(account.total_held(market.subject));
+        let ask =
+            today.expected * today.noise * (1.0 - p.ask_discount - p.urgency_discount * today.u);
+        (market.listed_band.clamp(price_from_yuan(ask)), want)
     }
 
     fn decide_offsets(
@@ -659,7 +719,7 @@ pub fn penalty_price_per_unit(
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::super::{Holding, Level, Method, OrderRequest, agent_rng};
+    use super::super::{BankLimit, Holding, Level, Method, OrderRequest, agent_rng};
     use super::*;
 
     fn always_active() -> ComplianceFirmParams {
@@ -765,6 +825,33 @@ mod tests {
         let sold = total(&orders);
         // Surplus 100,000; 20 % banked; near the deadline almost all the rest is offered.
         assert!(sold <= 80_000 && sold > 70_000, "sold {sold}");
+    }
+
+    #[test]
+    fn a_banking_cap_makes_a_holding_firm_sell_what_it_would_void() {
+        let d = deadline(1);
+        let mut bars = flat_bars(10, 5000);
+        bars[9].close = Price::from_fen(5500);
+        let m = market(&d, &bars, &[], &[]);
+        let holdings = cea(200_000);
+        let mut pos = position(50_000, 100_000);
+        // 100,000 t surplus, all of a capped vintage; it may keep 10,000 t plus 1.5 t per tonne
+        // it sells: it must sell (100,000 − 10,000) / 2.5 = 36,000 t before the cap's date.
+        let cap = BankLimit {
+            keep_at_most: Quantity::new(10_000),
+            multiple_bp: 15_000,
+            capped_held: Quantity::new(200_000),
+            void_after: m.date + chrono::Days::new(6),
+        };
+        assert!((cap.must_sell(100_000.0) - 36_000.0).abs() < 1e-6);
+        pos.bank_limit = Some(cap);
+        let account = account(&holdings, Money::from_cny(1_000_000), Some(pos));
+        let mut out = Vec::new();
+        ComplianceFirm::new(always_active()).on_day(&m, &account, &mut agent_rng(1, 0), &mut out);
+        let sold = placed(&out);
+        assert!(sold.iter().all(|o| o.side == Side::Sell), "{sold:?}");
+        // Six days left, about 4.3 weekdays, acting every day: 36,000 / 4.3 ≈ 8,400 t today.
+        assert_eq!(total(&sold), 8_400);
     }
 
     #[test]

@@ -259,6 +259,33 @@ pub struct CompliancePosition {
     /// The market's price outlook (what an allowance is worth today and at the horizon), when
     /// the run computes one.
     pub outlook: Option<Outlook>,
+    /// A banking cap announced and not yet applied, as it stands for this entity.
+    #[serde(default)]
+    pub bank_limit: Option<BankLimit>,
+}
+
+/// What a banking cap lets an entity keep past its date: `keep_at_most` now, and `multiple_bp`
+/// / 10,000 more for each capped allowance it sells before `void_after`; the rest is cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankLimit {
+    /// The base plus the multiple of its net sales so far, t.
+    pub keep_at_most: Quantity,
+    /// What each further tonne sold adds to `keep_at_most`, basis points (1.5 t = 15,000).
+    pub multiple_bp: u32,
+    /// The capped vintages it holds, t.
+    pub capped_held: Quantity,
+    /// The cap applies after this day's settlement.
+    pub void_after: NaiveDate,
+}
+
+impl BankLimit {
+    /// What the entity must sell of a `surplus` (beyond its obligation) so that what it keeps
+    /// of the capped vintages fits the cap: `max(min(surplus, capped) − keep, 0) / (1 + m)`.
+    #[must_use]
+    pub fn must_sell(&self, surplus: f64) -> f64 {
+        let over = surplus.min(self.capped_held.units() as f64) - self.keep_at_most.units() as f64;
+        over.max(0.0) / (1.0 + f64::from(self.multiple_bp) / 10_000.0)
+    }
 }
 
 impl CompliancePosition {
@@ -693,6 +720,7 @@ pub(crate) mod test_support {
                 per_tonne: Price::ZERO,
             },
             outlook: None,
+            bank_limit: None,
         }
     }
 

@@ -270,6 +270,10 @@ pub struct BankingCap {
     pub void_after: NaiveDate,
     /// The vintages capped, cancelled in this order.
     pub vintages: Vec<String>,
+    /// The day the cap was announced: from then on the entities know what they may keep (and
+    /// sell what they may not); without it, from the cycle's first credit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announced: Option<NaiveDate>,
     /// Where the rule comes from.
     pub source: String,
 }

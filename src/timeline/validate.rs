@@ -268,6 +268,13 @@ fn check_rules(
                 "is not a vintage of the timeline",
             ));
         }
+        if b.announced.is_some_and(|a| a > b.void_after) {
+            return Err(bad(
+                &field("banking.announced"),
+                &b.announced.unwrap_or_default(),
+                "must not come after void_after",
+            ));
+        }
         if b.sales_from > b.void_after || b.net_sales_multiple.is_sign_negative() {
             return Err(bad(
                 &field("banking"),

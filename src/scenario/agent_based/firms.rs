@@ -86,11 +86,11 @@ impl World {
             p.compliance = None;
         }
         for k in c.in_force(date) {
-            self.update_cycle_positions(k);
+            self.update_cycle_positions(k, date);
         }
     }
 
-    fn update_cycle_positions(&mut self, k: usize) {
+    fn update_cycle_positions(&mut self, k: usize, date: NaiveDate) {
         let c = &self.cycles;
         let (period, rules, report) = (&c.periods[k], &c.rules[k], c.reports[k].as_ref());
         let outlook = self.economy.current;
@@ -117,6 +117,11 @@ impl World {
                     per_tonne,
                 },
                 outlook,
+                bank_limit: self.bank_watch.limit(
+                    self.ex.registry(),
+                    (c.group_of[k], a, c.accounts[a]),
+                    date,
+                ),
             });
         }
     }

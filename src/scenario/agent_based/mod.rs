@@ -32,6 +32,7 @@
 //! count or on hashing order, so a seed gives byte-identical results.
 
 mod auction_day;
+mod bank_watch;
 pub mod broker;
 pub mod certificates;
 mod economy;
@@ -268,6 +269,8 @@ pub struct World {
     panel: panel::PanelLedger,
     /// The authority's auctions and reserve, when the timeline has them.
     instruments: Option<Instruments>,
+    /// What each banking cap lets each entity keep.
+    bank_watch: bank_watch::BankWatch,
 }
 
 impl std::fmt::Debug for World {
@@ -352,6 +355,7 @@ impl World {
         // A group first credited after the run's end has no accounts (`FleetDraw::through`):
         // every account acts in the run.
         let firms = cycles.accounts.len();
+        let bank_watch = bank_watch::BankWatch::new(&cycles);
         let participants = participants(
             config,
             seed,
@@ -371,6 +375,7 @@ impl World {
             economy,
             panel: panel::PanelLedger::default(),
             instruments,
+            bank_watch,
         })
     }
 
@@ -572,6 +577,7 @@ impl World {
             }
         }
         self.measure_bank(&state.compliance[settled_before..]);
+        self.bank_watch.count_trades(self.ex.tape());
         self.update_positions(next.unwrap_or(date));
         let certificate_markets = self.config.submarkets.ccer || self.config.submarkets.gec;
         if certificate_markets && next.is_none_or(|nx| nx.month() != date.month()) {
