@@ -507,7 +507,8 @@ pub trait Agent {
     }
 
     /// A sealed bid in the auction announced today on the subject of `market`, or `None` (the
-    /// default) to stay out. Asked of every agent trading the subject, before the day's open.
+    /// default) to stay out. Asked of every agent trading the subject, in the afternoon session
+    /// of the auction day, before the block negotiation.
     fn on_auction(
         &mut self,
         notice: &AuctionNotice,
