@@ -119,19 +119,7 @@ fn caps_scale_allocation_and_every_auctioned_tonne_is_sold_carried_or_disposed_o
     // The reserve holds what its moves say.
     let last = r.reserve.last().map_or(Quantity::ZERO, |m| m.held_after);
     assert_eq!(last, reserve_held);
-    // docs/model.md shows this run's caps and auctions.
-    let doc =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
-    let (from, to) = (
-        "<!-- cap-and-auction:start -->\n```text\n",
-        "```\n<!-- cap-and-auction:end -->",
-    );
-    let block = &doc[doc.find(from).unwrap() + from.len()..doc.find(to).unwrap()];
-    assert_eq!(
-        block.trim(),
-        instruments_tables(&run).trim(),
-        "docs/model.md is stale"
-    );
+    docs_show_the_caps_and_auctions_of(&run);
 }
 
 #[test]
@@ -209,4 +197,20 @@ fn a_faster_linear_reduction_raises_the_price_and_the_abatement() {
         "4 %/year gives a 2029 mean close {p1:.2} above 1 %/year's {p0:.2}"
     );
     assert!(abated_2029(&tight) > abated_2029(&base));
+}
+
+/// docs/model.md shows this run's caps and auctions.
+fn docs_show_the_caps_and_auctions_of(run: &AgentRun) {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
+    let (from, to) = (
+        "<!-- cap-and-auction:start -->\n```text\n",
+        "```\n<!-- cap-and-auction:end -->",
+    );
+    let block = &doc[doc.find(from).unwrap() + from.len()..doc.find(to).unwrap()];
+    assert_eq!(
+        block.trim(),
+        instruments_tables(run).trim(),
+        "docs/model.md is stale"
+    );
 }

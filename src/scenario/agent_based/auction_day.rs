@@ -9,9 +9,9 @@ use super::instruments::{AuctionRow, Instruments, Scheduled};
 use super::{RunError, World};
 use crate::agents::{AuctionNotice, PriceBand};
 use crate::exchange::ExchangeEvent;
-use crate::exchange::auction::{AuctionPricing, AuctionSpec};
+use crate::exchange::auction::{AuctionPricing, AuctionSpec, SealedBid};
 use crate::instrument::TradingMethod;
-use crate::registry::SubjectId;
+use crate::registry::{AccountId, SubjectId};
 use crate::timeline::Unsold;
 use crate::units::{Money, Quantity};
 
@@ -98,9 +98,8 @@ impl World {
     }
 
     /// One auction of `offered` units of `subject` under `plan`: the sealed bids of the agents
-    /// trading it (firms of a group not yet credited stay out), cleared by the exchange; the
-    /// unsold part carried to the plan's later auctions, or after the `last` disposed of as the
-    /// plan says.
+    /// trading it, cleared by the exchange; the unsold part carried to the plan's later
+    /// auctions, or after the `last` disposed of as the plan says.
     fn auction_one(
         &mut self,
         inst: &mut Instruments,
@@ -108,31 +107,9 @@ impl World {
         (broker, day, last): (&Broker, &DayContext<'_>, bool),
         events: &mut Vec<ExchangeEvent>,
     ) -> Result<(), RunError> {
-        let (Some(listing), Some(band)) = (
-            self.listings.iter().position(|l| l.subject == subject),
-            self.ex.band(subject, TradingMethod::SingleDirectionBidding),
-        ) else {
+        let Some((listing, bids)) = self.sealed_bids(broker, day, (subject, offered), plan) else {
             return Ok(());
         };
-        let notice = AuctionNotice {
-            quantity: offered,
-            reserve_price: plan.reserve_price,
-            band: PriceBand {
-                lower: band.lower,
-                upper: band.upper,
-            },
-        };
-        let (dormant, firms) = (self.cycles.dormant_accounts(), self.firms);
-        let asks = |a: usize| !(a < firms && dormant.iter().any(|r| r.contains(&a)));
-        let listings = (self.listings.as_slice(), listing);
-        let bids = broker.sealed_bids(
-            &self.ex,
-            &mut self.participants,
-            listings,
-            day,
-            &notice,
-            &asks,
-        );
         let cash = |w: &World| {
             w.ex.registry()
                 .cash(inst.auctioneer)
@@ -153,19 +130,12 @@ impl World {
         // Unsold volume goes back to the plan's later auctions of the year; the last one's goes
         // where the plan says.
         let carried = !last && subject == plan.subject;
-        match inst
-            .schedule
-            .iter()
-            .position(|p| p.cycle == plan.cycle)
-            .filter(|_| carried)
-        {
-            Some(i) => inst.carry(i, unsold),
-            None => inst.unsold(
-                self.ex.registry_mut(),
-                day.date,
-                (subject, unsold),
-                plan.unsold,
-            )?,
+        let own = inst.schedule.iter().position(|p| p.cycle == plan.cycle);
+        if let Some(i) = own.filter(|_| carried) {
+            inst.carry(i, unsold);
+        } else {
+            let reg = self.ex.registry_mut();
+            inst.unsold(reg, day.date, (subject, unsold), plan.unsold)?;
         }
         inst.record.auctions.push(AuctionRow {
             date: day.date,
@@ -184,6 +154,42 @@ impl World {
             },
         });
         Ok(())
+    }
+
+    /// The announcement of an auction of `offered` units of `subject` and the agents' sealed
+    /// bids (firms of a group not yet credited stay out), with the subject's listing; `None`
+    /// while the subject is not listed.
+    fn sealed_bids(
+        &mut self,
+        broker: &Broker,
+        day: &DayContext<'_>,
+        (subject, offered): (SubjectId, Quantity),
+        plan: &Scheduled,
+    ) -> Option<(usize, Vec<SealedBid<AccountId>>)> {
+        let listing = self.listings.iter().position(|l| l.subject == subject)?;
+        let band = self
+            .ex
+            .band(subject, TradingMethod::SingleDirectionBidding)?;
+        let notice = AuctionNotice {
+            quantity: offered,
+            reserve_price: plan.reserve_price,
+            band: PriceBand {
+                lower: band.lower,
+                upper: band.upper,
+            },
+        };
+        let (dormant, firms) = (self.cycles.dormant_accounts(), self.firms);
+        let asks = |a: usize| !(a < firms && dormant.iter().any(|r| r.contains(&a)));
+        let listings = (self.listings.as_slice(), listing);
+        let bids = broker.sealed_bids(
+            &self.ex,
+            &mut self.participants,
+            listings,
+            day,
+            &notice,
+            &asks,
+        );
+        Some((listing, bids))
     }
 
     /// After a day whose settlements (`settled`) include a final deadline: the market's bank,

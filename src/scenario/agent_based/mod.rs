@@ -290,20 +290,10 @@ impl World {
     /// [`RunError::Config`] for an invalid scenario; other variants only on a set-up bug.
     pub fn new(config: &ScenarioConfig, seed: u64) -> Result<Self, RunError> {
         config.validate()?;
-        // 2021–2023 admitted only covered entities to allowance trading; a scenario admitting
-        // market makers or investors opens it to institutions.
-        let mut admission = AdmissionRules::default();
-        if config.participants.market_makers || config.participants.investors {
-            admission = admission.with(Market::Cea, AccountKind::Institution, true);
-        }
-        // The authority sells at auction through the exchange like any admitted seller.
         let timeline = config.timeline()?;
-        if !timeline.spec().instruments.auctions.is_empty() {
-            admission = admission.with(Market::Cea, AccountKind::Operator, true);
-        }
         // A run reads no journal; keeping one would cost an event per freeze and trade.
         let mut reg = Registry::new(RegistryConfig {
-            admission,
+            admission: admission(config, &timeline),
             journal: false,
             ..RegistryConfig::default()
         });
@@ -817,6 +807,20 @@ impl World {
             .find_map(|l| self.ex.prev_close(l.subject))
             .unwrap_or(self.config.submarkets.gec_reference_price)
     }
+}
+
+/// Who may trade allowances: in 2021–2023 only covered entities; a scenario admitting market
+/// makers or investors opens the market to institutions, and one with auctions admits the
+/// authority, which sells through the exchange like any admitted seller.
+fn admission(config: &ScenarioConfig, timeline: &crate::timeline::Timeline) -> AdmissionRules {
+    let mut admission = AdmissionRules::default();
+    if config.participants.market_makers || config.participants.investors {
+        admission = admission.with(Market::Cea, AccountKind::Institution, true);
+    }
+    if !timeline.spec().instruments.auctions.is_empty() {
+        admission = admission.with(Market::Cea, AccountKind::Operator, true);
+    }
+    admission
 }
 
 /// The run's agents: the built-in fleet (covered entities on their accounts, then the admitted
