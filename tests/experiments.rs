@@ -78,16 +78,42 @@ fn sweep_is_the_same_on_any_thread_count_and_from_merged_shards() {
             "sweep.json"
         ]
     );
-    for f in &names {
+    assert_same_files(&one, &two, &names, "between 1 and 2 threads");
+    let (shards, merged) = sweep_in_three_shards_merged(&scenario);
+    let results: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|f| *f != "manifest.json")
+        .collect();
+    assert_same_files(
+        &one,
+        &merged,
+        &results,
+        "between the whole sweep and the merged shards",
+    );
+    sweep_tables_are_tidy(&one);
+    for d in [one, two, shards, merged] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+    std::fs::remove_file(&scenario).unwrap();
+}
+
+/// Each file of `names` is the same in folders `a` and `b`.
+fn assert_same_files(a: &Path, b: &Path, names: &[impl AsRef<str>], what: &str) {
+    for f in names.iter().map(AsRef::as_ref) {
         assert_eq!(
-            std::fs::read(one.join(f)).unwrap(),
-            std::fs::read(two.join(f)).unwrap(),
-            "{f} differs between 1 and 2 threads"
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs {what}"
         );
     }
+}
+
+/// The sweep of `scenario` as three shards, merged in reverse order: (shards, merged) folders.
+fn sweep_in_three_shards_merged(scenario: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let shards = scratch("sws");
     for i in 0..3 {
-        sweep(&scenario, &shards, &["--shard", &format!("{i}/3")]);
+        sweep(scenario, &shards, &["--shard", &format!("{i}/3")]);
     }
     let merged = scratch("swm");
     let mut merge = carbonsim();
@@ -96,13 +122,11 @@ fn sweep_is_the_same_on_any_thread_count_and_from_merged_shards() {
         merge.arg(shards.join(format!("shard-{i}-of-3.json")));
     }
     succeeds(&mut merge);
-    for f in names.iter().filter(|f| *f != "manifest.json") {
-        assert_eq!(
-            std::fs::read(one.join(f)).unwrap(),
-            std::fs::read(merged.join(f)).unwrap(),
-            "{f} differs between the whole sweep and the merged shards"
-        );
-    }
+    (shards, merged)
+}
+
+/// `runs.csv` and `points.csv` of the sweep in `one`.
+fn sweep_tables_are_tidy(one: &Path) {
     // 6 points × 2 seeds, point-major; every point's parameters on its rows.
     let runs = std::fs::read_to_string(one.join("runs.csv")).unwrap();
     let rows: Vec<Vec<&str>> = runs.lines().map(|l| l.split(',').collect()).collect();
@@ -148,10 +172,6 @@ fn sweep_is_the_same_on_any_thread_count_and_from_merged_shards() {
             assert!(lo <= m && m <= hi, "{line}");
         }
     }
-    for d in [one, two, shards, merged] {
-        std::fs::remove_dir_all(d).unwrap();
-    }
-    std::fs::remove_file(&scenario).unwrap();
 }
 
 #[test]
@@ -308,13 +328,18 @@ fn sensitivity_writes_indices_for_every_statistic_and_parameter() {
             "runs.csv"
         ]
     );
-    for f in ["indices.csv", "indices.svg", "runs.csv", "points.csv"] {
-        assert_eq!(
-            std::fs::read(one.join(f)).unwrap(),
-            std::fs::read(two.join(f)).unwrap(),
-            "{f} differs between 1 and 2 threads"
-        );
+    let results = ["indices.csv", "indices.svg", "runs.csv", "points.csv"];
+    assert_same_files(&one, &two, &results, "between 1 and 2 threads");
+    sensitivity_indices_are_complete(&one);
+    sensitivity_refuses_a_reversed_box_and_too_many_samples(&scenario);
+    for d in [one, two] {
+        std::fs::remove_dir_all(d).unwrap();
     }
+    std::fs::remove_file(&scenario).unwrap();
+}
+
+/// `indices.csv` and `indices.svg` of the sensitivity study in `one`.
+fn sensitivity_indices_are_complete(one: &Path) {
     // 3 trajectories × 3 points + 4 Saltelli blocks × 4 points.
     let runs = std::fs::read_to_string(one.join("runs.csv")).unwrap();
     assert_eq!(runs.lines().count(), 1 + 9 + 16);
@@ -334,10 +359,14 @@ fn sensitivity_writes_indices_for_every_statistic_and_parameter() {
     }
     let svg = std::fs::read_to_string(one.join("indices.svg")).unwrap();
     assert!(svg.contains("fleet.compliance_firms") && svg.contains("total-order"));
+}
+
+/// Bad input is refused, naming it, and nothing is written.
+fn sensitivity_refuses_a_reversed_box_and_too_many_samples(scenario: &Path) {
     let err = fails(
         carbonsim()
             .arg("sensitivity")
-            .arg(&scenario)
+            .arg(scenario)
             .args(["--params", "fleet.compliance_firms=300:100", "--out"])
             .arg(scratch("sens-bad")),
     );
@@ -348,45 +377,19 @@ fn sensitivity_writes_indices_for_every_statistic_and_parameter() {
     let err = fails(
         carbonsim()
             .arg("sensitivity")
-            .arg(&scenario)
+            .arg(scenario)
             .args(["--params", "fleet.compliance_firms=100:300"])
             .args(["--samples", "1000000000", "--out"])
             .arg(scratch("sens-bad")),
     );
     assert!(err.contains("at most 100000"), "{err}");
     assert!(!scratch("sens-bad").exists());
-    for d in [one, two] {
-        std::fs::remove_dir_all(d).unwrap();
-    }
-    std::fs::remove_file(&scenario).unwrap();
 }
 
 #[test]
 fn compare_sets_runs_and_studies_side_by_side_and_refuses_mixed_versions() {
     let scenario = scenario_file("cmp");
-    let (base, tight, study) = (scratch("cmp-base"), scratch("cmp-tight"), scratch("cmp-mc"));
-    succeeds(
-        carbonsim()
-            .arg("run")
-            .arg(&scenario)
-            .arg("--quiet")
-            .arg("--out")
-            .arg(&base),
-    );
-    succeeds(
-        carbonsim()
-            .arg("run")
-            .arg(&scenario)
-            .args(["--set", "fleet.compliance_firms=100", "--quiet", "--out"])
-            .arg(&tight),
-    );
-    succeeds(
-        carbonsim()
-            .arg("montecarlo")
-            .arg(&scenario)
-            .args(["--seeds", "3", "--quiet", "--out"])
-            .arg(&study),
-    );
+    let (base, tight, study) = two_runs_and_a_study(&scenario);
     let out = scratch("cmp-out");
     succeeds(
         carbonsim()
@@ -398,6 +401,46 @@ fn compare_sets_runs_and_studies_side_by_side_and_refuses_mixed_versions() {
         files_in(&out),
         ["compare.csv", "compare.svg", "manifest.json"]
     );
+    compare_sets_them_side_by_side(&out, [&base, &tight, &study]);
+    compare_refuses_a_folder_of_another_version(&base, &tight);
+    for d in [base, tight, study, out] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+    std::fs::remove_file(&scenario).unwrap();
+}
+
+/// A run of `scenario`, one with fewer firms and a 3-seed study: their folders.
+fn two_runs_and_a_study(
+    scenario: &Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let (base, tight, study) = (scratch("cmp-base"), scratch("cmp-tight"), scratch("cmp-mc"));
+    succeeds(
+        carbonsim()
+            .arg("run")
+            .arg(scenario)
+            .arg("--quiet")
+            .arg("--out")
+            .arg(&base),
+    );
+    succeeds(
+        carbonsim()
+            .arg("run")
+            .arg(scenario)
+            .args(["--set", "fleet.compliance_firms=100", "--quiet", "--out"])
+            .arg(&tight),
+    );
+    succeeds(
+        carbonsim()
+            .arg("montecarlo")
+            .arg(scenario)
+            .args(["--seeds", "3", "--quiet", "--out"])
+            .arg(&study),
+    );
+    (base, tight, study)
+}
+
+/// `compare.csv` and `compare.svg` in `out` for the folders `base`, `tight` and `study`.
+fn compare_sets_them_side_by_side(out: &Path, [base, tight, study]: [&Path; 3]) {
     let (b, t, s) = (
         base.file_name().unwrap().to_string_lossy().into_owned(),
         tight.file_name().unwrap().to_string_lossy().into_owned(),
@@ -436,8 +479,10 @@ fn compare_sets_runs_and_studies_side_by_side_and_refuses_mixed_versions() {
     assert!(volatility[3].is_empty() && num(9) <= num(8) && num(8) <= num(10));
     let svg = std::fs::read_to_string(out.join("compare.svg")).unwrap();
     assert!(svg.contains("published close") && svg.contains(&format!("{s} (median)")));
+}
 
-    // A folder from another version is refused, naming both versions; nothing is written.
+/// A folder from another version is refused, naming both versions; nothing is written.
+fn compare_refuses_a_folder_of_another_version(base: &Path, tight: &Path) {
     let manifest = tight.join("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
     let version = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
@@ -454,10 +499,6 @@ fn compare_sets_runs_and_studies_side_by_side_and_refuses_mixed_versions() {
         "{err}"
     );
     assert!(!refused.exists());
-    for d in [base, tight, study, out] {
-        std::fs::remove_dir_all(d).unwrap();
-    }
-    std::fs::remove_file(&scenario).unwrap();
 }
 
 #[test]
