@@ -22,6 +22,9 @@
 //! - disagrees: each limit carries a daily uniform noise of `±price_noise`;
 //! - banks: a long firm keeps `banking_share` of its surplus and holds all of it while the expected
 //!   rise exceeds `hold_if_expected_rise`, unless its cash is below `liquidity_cash_target`;
+//! - buys where units are: every eligible vintage counts alike, so a buyer passes over a vintage
+//!   with nothing offered and nothing traded on its last day while a newer one is listed (where
+//!   the fresh allocation, and so the sellers, are), instead of waiting in an empty book;
 //! - buys CCER offsets up to the 5 % room when they are at least `ccer_min_discount` cheaper than the
 //!   expected allowance price;
 //! - spends at most its cash minus a `cash_buffer_share` reserve, and sells only what it holds.
@@ -199,6 +202,8 @@ pub struct ComplianceFirm {
     offsets_room_met: bool,
     /// The last day the firm acted on allowances: it shops for offsets only then.
     active_on: Option<chrono::NaiveDate>,
+    /// The newest allowance subject (index into `allowance_subjects`) seen listed.
+    newest_listed: Option<usize>,
 }
 
 impl ComplianceFirm {
@@ -216,6 +221,7 @@ impl ComplianceFirm {
             allowances_committed: (None, Quantity::ZERO, Quantity::ZERO),
             offsets_room_met: false,
             active_on: None,
+            newest_listed: None,
         }
     }
 
@@ -233,6 +239,18 @@ impl ComplianceFirm {
 
     fn is_allowance(&self, subject: &str) -> bool {
         self.params.allowance_subjects.iter().any(|s| s == subject)
+    }
+
+    /// Whether a newer eligible vintage than this one is listed: a buyer then takes only what
+    /// this book offers and bids for the rest on the newest vintage, where the fresh allocation
+    /// (and so most sellers) is.
+    fn newer_listed(&self, subject: &str) -> bool {
+        let here = self
+            .params
+            .allowance_subjects
+            .iter()
+            .position(|s| s == subject);
+        matches!((here, self.newest_listed), (Some(h), Some(n)) if h < n)
     }
 
     fn is_offset(&self, subject: &str) -> bool {
@@ -328,7 +346,10 @@ impl ComplianceFirm {
         // Draw both numbers every day so a firm's stream advances the same way whatever it decides.
         let (act_draw, block_draw, noise_draw): (f64, f64, f64) =
             (rng.random(), rng.random(), rng.random());
-        if gap == 0 || act_draw >= activity {
+        // A firm decides once a day whether to act; having acted on one vintage it goes on
+        // with the others the same day.
+        let acting = self.active_on == Some(market.date) || act_draw < activity;
+        if gap == 0 || !acting {
             return;
         }
         self.active_on = Some(market.date);
@@ -431,8 +452,11 @@ impl ComplianceFirm {
     ) -> Option<(Price, Quantity)> {
         let p = &self.params;
         let penalty_per_t = self.shortfall_cost_per_t(gap, today.expected, account)?;
-        let mut bid =
-            today.expected * today.noise * (1.0 + p.bid_markup + p.urgency_markup * today.u);
+        let premium = 1.0 + p.bid_markup + p.urgency_markup * today.u;
+        // Holders sell near a deadline only above what a unit is worth banked, so an urgent
+        // buyer bids up towards that value (weighted by urgency) whatever the closes say.
+        let mut bid = (today.expected * today.noise * premium)
+            .max(today.u * self.bank_value(today.expected) * premium);
         // An urgent buyer takes the best offer, but never pays more than falling short costs.
         if today.u >= p.taker_urgency
             && let Some(best) = market.asks.first()
@@ -451,6 +475,11 @@ impl ComplianceFirm {
         )
         .saturating_sub(bid_today)
         .min(affordable(cash, limit));
+        let want = if self.newer_listed(market.subject) {
+            want.min(offered_up_to(market, limit))
+        } else {
+            want
+        };
         Some((limit, want))
     }
 
@@ -506,7 +535,11 @@ impl ComplianceFirm {
             .bids
             .first()
             .map_or(market.prev_close, |b| b.price.max(market.prev_close));
-        let expected_rise = today.expected / now.to_f64().max(0.01) - 1.0;
+        // Holding is worth selling later at the expectation, or keeping at the bank value once
+        // the deadline has passed; the chance to sell later fades with urgency.
+        let hold_value =
+            today.u * self.bank_value(today.expected) + (1.0 - today.u) * today.expected;
+        let expected_rise = hold_value / now.to_f64().max(0.01) - 1.0;
         // At the day's upper limit the market pays the most it can today: a holder waiting
         // for more would keep the close, and so the limit, where they are.
         let limit_up = now >= market.listed_band.upper;
@@ -669,9 +702,11 @@ impl Agent for ComplianceFirm {
     }
 
     fn on_day_end(&mut self, outcome: &DayOutcome<'_>) {
-        if !self.is_allowance(outcome.subject) {
+        let subjects = &self.params.allowance_subjects;
+        let Some(index) = subjects.iter().position(|s| s == outcome.subject) else {
             return;
-        }
+        };
+        self.newest_listed = self.newest_listed.max(Some(index));
         // Without listed trades the close carries no news: the expectation drifts towards the
         // fundamental value instead, so a quiet market does not freeze beliefs.
         let close = if outcome.bar.listed_volume.is_zero() {
@@ -684,6 +719,15 @@ impl Agent for ComplianceFirm {
         let e = self.expectation.get_or_insert(close);
         *e += lambda * (close - *e);
     }
+}
+
+/// Units offered in the visible book at `limit` or below.
+fn offered_up_to(market: &MarketView<'_>, limit: Price) -> Quantity {
+    market
+        .asks
+        .iter()
+        .take_while(|l| l.price <= limit)
+        .fold(Quantity::ZERO, |sum, l| sum.saturating_add(l.quantity))
 }
 
 /// A firm routing to block trading deals in blocks: a smaller want is raised to the block

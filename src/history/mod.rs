@@ -17,6 +17,7 @@ const DAILY_CSV: &str = include_str!("../../data/cea_daily_2021-07-16_2023-12-29
 const VINTAGE_CSV: &str = include_str!("../../data/cea_daily_by_vintage_2021-07-16_2023-12-29.csv");
 const MONTHLY_CSV: &str = include_str!("../../data/cea_monthly_2021-07_2023-12.csv");
 const ANNUAL_CSV: &str = include_str!("../../data/cea_annual_2021_2023.csv");
+const FACTS_CSV: &str = include_str!("../../data/cea_annual_facts_2024.csv");
 const CLOSURES_CSV: &str = include_str!("../../data/seee_weekday_closures_2021-2023.csv");
 
 /// The attribution every use of this data must carry.
@@ -137,6 +138,28 @@ pub struct AnnualTotals {
     pub year_end_close: Price,
 }
 
+/// A year's published figures where no daily series is embedded (2024 on): what the runs after
+/// 2023 are compared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnualFacts {
+    /// Year.
+    pub year: i32,
+    /// Total volume (listed plus block), as published (rounded).
+    pub total_volume_t: Quantity,
+    /// Total turnover.
+    pub total_turnover_cny: Money,
+    /// Year-end close.
+    pub year_end_close: Price,
+    /// The year's highest close.
+    pub peak_close: Price,
+    /// Its date.
+    pub peak_date: NaiveDate,
+    /// Volume traded from the year's start to 30 September.
+    pub volume_to_sep30_t: Quantity,
+    /// Source IDs of `docs/sources.md`.
+    pub source: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct ClosureRow {
     date: NaiveDate,
@@ -183,6 +206,11 @@ embedded!(
 embedded!(
     /// Annual totals for 2021, 2022 and 2023.
     annual, AnnualTotals, "cea_annual_2021_2023.csv", ANNUAL_CSV
+);
+
+embedded!(
+    /// Published figures of the years after the daily series (2024).
+    annual_facts, AnnualFacts, "cea_annual_facts_2024.csv", FACTS_CSV
 );
 
 /// The 43 weekdays from 2021-07-16 to 2023-12-31 on which the exchange did not trade.

@@ -92,6 +92,11 @@ pub struct FleetConfig {
     /// Extra opening cash of each firm per tonne of its annual emissions. Default CNY 10.00 (an
     /// assumption: enough working capital for a large emitter's shortfall).
     pub cash_per_tonne: Money,
+    /// Cash each firm's operations pay into its account a year per tonne of its annual
+    /// emissions, a twelfth on each month's first trading day. Default CNY 45.00: a tenth
+    /// (an assumption) of the CNY ~455 of power sold per tonne emitted (the coal base price of
+    /// CNY 0.3736/kWh over about 0.82 tCO2/MWh).
+    pub operating_cash_per_tonne: Money,
     /// How long the fleet ends the 2019–2020 period, in basis points of its allocation
     /// (negative: short), when the timeline publishes no short count and gap for it (it does:
     /// 847 entities short by 188 Mt, which fix the first cycle's fleet). Default 300.
@@ -121,6 +126,7 @@ impl Default for FleetConfig {
             investors: 0,
             firm_cash: Money::from_cny(50_000_000),
             cash_per_tonne: Money::from_cny(10),
+            operating_cash_per_tonne: Money::from_cny(45),
             period1_balance_bp: 300,
             period2_balance_bp: -280,
             later_balance_bp: None,
@@ -819,6 +825,10 @@ fn check_fleet(fleet: &FleetConfig, participants: Participants) -> Result<(), Co
     for (field, cash) in [
         ("fleet.firm_cash", fleet.firm_cash),
         ("fleet.cash_per_tonne", fleet.cash_per_tonne),
+        (
+            "fleet.operating_cash_per_tonne",
+            fleet.operating_cash_per_tonne,
+        ),
     ] {
         if cash.is_negative() {
             return Err(invalid(field, &cash, "must be >= 0"));

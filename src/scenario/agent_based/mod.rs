@@ -41,6 +41,7 @@ mod firms;
 pub mod fleet;
 pub mod instruments;
 pub mod instruments_report;
+mod operations;
 mod panel;
 pub mod panel_report;
 mod record;
@@ -228,6 +229,10 @@ pub struct AgentRun {
     /// The capped market's caps, auctions and reserve moves (none without instruments).
     #[serde(default, skip_serializing_if = "InstrumentsRecord::is_empty")]
     pub instruments: InstrumentsRecord,
+    /// Cash the firms' operations paid into their accounts over the run (from outside the
+    /// market, as the opening cash).
+    #[serde(default)]
+    pub operating_cash: Money,
 }
 
 impl AgentRun {
@@ -271,6 +276,8 @@ pub struct World {
     instruments: Option<Instruments>,
     /// What each banking cap lets each entity keep.
     bank_watch: bank_watch::BankWatch,
+    /// Cash the firms' operations have paid in so far ([`operations`]).
+    operating_cash: Money,
 }
 
 impl std::fmt::Debug for World {
@@ -366,6 +373,7 @@ impl World {
             panel: panel::PanelLedger::default(),
             instruments,
             bank_watch,
+            operating_cash: Money::ZERO,
         })
     }
 
@@ -478,6 +486,7 @@ impl World {
             economics: self.economy.record(&self.cycles, self.ex.registry()),
             panel: self.panel_rows(first, days.last().copied().unwrap_or(first)),
             instruments: self.instruments.map(|i| i.record).unwrap_or_default(),
+            operating_cash: self.operating_cash,
         };
         Ok((run, self.ex))
     }
@@ -629,6 +638,12 @@ impl World {
     ) -> Result<(), RunError> {
         self.credit_and_list(date)?;
         if *month != Some((date.year(), date.month())) {
+            let per_tonne = self.config.fleet.operating_cash_per_tonne;
+            let paid = operations::pay_month(&self.cycles, self.ex.registry_mut(), per_tonne)?;
+            self.operating_cash = self
+                .operating_cash
+                .checked_add(paid)
+                .unwrap_or(self.operating_cash);
             self.month_economics(date, close);
             let gec_price = self.gec_price();
             let new = self

@@ -8,6 +8,7 @@ use crate::agents;
 use crate::exchange::bars::DailyBar;
 use crate::history;
 use crate::registry::Market;
+use crate::scenario::study::facts;
 use crate::scenario::study::stats::{self, CalibrationReport, DayRecord};
 use crate::units::{Money, Price, Quantity};
 
@@ -121,5 +122,16 @@ pub(super) fn calibrate(days: &[SubjectDay]) -> Result<Option<CalibrationReport>
             turnover: p.listed_turnover_cny + p.block_turnover_cny,
         })
         .collect();
-    Ok(Some(stats::compare(&sim, &pubd)?))
+    let mut report = stats::compare(&sim, &pubd)?;
+    let composite: Vec<DayRecord> = days
+        .iter()
+        .filter(|d| d.subject == COMPOSITE)
+        .map(SubjectDay::record)
+        .collect();
+    for facts in history::annual_facts()? {
+        if let Some(c) = facts::compare_year(&composite, facts) {
+            report.later_years.insert(facts.year, c);
+        }
+    }
+    Ok(Some(report))
 }

@@ -21,6 +21,7 @@ use crate::scenario::agent_based::AgentRun;
 use crate::scenario::config::OutputConfig;
 use crate::scenario::replay::ComplianceSummary;
 use crate::scenario::replay_report::{DUE_NOTE, due_label, published_compliance};
+use crate::scenario::study::facts::YearCompared;
 use crate::scenario::study::stats::{CalibrationReport, Compared};
 use crate::units::Quantity;
 
@@ -410,6 +411,8 @@ pub struct Report<'a> {
     /// The capped market's caps, auctions and reserve moves (omitted without instruments).
     #[serde(skip_serializing_if = "super::InstrumentsRecord::is_empty")]
     pub instruments: &'a super::InstrumentsRecord,
+    /// Cash the firms' operations paid into their accounts over the run, CNY.
+    pub operating_cash_cny: crate::units::Money,
 }
 
 /// The run's report as one value (written as `report.json`).
@@ -430,6 +433,7 @@ pub fn report(run: &AgentRun) -> Report<'_> {
         economics: super::economy_report::economics_report(run),
         by_year: super::years_report::years_report(run),
         instruments: &run.instruments,
+        operating_cash_cny: run.operating_cash,
     }
 }
 
@@ -451,6 +455,24 @@ fn compared_row(t: &mut TextTable, name: &str, c: &Compared, as_pct: bool) {
         show(c.published),
         c.relative_error.map(pct).unwrap_or_default(),
     ]);
+}
+
+/// A year after the daily series against its published figures (prices to the fen).
+fn later_year_rows(t: &mut TextTable, y: i32, c: &YearCompared) {
+    compared_row(t, &format!("volume {y} (t)"), &c.volume, false);
+    compared_row(t, &format!("turnover {y} (CNY)"), &c.turnover, false);
+    for (name, v) in [
+        ("year-end close", &c.year_end_close),
+        ("peak close", &c.peak_close),
+    ] {
+        t.row([
+            format!("{name} {y} (CNY/t)"),
+            format!("{:.2}", v.simulated),
+            format!("{:.2}", v.published),
+            v.relative_error.map(pct).unwrap_or_default(),
+        ]);
+    }
+    compared_row(t, &format!("Q4 share of volume {y}"), &c.q4_share, true);
 }
 
 /// The compliance table of a run, with the published outcome and the note on `due`.
@@ -504,6 +526,9 @@ pub fn table(run: &AgentRun) -> String {
         compared_row(&mut t, "volatility (annualised)", &c.volatility, true);
         compared_row(&mut t, "maximum drawdown", &c.max_drawdown, true);
         compared_row(&mut t, "listed share of volume", &c.listed_share, true);
+        for (y, later) in &c.later_years {
+            later_year_rows(&mut t, *y, later);
+        }
         let _ = write!(out, "{t}");
         let _ = writeln!(
             out,
@@ -625,6 +650,7 @@ mod tests {
             activity: vec![],
             banking: vec![],
             instruments: crate::scenario::agent_based::InstrumentsRecord::default(),
+            operating_cash: crate::units::Money::ZERO,
             economics: crate::scenario::agent_based::Economics::default(),
             panel: vec![],
         }

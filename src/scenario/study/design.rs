@@ -443,8 +443,20 @@ fn field_kind(base: &ScenarioConfig, path: &str) -> FieldKind {
     match field(base, path) {
         Some(toml::Value::Integer(_)) => FieldKind::Integer,
         Some(toml::Value::String(_)) => FieldKind::Decimal,
-        _ => FieldKind::Float,
+        Some(_) => FieldKind::Float,
+        // An optional field left unset shows no value: ask the scenario which it takes.
+        None => [FieldKind::Integer, FieldKind::Decimal]
+            .into_iter()
+            .find(|k| accepts(base, path, k.write(0.0)))
+            .unwrap_or(FieldKind::Float),
     }
+}
+
+/// Whether `base` takes `value` (as written for a `--set`) at `path`.
+fn accepts(base: &ScenarioConfig, path: &str, value: String) -> bool {
+    Override::parse(&format!("{path}={value}"))
+        .and_then(|o| base.with_overrides(&[o]))
+        .is_ok()
 }
 
 /// The number at `path` in `base` (a decimal string read as a number), if there is one.
@@ -547,5 +559,14 @@ mod tests {
         }
         let overrides = one.overrides(0).unwrap();
         assert!(base().with_overrides(&overrides).is_ok());
+    }
+
+    #[test]
+    fn an_unset_optional_field_is_written_as_the_scenario_takes_it() {
+        // `fleet.later_balance_bp` is an optional integer, absent from the base scenario.
+        let ranges = ["fleet.later_balance_bp=-200:100".parse::<Range>().unwrap()];
+        let d = Design::from_values(&base(), &ranges, &[vec![-57.4]]).unwrap();
+        assert_eq!(d.points, vec![vec!["-57".to_owned()]]);
+        assert!(base().with_overrides(&d.overrides(0).unwrap()).is_ok());
     }
 }

@@ -74,6 +74,9 @@ pub fn calibration_values(c: &CalibrationReport) -> Vec<(String, f64, f64)> {
         ),
         ("close path MAPE".into(), c.close_path.mape, f64::NAN),
     ]);
+    for (y, later) in &c.later_years {
+        out.extend(super::facts::named(*y, later));
+    }
     out
 }
 

@@ -21,6 +21,7 @@ pub mod analysis;
 pub mod calibrate;
 pub mod compare;
 pub mod design;
+pub mod facts;
 pub mod headline;
 pub mod montecarlo;
 pub mod sensitivity;

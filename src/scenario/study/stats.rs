@@ -123,6 +123,10 @@ pub struct CalibrationReport {
     /// The longest run of days closing at the +10 % limit of the previous close.
     #[serde(default)]
     pub longest_limit_up_days: Compared,
+    /// The years after the daily series that the run covers in full, against their published
+    /// figures ([`super::facts`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub later_years: BTreeMap<i32, super::facts::YearCompared>,
 }
 
 /// Volume (listed plus block) per calendar year, in units.
@@ -324,6 +328,7 @@ pub fn compare(
         volatility: both(annualised_volatility),
         max_drawdown: Compared::new(max_drawdown(simulated), max_drawdown(published)),
         listed_share: both(listed_share),
+        later_years: BTreeMap::new(),
     })
 }
 
