@@ -763,7 +763,10 @@ pub fn penalty_price_per_unit(
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::super::{BankLimit, Holding, Level, Method, OrderRequest, agent_rng};
+    use super::super::{
+        BankLimit, CompliancePosition, DayOutcome, Holding, Level, Method, OrderRequest, Outlook,
+        agent_rng,
+    };
     use super::*;
 
     fn always_active() -> ComplianceFirmParams {
@@ -920,6 +923,108 @@ mod tests {
         };
         ComplianceFirm::new(params).on_day(&m, &account, &mut agent_rng(1, 0), &mut out);
         assert!(placed(&out).iter().all(|o| o.side == Side::Sell) && !out.is_empty());
+    }
+
+    fn with_outlook(mut pos: CompliancePosition, fundamental_fen: i64) -> CompliancePosition {
+        pos.outlook = Some(Outlook {
+            fundamental: Price::from_fen(fundamental_fen),
+            horizon: Price::from_fen(fundamental_fen),
+        });
+        pos
+    }
+
+    #[test]
+    fn a_buyer_takes_what_an_older_vintage_offers_and_bids_the_rest_on_the_newest() {
+        let params = ComplianceFirmParams {
+            allowance_subjects: vec!["CEA".into(), "CEA21".into()],
+            ..always_active()
+        };
+        let mut firm = ComplianceFirm::new(params);
+        let bars = flat_bars(10, 5000);
+        let seen = |subject| DayOutcome {
+            subject,
+            bar: bars[9],
+            rejected_intents: 0,
+        };
+        firm.on_day_end(&seen("CEA"));
+        firm.on_day_end(&seen("CEA21"));
+        let d = deadline(1);
+        let asks = [Level {
+            price: Price::from_fen(5010),
+            quantity: Quantity::new(500),
+        }];
+        let older = market(&d, &bars, &[], &asks);
+        let newest = MarketView {
+            subject: "CEA21",
+            ..market(&d, &bars, &[], &[])
+        };
+        let rich = Money::from_cny(1_000_000_000);
+        let account = account(&[], rich, Some(position(50_000, 100_000)));
+        let (mut rng, mut out) = (agent_rng(1, 0), Vec::new());
+        firm.on_day(&older, &account, &mut rng, &mut out);
+        assert_eq!(total(&placed(&out)), 500, "only what the old book offers");
+        out.clear();
+        firm.on_day(&newest, &account, &mut rng, &mut out);
+        assert_eq!(
+            total(&placed(&out)),
+            99_500,
+            "the rest on the newest vintage"
+        );
+    }
+
+    #[test]
+    fn an_urgent_buyer_bids_up_towards_the_bank_value() {
+        let params = ComplianceFirmParams {
+            fundamental_weight: 0.0,
+            ..always_active()
+        };
+        let d = deadline(1);
+        let bars = flat_bars(10, 5000);
+        let m = market(&d, &bars, &[], &[]);
+        let limit = |mut pos: CompliancePosition| {
+            // A price-multiple fine, so that falling short never caps the bid here.
+            pos.penalty.per_tonne = Price::from_fen(50_000);
+            let account = account(&[], Money::from_cny(1_000_000_000), Some(pos));
+            let mut out = Vec::new();
+            ComplianceFirm::new(params.clone()).on_day(
+                &m,
+                &account,
+                &mut agent_rng(1, 0),
+                &mut out,
+            );
+            placed(&out).iter().map(|o| o.limit).max()
+        };
+        // Closes at 50.00: without an outlook the bid is 50.00 × 1.08; with units worth 52.00
+        // banked it is 52.00 × 1.08, held to the band's 55.00.
+        assert_eq!(limit(position(0, 100_000)), Some(Price::from_fen(5400)));
+        let banked = with_outlook(position(0, 100_000), 5200);
+        assert_eq!(limit(banked), Some(Price::from_fen(5500)));
+    }
+
+    #[test]
+    fn a_holder_sells_near_the_deadline_above_the_bank_value_whatever_the_trend() {
+        let mut bars = flat_bars(10, 5000);
+        bars[9].close = Price::from_fen(5500);
+        let holdings = cea(200_000);
+        let pos = with_outlook(position(50_000, 100_000), 5000);
+        let account = account(&holdings, Money::from_cny(1_000_000), Some(pos));
+        let orders = |days_left| {
+            let d = deadline(days_left);
+            let m = market(&d, &bars, &[], &[]);
+            let mut out = Vec::new();
+            ComplianceFirm::new(always_active()).on_day(
+                &m,
+                &account,
+                &mut agent_rng(1, 0),
+                &mut out,
+            );
+            placed(&out)
+        };
+        // Far from the deadline the rising closes promise more than selling now: it holds.
+        assert!(orders(200).is_empty());
+        // At the deadline holding is worth the bank value, 50.00, what the market pays: it sells.
+        let near = orders(1);
+        assert!(!near.is_empty() && near.iter().all(|o| o.side == Side::Sell));
     }
 
     #[test]
