@@ -79,15 +79,13 @@ impl MacCurve {
     /// `docs/model.md`): energy efficiency and waste-heat recovery 0–60 CNY/t for 1 % a year
     /// (the measures' average cost of about 27 CNY/t, Gu et al. 2023), scrap in place of hot
     /// metal 150–350 CNY/t for 1 % (the published cost gap of scrap-based steel over the
-    /// emissions it saves), other process changes 400–1,200 CNY/t for 0.5 % (the firms' mean
-    /// shadow prices, Wang et al. 2017). The potentials are assumptions.
+    /// emissions it saves). The potentials are assumptions.
     #[must_use]
     pub fn steel_default() -> Self {
         MacCurve {
             segments: vec![
                 option("energy efficiency and waste-heat recovery", 0, 60, 100),
                 option("scrap in place of hot metal", 150, 350, 100),
-                option("other process changes", 400, 1_200, 50),
             ],
         }
     }
