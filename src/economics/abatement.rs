@@ -5,7 +5,9 @@
 //! A firm abates where its expected allowance price exceeds its marginal cost: at price `P`,
 //! option `s` with costs `[c0, c1]` (scaled by the firm's cost factor `m`) and potential `q_s`
 //! of baseline `E` abates `q_s·E·clamp((P − m·c0)/(m·c1 − m·c0), 0, 1)` tonnes a year, at the
-//! cost of the area under the curve. `docs/model.md` gives the defaults and their sources.
+//! cost of the area under the curve. Each covered sector has a curve of its own (power,
+//! [`MacCurve::power_default`]; steel, cement and aluminium, [`SectorMacs`]); the runners pick
+//! each firm's by its sector. `docs/model.md` gives the defaults and their sources.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -64,17 +66,56 @@ impl MacCurve {
     /// within a firm's units 100–400 CNY/t for 1.5 %, biomass co-firing 200–500 CNY/t for 0.75 %.
     #[must_use]
     pub fn power_default() -> Self {
-        let option = |name: &str, from: i64, to: i64, bp: u32| MacSegment {
-            option: name.to_owned(),
-            cost_from: Price::from_fen(from * 100),
-            cost_to: Price::from_fen(to * 100),
-            potential_bp: bp,
-        };
         MacCurve {
             segments: vec![
                 option("operational efficiency", 0, 50, 40),
                 option("dispatch shift", 100, 400, 150),
                 option("biomass co-firing", 200, 500, 75),
+            ],
+        }
+    }
+
+    /// The steel sector's default curve (long-process plants, direct emissions; see
+    /// `docs/model.md`): energy efficiency and waste-heat recovery 0–60 CNY/t for 1 % a year
+    /// (the measures' average cost of about 27 CNY/t, Gu et al. 2023), scrap in place of hot
+    /// metal 150–350 CNY/t for 1 % (the published cost gap of scrap-based steel over the
+    /// emissions it saves). The potentials are assumptions.
+    #[must_use]
+    pub fn steel_default() -> Self {
+        MacCurve {
+            segments: vec![
+                option("energy efficiency and waste-heat recovery", 0, 60, 100),
+                option("scrap in place of hot metal", 150, 350, 100),
+            ],
+        }
+    }
+
+    /// The cement sector's default curve (clinker, direct emissions; see `docs/model.md`):
+    /// 70 % of the price-induced abatement below 50 CNY/t and 90 % below 100 (Liu 2016), about
+    /// 1 % of emissions a year in all: energy management and kiln efficiency 0–50 CNY/t for
+    /// 0.7 %, alternative fuels and raw materials 50–100 CNY/t for 0.2 %, the remaining
+    /// technologies 100–250 CNY/t for 0.1 %.
+    #[must_use]
+    pub fn cement_default() -> Self {
+        MacCurve {
+            segments: vec![
+                option("energy management and kiln efficiency", 0, 50, 70),
+                option("alternative fuels and raw materials", 50, 100, 20),
+                option("remaining technologies", 100, 250, 10),
+            ],
+        }
+    }
+
+    /// The aluminium sector's default curve (electrolysis, direct emissions: anode carbon and
+    /// the PFCs of anode effects; see `docs/model.md`): anode-effect control 0–50 CNY/t for 1 %
+    /// a year, lower anode carbon consumption 100–300 CNY/t for 0.5 %. Costs and potentials
+    /// are assumptions anchored on the PFC share of emissions and the industry's record.
+    #[must_use]
+    pub fn aluminium_default() -> Self {
+        MacCurve {
+            segments: vec![
+                option("anode-effect control", 0, 50, 100),
+                option("anode carbon consumption", 100, 300, 50),
             ],
         }
     }
@@ -142,6 +183,37 @@ impl MacCurve {
     }
 }
 
+/// The industrial sectors' curves (`economics.sector_mac`), one per sector; power's is
+/// `economics.mac`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SectorMacs {
+    /// Steel (see [`MacCurve::steel_default`]).
+    pub steel: MacCurve,
+    /// Cement (see [`MacCurve::cement_default`]).
+    pub cement: MacCurve,
+    /// Aluminium (see [`MacCurve::aluminium_default`]).
+    pub aluminium: MacCurve,
+}
+
+impl Default for SectorMacs {
+    fn default() -> Self {
+        SectorMacs {
+            steel: MacCurve::steel_default(),
+            cement: MacCurve::cement_default(),
+            aluminium: MacCurve::aluminium_default(),
+        }
+    }
+}
+
+impl SectorMacs {
+    /// Whether every curve is its default.
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        *self == SectorMacs::default()
+    }
+}
+
 /// A fleet's abatement a year as one piecewise-linear function of the price, for the outlook:
 /// the sum of every firm's curve, evaluated in `O(log n)`. In tonnes as `f64`: it is an
 /// expectation, never a balance (each firm's abatement is booked with [`MacCurve::abatement_t`]).
@@ -156,11 +228,12 @@ pub struct AggregateMac {
 }
 
 impl AggregateMac {
-    /// The sum of `curve` over `firms`, each a baseline (t a year) and a cost factor (percent).
+    /// The sum over `firms`, each its own curve, a baseline (t a year) and a cost factor
+    /// (percent).
     #[must_use]
-    pub fn new(curve: &MacCurve, firms: impl Iterator<Item = (u64, u32)>) -> Self {
+    pub fn new<'a>(firms: impl Iterator<Item = (&'a MacCurve, u64, u32)>) -> Self {
         let mut events: Vec<(i64, f64)> = Vec::new();
-        for (baseline, scale) in firms {
+        for (curve, baseline, scale) in firms {
             for s in &curve.segments {
                 let (from, to) = (
                     scaled(s.cost_from.fen(), scale),
@@ -204,6 +277,16 @@ impl AggregateMac {
         }
         let j = i - 1;
         (self.tonnes[j] + self.slope[j] * (p - self.prices[j]) as f64).max(0.0)
+    }
+}
+
+/// An option costing `from`..`to` CNY/t for `bp` basis points of baseline emissions a year.
+fn option(name: &str, from: i64, to: i64, bp: u32) -> MacSegment {
+    MacSegment {
+        option: name.to_owned(),
+        cost_from: Price::from_fen(from * 100),
+        cost_to: Price::from_fen(to * 100),
+        potential_bp: bp,
     }
 }
 
@@ -306,7 +389,7 @@ mod tests {
     fn the_aggregate_is_the_sum_of_the_firms_curves() {
         let c = MacCurve::power_default();
         let firms = [(1_000_000, 100), (2_500_000, 60), (400_000, 250), (0, 100)];
-        let agg = AggregateMac::new(&c, firms.iter().copied());
+        let agg = AggregateMac::new(firms.iter().map(|(b, s)| (&c, *b, *s)));
         for fen in (0..200_000).step_by(997) {
             let p = Price::from_fen(fen);
             let exact: u64 = firms.iter().map(|(b, s)| c.abatement_t(*b, p, *s)).sum();
@@ -314,6 +397,71 @@ mod tests {
             let diff = agg.tonnes(p) - exact as f64;
             assert!((0.0..12.0).contains(&diff), "at {fen} fen: {diff}");
         }
+    }
+
+    fn sector_defaults() -> [(&'static str, MacCurve); 3] {
+        [
+            ("steel", MacCurve::steel_default()),
+            ("cement", MacCurve::cement_default()),
+            ("aluminium", MacCurve::aluminium_default()),
+        ]
+    }
+
+    #[test]
+    fn the_sector_defaults_are_valid_and_abate_more_as_the_price_rises() {
+        for (name, c) in sector_defaults() {
+            assert_eq!(c.validate(), Ok(()), "{name}");
+            let mut last = (0, Money::ZERO);
+            for fen in (0..150_000).step_by(211) {
+                let p = Price::from_fen(fen);
+                let now = (c.abatement_t(2_718_281, p, 100), c.cost(2_718_281, p, 100));
+                assert!(now.0 >= last.0 && now.1 >= last.1, "{name} at {fen} fen");
+                last = now;
+            }
+            assert_eq!(c.abatement_t(1_000_000, Price::ZERO, 100), 0, "{name}");
+        }
+        assert_eq!(SectorMacs::default().steel, MacCurve::steel_default());
+        assert!(SectorMacs::default().is_default());
+    }
+
+    #[test]
+    fn a_sector_default_costs_the_area_under_its_curve() {
+        for (name, c) in sector_defaults() {
+            // Every option taken: each option's tonnes at the mean of its two costs.
+            let base = 10_000_000_u64;
+            let area: i128 = c
+                .segments
+                .iter()
+                .map(|s| {
+                    let t = i128::from(base) * i128::from(s.potential_bp) / 10_000;
+                    (t * i128::from(s.cost_from.fen() + s.cost_to.fen()) + 1) / 2
+                })
+                .sum();
+            let top = c.top(100);
+            assert_eq!(c.cost(base, top, 100), Money::from_fen(area), "{name}");
+            let all: u64 = c.segments.iter().map(|s| u64::from(s.potential_bp)).sum();
+            assert_eq!(c.abatement_t(base, top, 100), base * all / 10_000, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_sector_defaults_follow_their_anchors() {
+        let t = |c: &MacCurve, p: i64| c.abatement_t(1_000_000, cny(p), 100);
+        // Cement: 70 % of the abatement below 50 CNY/t, 90 % below 100, 1 % in all (Liu 2016).
+        let cement = MacCurve::cement_default();
+        assert_eq!(
+            (t(&cement, 50), t(&cement, 100), t(&cement, 250)),
+            (7_000, 9_000, 10_000)
+        );
+        // Steel: efficiency averages 30 CNY/t (27 in Gu et al. 2023); scrap from 150 CNY/t.
+        let steel = MacCurve::steel_default();
+        assert_eq!(
+            steel.cost(1_000_000, cny(60), 100),
+            Money::from_cny(300_000)
+        );
+        assert_eq!((t(&steel, 150), t(&steel, 250)), (10_000, 15_000));
+        // Aluminium: anode-effect control first, 1 % a year.
+        assert_eq!(t(&MacCurve::aluminium_default(), 50), 10_000);
     }
 
     #[test]

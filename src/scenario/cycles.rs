@@ -186,6 +186,15 @@ fn group_cycles(t: &Timeline, fleets: &[CycleFleet]) -> (Vec<Group>, Vec<usize>)
     (groups, group_of)
 }
 
+/// The cycle of `g` with the most entities (the first of equals).
+fn largest_cycle(g: &Group, periods: &[Period]) -> Option<usize> {
+    g.cycles
+        .iter()
+        .rev()
+        .copied()
+        .max_by_key(|&k| periods[k].positions.len())
+}
+
 impl Cycles {
     /// Registers the vintages, draws each cycle's fleet, opens the entities' accounts (one set
     /// per group of sectors) and computes each cycle's positions. Nothing is credited yet.
@@ -233,14 +242,10 @@ impl Cycles {
                 .filter_map(|code| vintages.iter().find(|(_, c)| c == code).map(|(s, _)| *s));
             eligible.push(subjects.collect());
         }
-        let largest = groups.first().map_or(0, |g| {
-            g.cycles
-                .iter()
-                .rev()
-                .copied()
-                .max_by_key(|&k| periods[k].positions.len())
-                .unwrap_or(0)
-        });
+        let largest = groups
+            .first()
+            .and_then(|g| largest_cycle(g, &periods))
+            .unwrap_or(0);
         let caps: Vec<_> = (0..periods.len()).map(|k| timeline.cycle_cap(k)).collect();
         Ok(Cycles {
             auction_issued: vec![false; caps.len()],
@@ -262,6 +267,11 @@ impl Cycles {
             vintages,
             eligible,
         })
+    }
+
+    /// Group `g`'s cycle with the most entities ([`Cycles::largest`] for the first group).
+    pub fn largest_of(&self, g: usize) -> Option<usize> {
+        largest_cycle(self.groups.get(g)?, &self.periods)
     }
 
     /// The index into [`Cycles::accounts`] of cycle `k`'s `i`-th entity.

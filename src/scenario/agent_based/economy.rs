@@ -1,9 +1,9 @@
 //! The covered firms' economics in a run: each month they abate the month's emissions where the
-//! market's expected price exceeds their marginal cost, and the market's outlook (what an
-//! allowance is worth, [`crate::economics::outlook`]) is refreshed from the fleet's aggregate
-//! position. The equations are in `docs/model.md` ("Firm economics").
+//! market's expected price exceeds their marginal cost on their own sector's curve, and the
+//! market's outlook (what an allowance is worth, [`crate::economics::outlook`]) is refreshed from
+//! the fleet's aggregate position. The equations are in `docs/model.md` ("Firm economics").
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 use rand::SeedableRng;
@@ -11,8 +11,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::compliance::cycle;
+use crate::compliance::sector::Sector;
 use crate::economics::EconomicsParams;
-use crate::economics::abatement::{AggregateMac, UNSCALED_PCT};
+use crate::economics::abatement::{AggregateMac, MacCurve, UNSCALED_PCT};
 use crate::economics::outlook::{Outlook, lowest_meeting};
 use crate::registry::Registry;
 use crate::scenario::cycles::Cycles;
@@ -30,6 +31,22 @@ pub(crate) struct OffsetSupply {
     /// The allowance price at which a firm buys them: the cheapest credit's last close over
     /// `1 − ccer_min_discount`.
     pub bought_from: Price,
+}
+
+/// What the outlook clears on a day (see [`Economy::refresh`]).
+struct Clearing {
+    /// The surveyed price `L(T)` of the horizon's year.
+    anchor: Price,
+    /// The horizon's year.
+    horizon_year: i32,
+    /// The fleet's net deficit over the open cycles, t.
+    deficit: i128,
+    /// Months of the open cycles' years still to come.
+    months_left: i128,
+    /// Offsets that can make up the deficit, in the supply's units (twelve times the tonnes).
+    usable: i128,
+    /// The allowance price from which firms buy them.
+    bought_from: Price,
 }
 
 /// One firm's abatement in one emission year.
@@ -59,10 +76,32 @@ pub struct OutlookDay {
 pub struct Economics {
     /// The covered entities' names, in account order.
     pub firms: Vec<String>,
+    /// The covered entities' sectors, in account order (a record without them is power's).
+    #[serde(default)]
+    pub sectors: Vec<Sector>,
     /// Abatement per emission year, one entry per firm in account order.
     pub abatement: BTreeMap<i32, Vec<FirmAbatement>>,
+    /// The sectors whose firms abated in each emission year (on their curve, whatever came of
+    /// it).
+    #[serde(default)]
+    pub sectors_abating: BTreeMap<i32, BTreeSet<Sector>>,
     /// The outlook at each month's first trading day.
     pub outlook: Vec<OutlookDay>,
+}
+
+/// One sector's abatement in one emission year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SectorAbatement {
+    /// The emission year.
+    pub year: i32,
+    /// The sector.
+    pub sector: Sector,
+    /// Tonnes abated.
+    pub abated_t: u64,
+    /// What it cost, CNY.
+    pub cost: Money,
+    /// Firms that abated a tonne or more.
+    pub firms_abating: usize,
 }
 
 impl Economics {
@@ -81,6 +120,47 @@ impl Economics {
             })
             .collect()
     }
+
+    /// Per emission year and sector whose firms abated in it: tonnes, cost and firms abating,
+    /// years in order, sectors in [`Sector`] order.
+    #[must_use]
+    pub fn by_year_and_sector(&self) -> Vec<SectorAbatement> {
+        let mut rows = Vec::new();
+        for (year, firms) in &self.abatement {
+            // A record without the sectors abating (an older one) counts every firm's.
+            let sectors = self
+                .sectors_abating
+                .get(year)
+                .cloned()
+                .unwrap_or_else(|| (0..firms.len()).map(|i| self.sector_of(i)).collect());
+            for sector in &sectors {
+                let mut row = SectorAbatement {
+                    year: *year,
+                    sector: *sector,
+                    abated_t: 0,
+                    cost: Money::ZERO,
+                    firms_abating: 0,
+                };
+                let own = firms
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| self.sector_of(*i) == *sector);
+                for (_, f) in own {
+                    row.abated_t += f.abated_t;
+                    row.cost = row.cost.checked_add(f.cost).unwrap_or(row.cost);
+                    row.firms_abating += usize::from(f.abated_t > 0);
+                }
+                rows.push(row);
+            }
+        }
+        rows
+    }
+
+    /// The sector of the `i`-th covered entity (power when the record has no sectors).
+    #[must_use]
+    pub fn sector_of(&self, i: usize) -> Sector {
+        self.sectors.get(i).copied().unwrap_or(Sector::Power)
+    }
 }
 
 /// The run's abatement ledger and outlook.
@@ -88,12 +168,19 @@ pub(crate) struct Economy {
     params: EconomicsParams,
     /// Each account's cost factor, percent (100: the curve as given).
     scale_pct: Vec<u32>,
+    /// Each account's sector (in its group's largest cycle).
+    sectors: Vec<Sector>,
     /// Each cycle's entities' baseline emissions a year, t, before any abatement.
     baseline: Vec<Vec<u64>>,
-    /// The largest cycle's fleet's abatement a year as a function of the price.
+    /// Which groups' firms the aggregate sums.
+    included: Vec<bool>,
+    /// Those firms' abatement a year as a function of the price, each on its sector's curve
+    /// and its group's largest cycle's baseline.
     aggregate: AggregateMac,
     /// Abatement per emission year and entity (account order).
     pub ledger: BTreeMap<i32, Vec<FirmAbatement>>,
+    /// The sectors whose firms abated in each emission year.
+    sectors_abating: BTreeMap<i32, BTreeSet<Sector>>,
     /// The outlook in force, once computed.
     pub current: Option<Outlook>,
     /// Every outlook computed, in date order.
@@ -123,22 +210,62 @@ impl Economy {
                     .collect()
             })
             .collect();
-        let aggregate = AggregateMac::new(
-            &params.mac,
-            baseline[cycles.largest]
-                .iter()
-                .copied()
-                .zip(scale_pct.iter().copied()),
-        );
-        Economy {
+        let mut sectors = vec![Sector::Power; cycles.accounts.len()];
+        for (g, group) in cycles.groups.iter().enumerate() {
+            let kinds = cycles.largest_of(g).map(|k| &cycles.kinds[k]);
+            for (i, (sector, _)) in kinds.into_iter().flatten().enumerate() {
+                if let Some(s) = sectors.get_mut(group.first + i) {
+                    *s = *sector;
+                }
+            }
+        }
+        let mut economy = Economy {
             params: params.clone(),
             scale_pct,
+            sectors,
             baseline,
-            aggregate,
+            included: Vec::new(),
+            aggregate: AggregateMac::default(),
             ledger: BTreeMap::new(),
+            sectors_abating: BTreeMap::new(),
             current: None,
             path: Vec::new(),
+        };
+        economy.include(cycles);
+        economy
+    }
+
+    /// Brings the aggregate up to the groups whose firms abate: the first group's (the market
+    /// it opened with) from the start, any other's from its first credit.
+    fn include(&mut self, cycles: &Cycles) {
+        let begun = cycles.groups_begun();
+        let included: Vec<bool> = (0..cycles.groups.len())
+            .map(|g| g == 0 || begun[g])
+            .collect();
+        if included != self.included {
+            self.aggregate = self.aggregate_of(cycles, &included);
+            self.included = included;
         }
+    }
+
+    /// The sum of the `included` groups' firms' curves, each firm on its sector's curve and its
+    /// group's largest cycle's baseline.
+    fn aggregate_of(&self, cycles: &Cycles, included: &[bool]) -> AggregateMac {
+        let mut firms = Vec::new();
+        for (g, group) in cycles.groups.iter().enumerate() {
+            let Some(k) = cycles.largest_of(g).filter(|_| included[g]) else {
+                continue;
+            };
+            for (i, base) in self.baseline[k].iter().enumerate() {
+                let a = group.first + i;
+                firms.push((
+                    curve(&self.params, self.sectors[a]),
+                    *base,
+                    self.scale_pct[a],
+                ));
+            }
+        }
+        AggregateMac::new(firms.into_iter())
     }
 
     /// The fleet's abatement in a year at `price`, on the largest cycle's baselines.
@@ -155,6 +282,7 @@ impl Economy {
         date: NaiveDate,
         offsets: OffsetSupply,
     ) -> Outlook {
+        self.include(cycles);
         let o = &self.params.outlook;
         let open = open_cycles(cycles, date);
         let (deficit, room) = deficit(cycles, reg, &open);
@@ -168,29 +296,15 @@ impl Economy {
         let horizon = horizon(cycles, date);
         let anchor = o.anchor(horizon.year());
         let horizon_price = if self.params.abatement && anchor.fen() > 0 {
-            let later: Vec<Price> = o
-                .absorption_years(horizon.year())
-                .map(|y| o.anchor(y))
-                .collect();
-            // Monthly abatement along the path scaled by φ (basis points).
-            let supply = |phi_bp: i64| -> i128 {
-                let at = |p: Price| Price::from_fen(p.fen().saturating_mul(phi_bp) / 10_000);
-                let later: i128 = later
-                    .iter()
-                    .map(|p| 12 * self.annual_abatement(at(*p)))
-                    .sum();
-                let offsets = if at(anchor) >= offsets.bought_from {
-                    usable
-                } else {
-                    0
-                };
-                later + months_left * self.annual_abatement(at(anchor)) + offsets
+            let clearing = Clearing {
+                anchor,
+                horizon_year: horizon.year(),
+                deficit,
+                months_left,
+                usable,
+                bought_from: offsets.bought_from,
             };
-            let baseline: i128 = later.iter().map(|p| 12 * self.annual_abatement(*p)).sum();
-            let target = baseline + 12 * deficit;
-            let top_bp = self.top().fen().saturating_mul(10_000) / anchor.fen();
-            let phi_bp = lowest_meeting(top_bp, target, supply);
-            Price::from_fen(anchor.fen().saturating_mul(phi_bp) / 10_000)
+            self.clearing_price(cycles, &clearing)
         } else {
             anchor
         };
@@ -209,6 +323,35 @@ impl Economy {
         outlook
     }
 
+    /// The horizon price `φ·L(T)`: the lowest common factor `φ` on the surveyed path at which
+    /// the extra abatement (and the offsets, once worth buying) make up the deficit.
+    fn clearing_price(&self, cycles: &Cycles, c: &Clearing) -> Price {
+        let o = &self.params.outlook;
+        let later: Vec<Price> = o
+            .absorption_years(c.horizon_year)
+            .map(|y| o.anchor(y))
+            .collect();
+        // Monthly abatement along the path scaled by φ (basis points).
+        let supply = |phi_bp: i64| -> i128 {
+            let at = |p: Price| Price::from_fen(p.fen().saturating_mul(phi_bp) / 10_000);
+            let later: i128 = later
+                .iter()
+                .map(|p| 12 * self.annual_abatement(at(*p)))
+                .sum();
+            let offsets = if at(c.anchor) >= c.bought_from {
+                c.usable
+            } else {
+                0
+            };
+            later + c.months_left * self.annual_abatement(at(c.anchor)) + offsets
+        };
+        let baseline: i128 = later.iter().map(|p| 12 * self.annual_abatement(*p)).sum();
+        let target = baseline + 12 * c.deficit;
+        let top_bp = self.top(cycles).fen().saturating_mul(10_000) / c.anchor.fen();
+        let phi_bp = lowest_meeting(top_bp, target, supply);
+        Price::from_fen(c.anchor.fen().saturating_mul(phi_bp) / 10_000)
+    }
+
     /// What the run records, with the entities' names from `reg`.
     pub fn record(&self, cycles: &Cycles, reg: &Registry) -> Economics {
         Economics {
@@ -220,15 +363,28 @@ impl Economy {
                         .map_or_else(|_| String::new(), |x| x.name.clone())
                 })
                 .collect(),
+            sectors: self.sectors.clone(),
             abatement: self.ledger.clone(),
+            sectors_abating: self.sectors_abating.clone(),
             outlook: self.path.clone(),
         }
     }
 
-    /// The price at which every firm has taken every option.
-    fn top(&self) -> Price {
-        let widest = self.scale_pct.iter().copied().max().unwrap_or(UNSCALED_PCT);
-        self.params.mac.top(widest)
+    /// The price at which every firm in the aggregate has taken every option on its curve.
+    fn top(&self, cycles: &Cycles) -> Price {
+        let mut top = Price::ZERO;
+        for (g, group) in cycles.groups.iter().enumerate() {
+            if !self.included.get(g).copied().unwrap_or(false) {
+                continue;
+            }
+            for a in group.first..group.first + group.len {
+                top = top.max(curve(&self.params, self.sectors[a]).top(self.scale_pct[a]));
+            }
+        }
+        if top == Price::ZERO {
+            top = self.params.mac.top(UNSCALED_PCT);
+        }
+        top
     }
 
     /// Abates the month of `date` at `price`: each entity of the cycle covering the month's year
@@ -247,16 +403,20 @@ impl Economy {
         }
     }
 
-    /// Cycle `k`'s entities abate a twelfth of their yearly abatement at `price`.
+    /// Cycle `k`'s entities abate a twelfth of their yearly abatement at `price`, each on its
+    /// sector's curve.
     fn abate_cycle_month(&mut self, cycles: &mut Cycles, k: usize, year: i32, price: Price) {
-        let mac = &self.params.mac;
+        let first = cycles.account_index(k, 0);
         let ledger = self
             .ledger
             .entry(year)
             .or_insert_with(|| vec![FirmAbatement::default(); cycles.accounts.len()]);
-        let first = cycles.account_index(k, 0);
+        let abating = self.sectors_abating.entry(year).or_default();
+        abating.extend(cycles.kinds[k].iter().map(|(s, _)| *s));
         for (i, pos) in cycles.periods[k].positions.iter_mut().enumerate() {
             let (base, scale) = (self.baseline[k][i], self.scale_pct[first + i]);
+            let sector = cycles.kinds[k].get(i).map_or(Sector::Power, |(s, _)| *s);
+            let mac = curve(&self.params, sector);
             let tonnes = mac.abatement_t(base, price, scale) / 12;
             let cost = Money::from_fen(mac.cost(base, price, scale).fen() / 12);
             pos.emissions = pos.emissions.saturating_sub(Quantity::new(tonnes));
@@ -265,6 +425,18 @@ impl Economy {
             entry.abated_t += tonnes;
             entry.cost = entry.cost.checked_add(cost).unwrap_or(entry.cost);
         }
+    }
+}
+
+/// The abatement cost curve of `sector`'s firms: power's `economics.mac`, an industrial
+/// sector's `economics.sector_mac`.
+fn curve(params: &EconomicsParams, sector: Sector) -> &MacCurve {
+    let m = &params.sector_mac;
+    match sector {
+        Sector::Power => &params.mac,
+        Sector::Steel => &m.steel,
+        Sector::Cement => &m.cement,
+        Sector::Aluminium => &m.aluminium,
     }
 }
 
@@ -343,4 +515,144 @@ fn horizon(cycles: &Cycles, date: NaiveDate) -> NaiveDate {
     t.final_deadline(k + 1)
         .unwrap_or_else(|| final_k.with_year(final_k.year() + 1).unwrap_or(final_k))
         .max(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::economics::abatement::MacSegment;
+    use crate::registry::{Registry, RegistryConfig};
+    use crate::scenario::cycles::FleetDraw;
+    use crate::timeline::Timeline;
+
+    /// The published timeline's cycles with 150 power entities (the industrial sectors scaled
+    /// alike), no credit yet.
+    fn cycles() -> Cycles {
+        let mut reg = Registry::new(RegistryConfig::default());
+        let draw = FleetDraw {
+            seed: 11,
+            firms: Some(150),
+            balance_bp: &[],
+            reference: None,
+            through: None,
+        };
+        Cycles::set_up(Timeline::published().unwrap(), &draw, &mut reg).unwrap()
+    }
+
+    fn industry_2025(c: &Cycles) -> usize {
+        c.timeline
+            .spec()
+            .cycles
+            .get_index_of("2025-industry")
+            .unwrap()
+    }
+
+    /// Cycle `k`'s abatement at `price` per sector, t, after one month.
+    fn month(params: &EconomicsParams, price: Price) -> (Economy, BTreeMap<Sector, u64>) {
+        let mut c = cycles();
+        let k = industry_2025(&c);
+        let mut e = Economy::new(params, &c, 5);
+        e.abate_cycle_month(&mut c, k, 2025, price);
+        let mut by = BTreeMap::new();
+        for (i, (sector, _)) in c.kinds[k].iter().enumerate() {
+            *by.entry(*sector).or_default() += e.ledger[&2025][c.account_index(k, i)].abated_t;
+        }
+        (e, by)
+    }
+
+    #[test]
+    fn each_industrial_firm_abates_on_its_own_sectors_curve() {
+        let params = EconomicsParams::default();
+        let mut c = cycles();
+        let k = industry_2025(&c);
+        let mut e = Economy::new(&params, &c, 5);
+        let price = Price::from_fen(9_000);
+        e.abate_cycle_month(&mut c, k, 2025, price);
+        let mut seen = BTreeSet::new();
+        for (i, (sector, _)) in c.kinds[k].iter().enumerate() {
+            let a = c.account_index(k, i);
+            let (base, scale) = (e.baseline[k][i], e.scale_pct[a]);
+            let own = curve(&params, *sector);
+            assert_eq!(e.sectors[a], *sector);
+            assert_eq!(
+                e.ledger[&2025][a].abated_t,
+                own.abatement_t(base, price, scale) / 12,
+                "entity {i} ({sector})"
+            );
+            seen.insert(*sector);
+        }
+        assert_eq!(seen, BTreeSet::from(Sector::INDUSTRIAL));
+        assert_eq!(e.sectors_abating[&2025], seen);
+        // Not the power curve: at 90 CNY/t power abates 0.4 % a year, steel over 1 %.
+        let steel: u64 = (0..c.kinds[k].len())
+            .filter(|i| c.kinds[k][*i].0 == Sector::Steel)
+            .map(|i| e.baseline[k][i])
+            .sum();
+        let abated = e.record(&c, &Registry::new(RegistryConfig::default()));
+        let row = abated
+            .by_year_and_sector()
+            .into_iter()
+            .find(|r| r.sector == Sector::Steel)
+            .unwrap();
+        assert!(
+            row.abated_t * 12 > steel / 200,
+            "{} of {steel}",
+            row.abated_t
+        );
+    }
+
+    #[test]
+    fn a_dearer_cement_curve_abates_less_cement_and_leaves_the_others_alone() {
+        let price = Price::from_fen(8_000);
+        let (_, base) = month(&EconomicsParams::default(), price);
+        let mut dearer = EconomicsParams::default();
+        for s in &mut dearer.sector_mac.cement.segments {
+            *s = MacSegment {
+                cost_from: Price::from_fen(s.cost_from.fen() * 2),
+                cost_to: Price::from_fen(s.cost_to.fen() * 2),
+                ..s.clone()
+            };
+        }
+        let (_, dear) = month(&dearer, price);
+        assert!(
+            dear[&Sector::Cement] < base[&Sector::Cement] * 3 / 4,
+            "{dear:?} vs {base:?}"
+        );
+        assert_eq!(dear[&Sector::Steel], base[&Sector::Steel]);
+        assert_eq!(dear[&Sector::Aluminium], base[&Sector::Aluminium]);
+    }
+
+    /// Every firm of every group on its own curve and its group's largest cycle's baseline.
+    fn booked(e: &Economy, c: &Cycles, price: Price) -> u64 {
+        let mut tonnes = 0;
+        for (g, group) in c.groups.iter().enumerate() {
+            let k = c.largest_of(g).unwrap();
+            for (i, base) in e.baseline[k].iter().enumerate() {
+                let a = group.first + i;
+                let own = curve(&e.params, e.sectors[a]);
+                tonnes += own.abatement_t(*base, price, e.scale_pct[a]);
+            }
+        }
+        tonnes
+    }
+
+    #[test]
+    fn the_aggregate_sums_every_included_firm_on_its_own_curve() {
+        let c = cycles();
+        let e = Economy::new(&EconomicsParams::default(), &c, 5);
+        // Before any credit only the first group (power) is in the outlook.
+        assert_eq!(e.included, [true, false]);
+        let all = e.aggregate_of(&c, &[true, true]);
+        let firms = e.sectors.len() as f64;
+        for fen in [2_000, 6_000, 12_000, 30_000, 90_000] {
+            let price = Price::from_fen(fen);
+            // Each firm's booked tonnes are floored per option; the aggregate is not.
+            let diff = all.tonnes(price) - booked(&e, &c, price) as f64;
+            assert!((0.0..=3.0 * firms).contains(&diff), "at {fen} fen: {diff}");
+            assert!(
+                all.tonnes(price) > e.aggregate.tonnes(price),
+                "industry adds at {fen} fen"
+            );
+        }
+    }
 }

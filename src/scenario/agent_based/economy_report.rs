@@ -1,10 +1,12 @@
-//! The firms' economics in a run's outputs: abatement per emission year (in `summary.txt` and
-//! `report.json`), per firm and year (`abatement.csv`), and the market's outlook month by month.
+//! The firms' economics in a run's outputs: abatement per emission year and sector (in
+//! `summary.txt` and `report.json`), per firm and year (`abatement.csv`), and the market's
+//! outlook month by month.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::economy::SectorAbatement;
 use super::{AgentRun, OutlookDay};
 use crate::report::{Align, TextTable, group_thousands};
 use crate::units::Money;
@@ -27,7 +29,7 @@ pub struct AbatementYear {
 /// The economics section of `report.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EconomicsReport<'a> {
-    /// Abatement per emission year.
+    /// Abatement per emission year and sector.
     pub abatement: Vec<AbatementYear>,
     /// The outlook at each month's first trading day.
     pub outlook: &'a [OutlookDay],
@@ -39,14 +41,14 @@ pub fn economics_report(run: &AgentRun) -> EconomicsReport<'_> {
     EconomicsReport {
         abatement: run
             .economics
-            .by_year()
+            .by_year_and_sector()
             .into_iter()
-            .map(|(year, abated_t, cost_cny, firms_abating)| AbatementYear {
-                year,
-                sector: "power",
-                abated_t,
-                cost_cny,
-                firms_abating,
+            .map(|r| AbatementYear {
+                year: r.year,
+                sector: r.sector.name(),
+                abated_t: r.abated_t,
+                cost_cny: r.cost,
+                firms_abating: r.firms_abating,
             })
             .collect(),
         outlook: &run.economics.outlook,
@@ -59,42 +61,56 @@ pub fn abatement_csv(run: &AgentRun) -> String {
     let mut out = String::from("year,firm,sector,abated_t,cost_cny\n");
     let e = &run.economics;
     for (year, firms) in &e.abatement {
-        for (name, f) in e.firms.iter().zip(firms).filter(|(_, f)| f.abated_t > 0) {
-            let _ = writeln!(out, "{year},{name},power,{},{}", f.abated_t, f.cost);
+        let rows = e.firms.iter().zip(firms).enumerate();
+        for (i, (name, f)) in rows.filter(|(_, (_, f))| f.abated_t > 0) {
+            let sector = e.sector_of(i);
+            let _ = writeln!(out, "{year},{name},{sector},{},{}", f.abated_t, f.cost);
         }
     }
     out
 }
 
-/// The abatement table of `summary.txt` (empty without abatement).
+/// The abatement tables of `summary.txt`, one per sector in [`crate::compliance::sector::Sector`]
+/// order (empty without abatement).
 #[must_use]
 pub fn abatement_table(run: &AgentRun) -> String {
-    let rows = run.economics.by_year();
-    if rows.is_empty() {
-        return String::new();
+    let mut rows = run.economics.by_year_and_sector();
+    rows.sort_by_key(|r| (r.sector, r.year));
+    let mut out = String::new();
+    for sector in rows.chunk_by(|a, b| a.sector == b.sector) {
+        let _ = write!(out, "\n{}", sector_table(sector));
     }
+    out
+}
+
+/// One sector's abatement per emission year.
+fn sector_table(rows: &[SectorAbatement]) -> TextTable {
+    let title = format!(
+        "abatement ({})",
+        rows.first().map_or("", |r| r.sector.name())
+    );
     let mut t = TextTable::new(&[
-        ("abatement (power)", Align::Left),
+        (title.as_str(), Align::Left),
         ("abated (t)", Align::Right),
         ("cost (CNY)", Align::Right),
         ("average (CNY/t)", Align::Right),
         ("firms abating", Align::Right),
     ]);
-    for (year, tonnes, cost, firms) in rows {
-        let average = if tonnes > 0 {
-            format!("{:.2}", cost.to_f64() / tonnes as f64)
+    for r in rows {
+        let average = if r.abated_t > 0 {
+            format!("{:.2}", r.cost.to_f64() / r.abated_t as f64)
         } else {
             "-".into()
         };
         t.row([
-            format!("emission year {year}"),
-            group_thousands(&tonnes.to_string()),
-            group_thousands(&format!("{:.0}", cost.to_f64())),
+            format!("emission year {}", r.year),
+            group_thousands(&r.abated_t.to_string()),
+            group_thousands(&format!("{:.0}", r.cost.to_f64())),
             average,
-            group_thousands(&firms.to_string()),
+            group_thousands(&r.firms_abating.to_string()),
         ]);
     }
-    format!("\n{t}")
+    t
 }
 
 /// The outlook line of `summary.txt`: its first and last values.
