@@ -26,6 +26,7 @@ fn every_cycle_through_2026_settles_with_all_four_sectors_and_units_are_conserve
         .run_keeping_market()
         .unwrap();
     ex.registry().check_conservation().unwrap();
+    model_md_block_is_in_the_summary(&run);
     let finals: Vec<(&str, String)> = run
         .compliance
         .iter()
@@ -113,6 +114,27 @@ fn by_year_tables_add_up(run: &carbonsim::scenario::agent_based::AgentRun, trade
         voided, by_cap,
         "what the banking cap voided, by sector and in all"
     );
+}
+
+/// Every line of `docs/model.md`'s block of this run's figures is a line of the run's summary.
+fn model_md_block_is_in_the_summary(run: &carbonsim::scenario::agent_based::AgentRun) {
+    let model =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
+    let start = model.find("<!-- after-2023:start -->").unwrap();
+    let end = model.find("<!-- after-2023:end -->").unwrap();
+    let summary = carbonsim::scenario::agent_based::report::table(run);
+    let lines: Vec<&str> = model[start..end]
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with("```") && !l.trim().is_empty())
+        .collect();
+    assert!(lines.len() > 10, "the block shows the run's tables");
+    for line in lines {
+        assert!(
+            summary.lines().any(|s| s == line),
+            "docs/model.md: {line:?} is not in the run's summary (rerun the 2021-2026 scenario)"
+        );
+    }
 }
 
 #[test]

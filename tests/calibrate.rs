@@ -217,3 +217,52 @@ fn bad_input_is_refused_by_name_and_writes_nothing() {
         Err(CalibrateError::NoParams)
     ));
 }
+
+#[test]
+fn the_user_guide_demo_gives_the_figures_it_quotes() {
+    let out = scratch("guide-demo");
+    succeeds(
+        Command::new(env!("CARGO_BIN_EXE_carbonsim"))
+            .args([
+                "calibrate",
+                "examples/scenarios/agent_based_2021_2023.toml",
+                "--set",
+                "fleet.compliance_firms=300",
+                "--set",
+                "end=2021-12-31",
+                "--param",
+                "behaviour.compliance_firm.base_activity=0.005:0.05",
+                "--param",
+                "behaviour.compliance_firm.block_probability=0.8:0.995",
+                "--weight",
+                "volume_2021_t=0",
+                "--seeds",
+                "4",
+                "--max-evals",
+                "40",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&out),
+    );
+    let fit = std::fs::read_to_string(out.join("fit.md")).unwrap();
+    let guide = std::fs::read_to_string("docs/user-guide.md")
+        .unwrap()
+        .replace('\n', " ");
+    let head = fit.lines().nth(2).unwrap();
+    let evals = head
+        .split(" of ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(
+        guide.contains(&format!("converged after {evals} evaluations")),
+        "{head}"
+    );
+    for value in ["0.027400", "0.025971", "0.038192582", "0.99481718"] {
+        assert!(fit.contains(value), "fit.md: {value}");
+        assert!(guide.contains(value), "user guide: {value}");
+    }
+}
