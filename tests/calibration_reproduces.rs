@@ -111,7 +111,7 @@ fn model_md_shows_the_committed_fit() {
     assert_eq!(&model[start..end], tables.trim_end().to_owned() + "\n");
     let first = fit.lines().nth(2).unwrap();
     for number in first
-        .split(|c: char| c == ' ' || c == ',' || c == ';' || c == ')')
+        .split([' ', ',', ';', ')'])
         .filter(|w| w.starts_with("0.0"))
     {
         assert!(

@@ -447,13 +447,13 @@ fn field_kind(base: &ScenarioConfig, path: &str) -> FieldKind {
         // An optional field left unset shows no value: ask the scenario which it takes.
         None => [FieldKind::Integer, FieldKind::Decimal]
             .into_iter()
-            .find(|k| accepts(base, path, k.write(0.0)))
+            .find(|k| accepts(base, path, &k.write(0.0)))
             .unwrap_or(FieldKind::Float),
     }
 }
 
 /// Whether `base` takes `value` (as written for a `--set`) at `path`.
-fn accepts(base: &ScenarioConfig, path: &str, value: String) -> bool {
+fn accepts(base: &ScenarioConfig, path: &str, value: &str) -> bool {
     Override::parse(&format!("{path}={value}"))
         .and_then(|o| base.with_overrides(&[o]))
         .is_ok()
