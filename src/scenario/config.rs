@@ -806,34 +806,7 @@ fn check_fleet(fleet: &FleetConfig, participants: Participants) -> Result<(), Co
             "the fleet has no agent",
         ));
     }
-    for (field, bp) in [
-        ("fleet.period1_balance_bp", fleet.period1_balance_bp),
-        ("fleet.period2_balance_bp", fleet.period2_balance_bp),
-        (
-            "fleet.later_balance_bp",
-            fleet.later_balance_bp.unwrap_or_default(),
-        ),
-    ] {
-        if !(-5_000..=5_000).contains(&bp) {
-            return Err(invalid(
-                field,
-                &bp,
-                "must be between -5000 and 5000 (±50 %)",
-            ));
-        }
-    }
-    for (field, cash) in [
-        ("fleet.firm_cash", fleet.firm_cash),
-        ("fleet.cash_per_tonne", fleet.cash_per_tonne),
-        (
-            "fleet.operating_cash_per_tonne",
-            fleet.operating_cash_per_tonne,
-        ),
-    ] {
-        if cash.is_negative() {
-            return Err(invalid(field, &cash, "must be >= 0"));
-        }
-    }
+    check_balances_and_cash(fleet)?;
     check_limits(&[
         (
             "fleet.compliance_firms",
@@ -866,6 +839,39 @@ fn check_fleet(fleet: &FleetConfig, participants: Participants) -> Result<(), Co
             "bars shown to every agent every day",
         ),
     ])
+}
+
+/// The fleet's balances (within ±50 %) and cash amounts (not negative).
+fn check_balances_and_cash(fleet: &FleetConfig) -> Result<(), ConfigError> {
+    for (field, bp) in [
+        ("fleet.period1_balance_bp", fleet.period1_balance_bp),
+        ("fleet.period2_balance_bp", fleet.period2_balance_bp),
+        (
+            "fleet.later_balance_bp",
+            fleet.later_balance_bp.unwrap_or_default(),
+        ),
+    ] {
+        if !(-5_000..=5_000).contains(&bp) {
+            return Err(invalid(
+                field,
+                &bp,
+                "must be between -5000 and 5000 (±50 %)",
+            ));
+        }
+    }
+    for (field, cash) in [
+        ("fleet.firm_cash", fleet.firm_cash),
+        ("fleet.cash_per_tonne", fleet.cash_per_tonne),
+        (
+            "fleet.operating_cash_per_tonne",
+            fleet.operating_cash_per_tonne,
+        ),
+    ] {
+        if cash.is_negative() {
+            return Err(invalid(field, &cash, "must be >= 0"));
+        }
+    }
+    Ok(())
 }
 
 /// The most covered entities a scenario may draw: above China's whole covered fleet (about 3,600

@@ -312,10 +312,7 @@ impl World {
             config.start,
             config.submarkets.gec_buyer_cash,
         )?;
-        let mut exchange_config = ExchangeConfig::national_2021_2023()?;
-        // The timeline's holidays, then weekdays only (the scenario file's documented rule).
-        exchange_config.calendar = cycles.timeline.calendar(config.calendar_end())?;
-        let mut ex = Exchange::new(exchange_config, reg);
+        let mut ex = exchange_for(config, &cycles, reg)?;
         let mut listings = Vec::new();
         let mut list = |ex: &mut Exchange, subject, code: &str, reference, from| {
             ex.list(subject, code, reference, from, None)?;
@@ -979,6 +976,18 @@ fn set_up_cycles(
         }
     }
     Ok((cycles, instruments))
+}
+
+/// The national exchange on the timeline's calendar: its holidays, then weekdays only (the
+/// scenario file's documented rule).
+fn exchange_for(
+    config: &ScenarioConfig,
+    cycles: &Cycles,
+    reg: Registry,
+) -> Result<Exchange, RunError> {
+    let mut exchange_config = ExchangeConfig::national_2021_2023()?;
+    exchange_config.calendar = cycles.timeline.calendar(config.calendar_end())?;
+    Ok(Exchange::new(exchange_config, reg))
 }
 
 /// Runs `config` under `seed` with its built-in fleet.
