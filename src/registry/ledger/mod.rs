@@ -201,6 +201,9 @@ pub struct Registry {
     pub(crate) subject_index: HashMap<Subject, SubjectId>,
     pub(crate) holdings: Vec<Holding>,
     pub(crate) holding_index: PairMap<(AccountId, SubjectId), u32>,
+    /// Each account's holdings, in the order they were opened: an account's whole position
+    /// without a look-up per subject.
+    pub(crate) by_account: Vec<Vec<u32>>,
     pub(crate) pending_holdings: Vec<u32>,
     pub(crate) pending_cash: Vec<AccountId>,
     pub(crate) next_serial: u64,
@@ -239,6 +242,7 @@ impl Registry {
             subject_index: HashMap::new(),
             holdings: Vec::new(),
             holding_index: PairMap::default(),
+            by_account: Vec::new(),
             pending_holdings: Vec::new(),
             pending_cash: Vec::new(),
             next_serial: 1,
@@ -542,6 +546,11 @@ impl Registry {
             serials,
         });
         self.holding_index.insert((account, subject), i as u32);
+        let a = account.index();
+        if self.by_account.len() <= a {
+            self.by_account.resize_with(a + 1, Vec::new);
+        }
+        self.by_account[a].push(i as u32);
         i
     }
 
@@ -601,6 +610,31 @@ impl Registry {
                 }
             })
             .unwrap_or_default())
+    }
+
+    /// Every holding `account` has had, in the order it was opened (a subject it never held
+    /// is not there: its holding is zero).
+    ///
+    /// # Errors
+    /// Unknown account.
+    pub fn account_holdings(
+        &self,
+        account: AccountId,
+    ) -> Result<impl Iterator<Item = (SubjectId, HoldingView)> + '_, RegistryError> {
+        self.check_account(account)?;
+        let list = self
+            .by_account
+            .get(account.index())
+            .map_or(&[][..], Vec::as_slice);
+        Ok(list.iter().map(|&i| {
+            let h = &self.holdings[i as usize];
+            let view = HoldingView {
+                available: q(h.available),
+                frozen: q(h.frozen),
+                pending: q(h.pending),
+            };
+            (h.subject, view)
+        }))
     }
 
     /// Available units (see [`Registry::holding`]).

@@ -501,12 +501,14 @@ impl World {
                 listed.is_some() && self.listings[i].from <= date
             })
             .collect();
+        let account_subjects = self.account_subjects();
         let day = DayContext {
             index: d as u32,
             date,
             deadlines: &state.deadlines,
             history_bars: self.config.fleet.history_bars as usize,
-            account_subjects: &self.account_subjects(),
+            account_subjects: &account_subjects,
+            shown: &DayContext::slots(&account_subjects),
         };
         let consulted = self.trading_rounds(&mut state.broker, &active, &day)?;
         if self.ex.time() < AFTERNOON {
@@ -666,9 +668,15 @@ impl World {
             for (slot, &li) in active.iter().enumerate() {
                 broker.refresh_depth(&self.ex, self.listings[li].subject);
                 let traders = self.listings[li].traders.len();
+                // The rotation: a fixed stride through the traders, different each day.
+                let first = if traders == 0 { 0 } else { start % traders };
                 for k in 0..traders {
-                    // The rotation: a fixed stride through the traders, different each day.
-                    let a = self.listings[li].traders[(start + k) % traders] as usize;
+                    let i = if first + k < traders {
+                        first + k
+                    } else {
+                        first + k - traders
+                    };
+                    let a = self.listings[li].traders[i] as usize;
                     if a < self.firms && dormant.iter().any(|r| r.contains(&a)) {
                         continue;
                     }
@@ -678,6 +686,9 @@ impl World {
                     }
                     if step.is_none() {
                         consulted[slot].push(a as u32);
+                    }
+                    if !broker.has_asks() && self.participants[a].agent.needs_offers() {
+                        continue;
                     }
                     let turn = Turn {
                         agent: a,
@@ -707,9 +718,11 @@ impl World {
         day: &DayContext<'_>,
     ) {
         let (date, history_bars) = (day.date, day.history_bars);
+        let by_code: std::collections::HashMap<&str, &DailyBar> =
+            bars.iter().map(|b| (b.subject.as_str(), b)).collect();
         for &li in active {
             let listing = &mut self.listings[li];
-            if let Some(bar) = bars.iter().find(|b| b.subject == listing.code) {
+            if let Some(bar) = by_code.get(listing.code.as_str()) {
                 listing.bars.push(record::agent_bar(bar));
                 if listing.bars.len() > 2 * history_bars.max(1) {
                     listing.bars.drain(..history_bars.max(1));
@@ -790,10 +803,12 @@ impl World {
             .iter()
             .map(|(_, c)| c.clone())
             .collect();
-        let market_of = |code: &str| {
-            let listing = self.listings.iter().find(|l| l.code == code);
-            listing.and_then(|l| self.market_of(l.subject))
-        };
+        let markets: std::collections::HashMap<&str, Option<Market>> = self
+            .listings
+            .iter()
+            .map(|l| (l.code.as_str(), self.market_of(l.subject)))
+            .collect();
+        let market_of = |code: &str| markets.get(code).copied().flatten();
         record::record_day(date, bars, (&codes, &market_of), prev, out)
     }
 
