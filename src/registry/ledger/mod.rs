@@ -43,7 +43,7 @@ use super::gec::GecBook;
 use super::ids::{AccountId, SubjectId};
 use super::journal::{Event, Journal};
 use super::serial::{SerialQueue, SerialRange};
-use super::subject::{Market, Subject};
+use super::subject::{Market, Subject, YearMonth};
 use crate::units::{Money, Quantity};
 
 mod cash;
@@ -89,6 +89,11 @@ pub struct RegistryConfig {
     pub gec_one_time_transfer: bool,
     /// GEC validity in months, counting the production month.
     pub gec_validity_months: u32,
+    /// No GEC expires before the end of this month, whatever its production month: the NEA
+    /// rules of 2024 (国能发新能规〔2024〕67号) keep certificates of output before 2024-01-01
+    /// valid to the end of 2025. `None` (the default): the validity alone decides.
+    #[serde(default)]
+    pub gec_valid_at_least_through: Option<YearMonth>,
     /// Whether to keep the [`Journal`] of every operation, which [`Registry::rebuild`] and
     /// audits read. It costs one 80-byte event per freeze, release and settlement; a long
     /// simulation that never reads it runs faster and smaller with `false` (the journal then
@@ -109,6 +114,7 @@ impl Default for RegistryConfig {
             cash_availability: Availability::SameDay,
             gec_one_time_transfer: true,
             gec_validity_months: 24,
+            gec_valid_at_least_through: None,
             journal: true,
         }
     }
