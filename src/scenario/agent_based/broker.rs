@@ -223,6 +223,9 @@ pub struct RunListing {
     pub bars: Vec<agents::DailyBar>,
     /// The participants that trade it ([`Agent::trades`], asked once when it lists).
     pub traders: Vec<u32>,
+    /// How many of `traders`, from the first, are consulted first every day in this order (a
+    /// seller listing its offers before the buyers pick them); the rest rotate.
+    pub lead: usize,
 }
 
 impl RunListing {
@@ -246,6 +249,7 @@ impl RunListing {
             from,
             bars: Vec::new(),
             traders,
+            lead: 0,
         }
     }
 }

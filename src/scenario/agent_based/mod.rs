@@ -33,12 +33,18 @@
 
 mod auction_day;
 mod bank_watch;
+mod books;
 pub mod broker;
+mod ccer2;
+mod certificate_agents;
 pub mod certificates;
 mod economy;
 pub mod economy_report;
 mod firms;
 pub mod fleet;
+mod gec_deals;
+mod gec_mandates;
+pub mod gec_vintages;
 pub mod instruments;
 pub mod instruments_report;
 mod panel;
@@ -52,6 +58,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use self::broker::{Broker, DayContext, Flow, Participant, RunListing, Turn};
+use self::certificate_agents::{demand_schedule, later_participants};
 use self::certificates::{CertificateMonth, Certificates, NewListing};
 pub use self::economy::{Economics, FirmAbatement, OutlookDay};
 use self::economy::{Economy, OffsetSupply};
@@ -213,6 +220,9 @@ pub struct AgentRun {
     /// Whether the run simulated the GEC market and green-power deals (`submarkets.gec`).
     #[serde(default)]
     pub gec: bool,
+    /// GEC exchange trading by month and production year (empty without GEC trades).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gec_vintages: Vec<gec_vintages::GecVintageMonth>,
     /// Order flow.
     pub flow: Flow,
     /// Activity per agent kind.
@@ -292,9 +302,12 @@ impl World {
         config.validate()?;
         let timeline = config.timeline()?;
         // A run reads no journal; keeping one would cost an event per freeze and trade.
+        let m = &config.submarkets;
         let mut reg = Registry::new(RegistryConfig {
             admission: admission(config, &timeline),
             journal: false,
+            gec_validity_months: m.gec_validity_months,
+            gec_valid_at_least_through: Some(certificates::ym(m.gec_valid_at_least_through)),
             ..RegistryConfig::default()
         });
         let (mut cycles, instruments) = set_up_cycles(config, timeline, seed, &mut reg)?;
@@ -346,13 +359,16 @@ impl World {
         // every account acts in the run.
         let firms = cycles.accounts.len();
         let bank_watch = bank_watch::BankWatch::new(&cycles);
-        let participants = participants(
+        let mut participants = participants(
             config,
             seed,
             &cycles.accounts[..firms],
             &mut ex,
             &certificates,
         )?;
+        // CCER 2.0 owners and mandated buyers open their accounts after every other.
+        certificates.set_up_later(ex.registry_mut(), config.end)?;
+        later_participants(config, seed, &certificates, &mut participants);
         Ok(World {
             config: config.clone(),
             seed,
@@ -435,8 +451,9 @@ impl World {
             });
         }
         let all_days = cal.trading_days(cal.first(), cal.last())?;
-        for l in &mut self.listings {
-            *l = RunListing::new(l.code.clone(), l.subject, l.from, &self.participants);
+        for i in 0..self.listings.len() {
+            let l = &self.listings[i];
+            self.listings[i] = self.run_listing(l.code.clone(), l.subject, l.from);
         }
         let mut state = RunState {
             broker: Broker::new(&self.participants),
@@ -472,6 +489,7 @@ impl World {
             certificates: self.certificates.months.clone(),
             ccer: self.config.submarkets.ccer,
             gec: self.config.submarkets.gec,
+            gec_vintages: self.certificates.gec_by_production_year(),
             flow: state.broker.flow,
             activity,
             banking: state.banking,
@@ -518,6 +536,7 @@ impl World {
         let broker = &mut state.broker;
         broker.negotiate_blocks(&mut self.ex, &mut self.participants, &self.listings, date)?;
         let bars = self.ex.close_day(&mut state.events)?;
+        self.certificates.record_bars(&bars);
         broker.end_day(
             &mut state.events,
             &mut self.participants,
@@ -553,6 +572,7 @@ impl World {
                 _ => {}
             }
         }
+        self.certificates.note_trades(self.ex.tape());
         self.certificates.claim(self.ex.registry_mut(), date)?;
         let settled_before = state.compliance.len();
         self.settle_deadlines(next, &state.out, &mut state.compliance)?;
@@ -573,7 +593,7 @@ impl World {
         self.update_positions(next.unwrap_or(date));
         let certificate_markets = self.config.submarkets.ccer || self.config.submarkets.gec;
         if certificate_markets && next.is_none_or(|nx| nx.month() != date.month()) {
-            self.certificates.close_month(date);
+            self.certificates.close_month(self.ex.registry_mut(), date);
         }
         Ok(())
     }
@@ -597,11 +617,14 @@ impl World {
     fn offsets_in_circulation(&self, date: NaiveDate) -> OffsetSupply {
         let k = self.cycles.in_force(date).first().copied().unwrap_or(0);
         let reg = self.ex.registry();
+        let ccer2_owners: Vec<AccountId> =
+            self.certificates.ccer2_owners().map(|(a, _)| a).collect();
         let holders = self
             .cycles
             .accounts
             .iter()
-            .chain(&self.certificates.ccer_owners);
+            .chain(&self.certificates.ccer_owners)
+            .chain(&ccer2_owners);
         let subjects = self.eligible_offsets(k);
         let tonnes = holders
             .flat_map(|a| subjects.iter().map(move |s| (*a, *s)))
@@ -629,6 +652,7 @@ impl World {
         month: &mut Option<(i32, u32)>,
         close: Price,
     ) -> Result<(), RunError> {
+        self.close_books(date)?;
         self.credit_and_list(date)?;
         if *month != Some((date.year(), date.month())) {
             self.month_economics(date, close);
@@ -636,13 +660,15 @@ impl World {
             let new = self
                 .certificates
                 .month_start(self.ex.registry_mut(), date, gec_price)?;
-            for NewListing { subject, code } in new {
-                self.ex.list(subject, &code, gec_price, date, None)?;
-                self.listings
-                    .push(RunListing::new(code, subject, date, &self.participants));
-            }
+            let reference = self.gec_opening_price(date).unwrap_or(gec_price);
+            self.list_new(new, reference, date, false)?;
             *month = Some((date.year(), date.month()));
         }
+        let new = self
+            .certificates
+            .ccer2_before_open(self.ex.registry_mut(), date)?;
+        let reference = self.config.submarkets.ccer2.reference_price;
+        self.list_new(new, reference, date, true)?;
         Ok(())
     }
 
@@ -667,16 +693,9 @@ impl World {
             }
             for (slot, &li) in active.iter().enumerate() {
                 broker.refresh_depth(&self.ex, self.listings[li].subject);
-                let traders = self.listings[li].traders.len();
-                // The rotation: a fixed stride through the traders, different each day.
-                let first = if traders == 0 { 0 } else { start % traders };
+                let (lead, traders) = (self.listings[li].lead, self.listings[li].traders.len());
                 for k in 0..traders {
-                    let i = if first + k < traders {
-                        first + k
-                    } else {
-                        first + k - traders
-                    };
-                    let a = self.listings[li].traders[i] as usize;
+                    let a = self.listings[li].traders[turn_order(lead, traders, start, k)] as usize;
                     if a < self.firms && dormant.iter().any(|r| r.contains(&a)) {
                         continue;
                     }
@@ -776,7 +795,7 @@ impl World {
     /// the CCER subjects, with their codes.
     fn account_subjects(&self) -> Vec<(SubjectId, String)> {
         let mut v = self.cycles.vintages.clone();
-        v.extend(self.certificates.ccer_subjects.iter().cloned());
+        v.extend(self.offset_view().cloned());
         v
     }
 
@@ -822,6 +841,18 @@ impl World {
             .find_map(|l| self.ex.prev_close(l.subject))
             .unwrap_or(self.config.submarkets.gec_reference_price)
     }
+}
+
+/// The `k`-th trader consulted on a book of `traders` whose first `lead` always go first: the
+/// others follow in a rotation, a fixed stride through them from `start`, different each day
+/// (so no agent is always first).
+fn turn_order(lead: usize, traders: usize, start: usize, k: usize) -> usize {
+    if k < lead {
+        return k;
+    }
+    let rotated = traders - lead;
+    let i = start % rotated + (k - lead);
+    lead + if i < rotated { i } else { i - rotated }
 }
 
 /// Who may trade allowances: in 2021–2023 only covered entities; a scenario admitting market
@@ -893,15 +924,17 @@ fn participants(
         if p.anchor.fen() == 0 {
             p.anchor = config.submarkets.gec_reference_price;
         }
+        if p.anchor_steps.is_empty() {
+            p.anchor_steps
+                .clone_from(&config.submarkets.gec_anchor_steps);
+        }
         add(*account, Box::new(CertificateSeller::new(p)));
     }
     let buyers = certificates.gec_buyers.len() as u64;
     for account in &certificates.gec_buyers {
         let mut p = behaviour.gec_buyer.clone();
         if p.demand.is_empty() {
-            p.demand = config
-                .submarkets
-                .gec_demand
+            p.demand = demand_schedule(&config.submarkets)
                 .iter()
                 .map(|s| MonthlyStep {
                     from: s.from,

@@ -603,6 +603,12 @@ mod tests {
             green_power_mwh: 0,
             gec_claimed: Quantity::ZERO,
             ccer_traded: Quantity::new(ccer_traded),
+            gec_non_tradable_issued: Quantity::ZERO,
+            gec_expired: Quantity::ZERO,
+            gec_mandate_bought: Quantity::ZERO,
+            ccer2_issued: Quantity::ZERO,
+            ccer2_traded: Quantity::ZERO,
+            ccer2_offset: Quantity::ZERO,
             ccer_offset: Quantity::ZERO,
         }
     }
@@ -621,6 +627,7 @@ mod tests {
                 .collect(),
             ccer: true,
             gec: false,
+            gec_vintages: vec![],
             flow: super::super::broker::Flow::default(),
             activity: vec![],
             banking: vec![],
