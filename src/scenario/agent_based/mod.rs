@@ -37,6 +37,7 @@ mod books;
 pub mod broker;
 mod ccer2;
 mod certificate_agents;
+pub mod certificate_facts;
 pub mod certificates;
 mod economy;
 pub mod economy_report;
