@@ -94,6 +94,15 @@ pub struct ExchangeConfig {
     pub fees: FeeSchedule,
     /// Pricing of single-direction bidding.
     pub auction_pricing: AuctionPricing,
+    /// Whether the exchange keeps every bar it publishes ([`Exchange::bars`]). On by default;
+    /// a caller that records its own (a long run with hundreds of certificate books) turns it
+    /// off and still gets each day's bars from [`Exchange::close_day`].
+    #[serde(default = "keep_bars")]
+    pub keep_bars: bool,
+}
+
+fn keep_bars() -> bool {
+    true
 }
 
 impl ExchangeConfig {
@@ -107,6 +116,7 @@ impl ExchangeConfig {
             rules: MarketRules::default(),
             fees: FeeSchedule::default(),
             auction_pricing: AuctionPricing::Uniform,
+            keep_bars: true,
         })
     }
 }
@@ -446,7 +456,9 @@ impl Exchange {
                 bars.push(bar);
             }
         }
-        self.bars.extend(bars.iter().cloned());
+        if self.config.keep_bars {
+            self.bars.extend(bars.iter().cloned());
+        }
         self.day = None;
         self.registry.venue_holds_freezes = false;
         Ok(bars)
@@ -498,7 +510,7 @@ impl Exchange {
         &self.tape
     }
 
-    /// Every bar published so far.
+    /// Every bar published so far (none if the configuration keeps none).
     #[must_use]
     pub fn bars(&self) -> &[DailyBar] {
         &self.bars

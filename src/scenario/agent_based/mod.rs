@@ -320,6 +320,8 @@ impl World {
             config.submarkets.gec_buyer_cash,
         )?;
         let mut exchange_config = ExchangeConfig::national_2021_2023()?;
+        // The run records its own rows from each day's bars.
+        exchange_config.keep_bars = false;
         // The timeline's holidays, then weekdays only (the scenario file's documented rule).
         exchange_config.calendar = cycles.timeline.calendar(config.calendar_end())?;
         let mut ex = Exchange::new(exchange_config, reg);
