@@ -254,7 +254,7 @@ pub struct SubMarkets {
     #[serde(skip_serializing_if = "hash_skips_valid_through")]
     pub gec_valid_at_least_through: NaiveDate,
     /// The industrial sectors' GEC purchase mandates. Default aluminium, steel and cement from
-    /// 2025-07-01 [S121] (ratios and bought shares: assumptions).
+    /// 2025-07-01 [S127] (ratios and bought shares: assumptions).
     #[serde(skip_serializing_if = "hash_skips_mandates")]
     pub gec_mandates: Vec<GecMandate>,
     /// Opening cash of each mandated buyer. Default CNY 300,000,000 (an assumption: ample).

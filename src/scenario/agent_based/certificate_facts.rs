@@ -64,11 +64,11 @@ struct Spec {
 const ISSUANCE_INPUT: &str = "an input: issuance follows the published totals by construction";
 const DEMAND_INPUT: &str = "standalone demand is an input derived from the published trading; the match tests the books' clearing";
 const INPUT_2025: &str = "an input, not an outcome";
-const NEA_2024: &str = "NEA press conference 2025-01-23 [S119]";
-const CEN_OCT_2024: &str = "China Energy News 2024-11-21 [S120]";
-const NEA_2025: &str = "NEA via China Electric Power News 2026-01-22, secondary [S124]";
+const NEA_2024: &str = "NEA press conference 2025-01-23 [S125]";
+const CEN_OCT_2024: &str = "China Energy News 2024-11-21 [S126]";
+const NEA_2025: &str = "NEA via China Electric Power News 2026-01-22, secondary [S130]";
 const CNS_AUG_2025: &str = "NEA via China News Service 2025-09-19 [S80]";
-const CEPN_OCT_2025: &str = "China Electric Power News, October 2025 release [S123]";
+const CEPN_OCT_2025: &str = "China Electric Power News, October 2025 release [S129]";
 
 fn tradable(c: &CertificateMonth) -> f64 {
     q(c.gec_issued) - q(c.gec_non_tradable_issued)
@@ -146,7 +146,7 @@ const GEC_2024: [Spec; 9] = [
     Spec {
         fact: "GEC standalone average price, 2024 (CNY)",
         published: Some(5.59),
-        source: "industry summary 2025-07-23, secondary [S128]",
+        source: "industry summary 2025-07-23, secondary [S134]",
         note: "calibrated: the sellers' reservation value from 2024 is set so that this lands near the published average",
         simulated: |_, r| price_2024(r),
     },
@@ -171,7 +171,7 @@ const GEC_2025: [Spec; 11] = [
     Spec {
         fact: "GEC traded, January-March 2025 (out of sample)",
         published: Some(200_000_000.0),
-        source: "NEA March 2025 release [S122]",
+        source: "NEA March 2025 release [S128]",
         note: OUT_OF_SAMPLE,
         simulated: |m, _| m.over((2024, 12), (2025, 3), traded),
     },
@@ -220,14 +220,14 @@ const GEC_2025: [Spec; 11] = [
     Spec {
         fact: "GEC expired, end of 2025 (output before 2024 and of January 2024)",
         published: None,
-        source: "validity rule of the NEA GEC rules [S91][S126]",
+        source: "validity rule of the NEA GEC rules [S91][S132]",
         note: "no published count of expired certificates",
         simulated: |m, _| m.over((2025, 11), (2025, 12), |c| q(c.gec_expired)),
     },
     Spec {
         fact: "GEC bought under the purchase mandates, 2025",
         published: None,
-        source: "mandates of the 2025 consumption-weight notice [S121]",
+        source: "mandates of the 2025 consumption-weight notice [S127]",
         note: "the mandated quantities are assumptions (docs/model.md); no published count",
         simulated: |m, _| m.over((2024, 12), (2025, 12), |c| q(c.gec_mandate_bought)),
     },
@@ -251,14 +251,14 @@ const CCER_2025: [Spec; 4] = [
     Spec {
         fact: "CCER issued under the 2023 Measures, March 2025 (input)",
         published: Some(9_480_000.0),
-        source: "MEE press conference 2025-03-26 [S118]",
+        source: "MEE press conference 2025-03-26 [S124]",
         note: INPUT_2025,
         simulated: |m, _| m.over((2025, 2), (2025, 3), |c| q(c.ccer2_issued)),
     },
     Spec {
         fact: "CCER traded under the 2023 Measures, 2025 (simulated only)",
         published: None,
-        source: "listed trading only at CBEEX [S125]",
+        source: "listed trading only at CBEEX [S131]",
         note: "no published 2025 volume here",
         simulated: |m, _| m.over((2024, 12), (2025, 12), |c| q(c.ccer2_traded)),
     },
