@@ -1,10 +1,27 @@
 //! Monthly schedules: a quantity per month that changes on given dates (GEC issuance, GEC
-//! demand), used by the scenario settings and by the agents that follow them.
+//! demand), and prices that change on given dates (a seller's reservation value), used by the
+//! scenario settings and by the agents that follow them.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::units::Quantity;
+use crate::units::{Price, Quantity};
+
+/// From `from` on (until the next step), `price`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceStep {
+    /// First day the step applies.
+    pub from: NaiveDate,
+    /// The price.
+    pub price: Price,
+}
+
+/// The price `steps` (in date order) give on `date`, `None` before the first step.
+#[must_use]
+pub fn price_on(steps: &[PriceStep], date: NaiveDate) -> Option<Price> {
+    steps.iter().rev().find(|s| s.from <= date).map(|s| s.price)
+}
 
 /// From `from` on (until the next step), `per_month` units a month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

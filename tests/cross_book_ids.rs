@@ -223,3 +223,73 @@ fn an_exchange_lists_no_more_subjects_than_there_are_book_tags() {
     );
     assert!(ex.book(*last).is_none());
 }
+
+#[test]
+fn an_ended_listing_hands_its_book_to_a_new_subject_and_its_old_ids_name_nothing() {
+    let mut reg = Registry::default();
+    let subjects: Vec<SubjectId> = (0..=carbonsim::book::BOOK_TAGS)
+        .map(|y| {
+            reg.register_subject(Subject::Cea {
+                vintage: CeaVintage::Year(3_000 + y as u16),
+            })
+        })
+        .collect();
+    let seller = reg.open_account(AccountKind::CoveredEntity, "seller");
+    reg.issue(seller, subjects[0], Quantity::new(1_000))
+        .unwrap();
+    reg.issue(seller, subjects[256], Quantity::new(1_000))
+        .unwrap();
+    let mut ex = Exchange::new(ExchangeConfig::national_2021_2023().unwrap(), reg);
+    let (first, second) = (
+        "2021-07-16".parse::<NaiveDate>().unwrap(),
+        "2021-07-19".parse::<NaiveDate>().unwrap(),
+    );
+    let (last, rest) = subjects.split_last().unwrap();
+    for (i, &s) in rest.iter().enumerate() {
+        ex.list(s, format!("S{i}"), Price::from_fen(5_000), first, None)
+            .unwrap();
+    }
+    // The first subject trades one day, then its listing ends.
+    ex.delist(subjects[0], first).unwrap();
+    ex.open_day(first).unwrap();
+    ex.set_time("10:00".parse().unwrap()).unwrap();
+    let mut ev = Vec::new();
+    let sell = |subject| OrderRequest {
+        account: seller,
+        subject,
+        side: Side::Sell,
+        kind: OrderKind::Limit,
+        price: Price::from_fen(5_000),
+        quantity: Quantity::new(10),
+        stp: SelfTradePrevention::CancelTaker,
+    };
+    let old = ex.submit(&sell(subjects[0]), &mut ev).unwrap().unwrap();
+    // While the ended listing's last day has not passed, its book is not free.
+    assert!(matches!(
+        ex.list(*last, "LAST", Price::from_fen(5_000), second, None),
+        Err(carbonsim::exchange::ExchangeError::TooManyListings { .. })
+    ));
+    ex.close_day(&mut ev).unwrap();
+    ex.open_day(second).unwrap();
+    ex.close_day(&mut ev).unwrap();
+    ex.list(*last, "LAST", Price::from_fen(5_000), second, None)
+        .unwrap();
+    assert!(
+        ex.book(subjects[0]).is_none(),
+        "the ended subject is unlisted"
+    );
+    assert_eq!(ex.book(*last).unwrap().tag(), old.book_tag());
+    let third = "2021-07-20".parse::<NaiveDate>().unwrap();
+    ex.open_day(third).unwrap();
+    ex.set_time("10:00".parse().unwrap()).unwrap();
+    let new = ex.submit(&sell(*last), &mut ev).unwrap().unwrap();
+    assert_ne!(new, old, "the reused book issues a fresh id");
+    let before = ex.registry().clone();
+    ev.clear();
+    ex.cancel(seller, *last, old, &mut ev).unwrap();
+    assert!(
+        matches!(ev.as_slice(), [ExchangeEvent::Rejected { .. }]),
+        "{ev:?}"
+    );
+    assert_eq!(ex.registry(), &before, "a stale id cancels nothing");
+}

@@ -156,3 +156,57 @@ fn ccer_issued_through_its_lifecycle_trades_and_is_cancelled_as_an_offset() {
     );
     reg.check_conservation().unwrap();
 }
+
+#[test]
+fn a_listed_only_subject_refuses_block_quotes_naming_the_method() {
+    use carbonsim::instrument::TradingMethod;
+    let mut reg = Registry::default();
+    let owner = reg.open_account(AccountKind::ProjectOwner, "offshore wind");
+    let s = reg.register_subject(carbonsim::registry::Subject::Ccer {
+        project: carbonsim::registry::ProjectId(0),
+        vintage: 2024,
+        rules: carbonsim::registry::CcerRules::Rules2023,
+    });
+    reg.issue(owner, s, Quantity::new(500_000)).unwrap();
+    let mut ex = Exchange::new(ExchangeConfig::national_2021_2023().unwrap(), reg);
+    let day = "2023-12-01".parse().unwrap();
+    ex.list(s, "CCER-N00-2024", Price::from_fen(6_500), day, None)
+        .unwrap();
+    ex.restrict_to_listed(s).unwrap();
+    ex.open_day(day).unwrap();
+    ex.set_time("14:00".parse().unwrap()).unwrap();
+    let before = ex.registry().clone();
+    let mut ev = Vec::new();
+    let quote = ex
+        .post_block_quote(
+            owner,
+            s,
+            carbonsim::book::Side::Sell,
+            Price::from_fen(6_500),
+            Quantity::new(200_000),
+            None,
+            &mut ev,
+        )
+        .unwrap();
+    assert_eq!(quote, None);
+    assert!(
+        matches!(
+            ev.as_slice(),
+            [ExchangeEvent::Rejected {
+                reason: ExchangeReject::MethodNotOffered {
+                    method: TradingMethod::BlockAgreement,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{ev:?}"
+    );
+    assert_eq!(ex.registry(), &before, "nothing frozen");
+    // Listed orders still go through.
+    ev.clear();
+    let id = ex
+        .submit(&order(owner, s, Side::Sell, 6_500, 1_000), &mut ev)
+        .unwrap();
+    assert!(id.is_some(), "{ev:?}");
+}

@@ -58,6 +58,8 @@ pub struct CertificateBuyer {
     /// Quantity bid today and not yet filled (bids expire at the close).
     committed: u64,
     today: Option<NaiveDate>,
+    /// The last day's target, kept so that the many books of a day ask for it once.
+    target_of: std::cell::Cell<(Option<NaiveDate>, u64)>,
 }
 
 impl CertificateBuyer {
@@ -70,6 +72,7 @@ impl CertificateBuyer {
             bought_this_month: 0,
             committed: 0,
             today: None,
+            target_of: std::cell::Cell::new((None, 0)),
         }
     }
 
@@ -95,11 +98,18 @@ impl CertificateBuyer {
         self.target(date).saturating_sub(bought + committed)
     }
 
-    /// What should have been bought this month by the end of `date`.
+    /// What should have been bought this month by the end of `date` (computed once a day).
     fn target(&self, date: NaiveDate) -> u64 {
+        if let (Some(d), t) = self.target_of.get()
+            && d == date
+        {
+            return t;
+        }
         let days_in_month = days_in_month(date);
         let demand = u128::from(self.demand_on(date).units());
-        (demand * u128::from(date.day()) / u128::from(days_in_month)) as u64
+        let t = (demand * u128::from(date.day()) / u128::from(days_in_month)) as u64;
+        self.target_of.set((Some(date), t));
+        t
     }
 }
 
@@ -125,6 +135,11 @@ impl Agent for CertificateBuyer {
     fn wants_view(&self, _subject: &str, date: NaiveDate) -> bool {
         // Met today's need already: nothing to do on further books.
         self.need(date) > 0
+    }
+
+    fn needs_offers(&self) -> bool {
+        // It bids only where certificates are offered (see `on_day`).
+        true
     }
 
     fn on_day(

@@ -4,7 +4,8 @@
 //! On an active day (probability `activity`) it offers `daily_share` of what it holds of the
 //! view's subject, asking around a base price: `base × (1 − ask_discount + ε)`, with `ε` uniform
 //! in `±price_noise`, where the base is the previous close pulled towards the seller's `anchor`
-//! (its reservation value) by `anchor_weight`. Large offers go to block trading when the rules allow, the rest
+//! (its reservation value) by `anchor_weight`; the reservation value may change on given dates
+//! (`anchor_steps`). Large offers go to block trading when the rules allow, the rest
 //! is split into listed orders. It never sells more than it holds. The defaults are assumptions
 //! (no CCER or GEC price series for 2021–2023 was found; see `docs/model.md`).
 
@@ -16,7 +17,8 @@ use super::{
     AccountView, Agent, MarketView, OrderIntent, OrderKind, Routing, Side, price_from_yuan,
     push_orders, quantity_ceil,
 };
-use crate::units::Price;
+use crate::schedule::{PriceStep, price_on};
+use crate::units::{Price, Quantity};
 
 /// Parameters of [`CertificateSeller`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +44,15 @@ pub struct CertificateSellerParams {
     pub anchor: Price,
     /// Pull of the ask base towards the anchor, in `[0, 1]`. Default 0.1.
     pub anchor_weight: f64,
+    /// Reservation values from given dates, in date order, replacing `anchor` from the first
+    /// step's date. Default empty (the runner then uses `submarkets.gec_anchor_steps` for GEC
+    /// sellers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub anchor_steps: Vec<PriceStep>,
+    /// The least offered on an active day (all that is held, if less), so that a holding sells
+    /// out instead of dwindling. Default 0 (none; the runner sets the CCER 2.0 owners').
+    #[serde(skip_serializing_if = "is_zero")]
+    pub min_offer: Quantity,
 }
 
 impl Default for CertificateSellerParams {
@@ -56,8 +67,15 @@ impl Default for CertificateSellerParams {
             max_listed_orders: 10,
             anchor: Price::ZERO,
             anchor_weight: 0.1,
+            anchor_steps: Vec::new(),
+            min_offer: Quantity::ZERO,
         }
     }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
+fn is_zero(q: &Quantity) -> bool {
+    q.is_zero()
 }
 
 /// A seller of a certificate inventory; see the module documentation.
@@ -97,10 +115,13 @@ impl Agent for CertificateSeller {
         if available.is_zero() || act >= p.activity {
             return;
         }
-        let want = quantity_ceil(available.units() as f64 * p.daily_share).min(available);
+        let want = quantity_ceil(available.units() as f64 * p.daily_share)
+            .max(p.min_offer)
+            .min(available);
         let close = market.prev_close.to_f64();
-        let base = if p.anchor.fen() > 0 {
-            close + p.anchor_weight * (p.anchor.to_f64() - close)
+        let anchor = price_on(&p.anchor_steps, market.date).unwrap_or(p.anchor);
+        let base = if anchor.fen() > 0 {
+            close + p.anchor_weight * (anchor.to_f64() - close)
         } else {
             close
         };
@@ -126,7 +147,7 @@ mod tests {
     use super::super::test_support::*;
     use super::super::{Holding, agent_rng};
     use super::*;
-    use crate::units::{Money, Quantity};
+    use crate::units::Money;
 
     #[test]
     fn sells_a_share_of_what_it_holds_near_the_close_and_never_more() {

@@ -474,6 +474,13 @@ pub trait Agent {
         true
     }
 
+    /// Whether the agent only ever acts on a view that shows offers (asks on the book): the
+    /// runner then does not build views of a book with none for it (it is still told the day's
+    /// outcome). The default is no.
+    fn needs_offers(&self) -> bool {
+        false
+    }
+
     /// Decides the day's intents on the subject of `market`, pushing them into `out` (which the
     /// caller empties beforehand).
     fn on_day(

@@ -79,6 +79,14 @@ pub enum ExchangeReject {
         /// The account.
         account: AccountId,
     },
+    /// The subject trades only on the listed method (CCER of the 2023 Measures at CBEEX), not
+    /// on this one.
+    MethodNotOffered {
+        /// The subject.
+        subject: SubjectId,
+        /// The method asked for.
+        method: TradingMethod,
+    },
     /// The book refused the order.
     Book(RejectReason),
     /// The block board refused the operation.

@@ -59,6 +59,9 @@ impl Exchange {
         if !self.listings[i].active {
             return Err(ExchangeReject::NotListed { subject });
         }
+        if self.listings[i].listed_only && method != TradingMethod::ListedAgreement {
+            return Err(ExchangeReject::MethodNotOffered { subject, method });
+        }
         let rules = self.config.rules.method(method);
         if !rules.sessions.is_open(self.time) {
             return Err(ExchangeReject::OutsideSession {

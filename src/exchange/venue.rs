@@ -67,6 +67,12 @@ pub enum ExchangeError {
         /// Subjects listed already.
         listed: usize,
     },
+    /// The subject is not listed.
+    #[error("subject {subject:?} is not listed")]
+    NotListed {
+        /// The subject.
+        subject: SubjectId,
+    },
     /// The exchange clock cannot go back.
     #[error("clock cannot go back from {now} to {to}")]
     ClockBackwards {
@@ -88,6 +94,15 @@ pub struct ExchangeConfig {
     pub fees: FeeSchedule,
     /// Pricing of single-direction bidding.
     pub auction_pricing: AuctionPricing,
+    /// Whether the exchange keeps every bar it publishes ([`Exchange::bars`]). On by default;
+    /// a caller that records its own (a long run with hundreds of certificate books) turns it
+    /// off and still gets each day's bars from [`Exchange::close_day`].
+    #[serde(default = "keep_bars")]
+    pub keep_bars: bool,
+}
+
+fn keep_bars() -> bool {
+    true
 }
 
 impl ExchangeConfig {
@@ -101,6 +116,7 @@ impl ExchangeConfig {
             rules: MarketRules::default(),
             fees: FeeSchedule::default(),
             auction_pricing: AuctionPricing::Uniform,
+            keep_bars: true,
         })
     }
 }
@@ -135,6 +151,8 @@ pub(super) struct Listing {
     /// Open listed orders by book slot.
     pub orders: Vec<Option<OrderRecord>>,
     pub active: bool,
+    /// Only listed trading: block quotes and auctions are refused.
+    pub listed_only: bool,
 }
 
 /// Listing positions by subject. Subject ids are dense registry indices, so a vector replaces
@@ -154,6 +172,12 @@ impl ListingIndex {
 
     pub(super) fn contains_key(&self, subject: SubjectId) -> bool {
         self.get(subject).is_some()
+    }
+
+    pub(super) fn remove(&mut self, subject: SubjectId) {
+        if let Some(i) = self.0.get_mut(subject.index()) {
+            *i = Self::NONE;
+        }
     }
 
     pub(super) fn insert(&mut self, subject: SubjectId, listing: usize) {
@@ -207,8 +231,15 @@ impl Exchange {
     /// `from` (inclusive) until `until` (inclusive, if given), with `reference_price` as the
     /// previous close of its first day.
     ///
+    /// Each book's order ids carry its listing's tag, so no book takes another's ids; there are
+    /// [`BOOK_TAGS`](crate::book::BOOK_TAGS) tags. Once they are all taken, a new subject takes
+    /// over the book of a listing that has ended (its `until` is past and no day is open): the
+    /// book keeps its slots' generations, so an id of the ended listing's orders never names
+    /// an order of the new one.
+    ///
     /// # Errors
-    /// Unknown subject, already listed, or [`ExchangeError::TooManyListings`].
+    /// Unknown subject, already listed, or [`ExchangeError::TooManyListings`] when every tag is
+    /// taken by a listing that has not ended.
     pub fn list(
         &mut self,
         subject: SubjectId,
@@ -224,21 +255,15 @@ impl Exchange {
         }
         let listed_band = self.config.rules.listed.band(reference_price);
         let block_band = self.config.rules.block.band(reference_price);
-        // Each book's ids carry its listing index, so no book takes another's ids.
-        let tag =
-            u8::try_from(self.listings.len()).map_err(|_| ExchangeError::TooManyListings {
-                subject,
-                listed: self.listings.len(),
-            })?;
-        let book = OrderBook::with_tag(self.book_config(listed_band), tag)?;
         let minimum = self
             .config
             .rules
             .block
             .min_quantity
             .unwrap_or(Quantity::new(1));
-        self.by_subject.insert(subject, self.listings.len());
-        self.listings.push(Listing {
+        let (slot, book) = self.free_book(subject, listed_band)?;
+        self.by_subject.insert(subject, slot);
+        let listing = Listing {
             subject,
             bar: BarBuilder::new(from, code.clone(), reference_price),
             code,
@@ -252,7 +277,76 @@ impl Exchange {
             block_band,
             orders: Vec::new(),
             active: false,
-        });
+            listed_only: false,
+        };
+        if slot == self.listings.len() {
+            self.listings.push(listing);
+        } else {
+            self.listings[slot] = listing;
+        }
+        Ok(())
+    }
+
+    /// The slot and book for a new listing: a new one while tags are free, else the book of
+    /// the first ended listing (reset to `band`), whose subject is unlisted.
+    fn free_book(
+        &mut self,
+        subject: SubjectId,
+        band: Band,
+    ) -> Result<(usize, OrderBook), ExchangeError> {
+        if let Ok(tag) = u8::try_from(self.listings.len()) {
+            let book = OrderBook::with_tag(self.book_config(band), tag)?;
+            return Ok((self.listings.len(), book));
+        }
+        let ended = |l: &Listing| {
+            l.until
+                .is_some_and(|u| self.last_day.is_some_and(|last| u <= last))
+        };
+        let slot = match self.listings.iter().position(ended) {
+            Some(slot) if self.day.is_none() => slot,
+            _ => {
+                return Err(ExchangeError::TooManyListings {
+                    subject,
+                    listed: self.listings.len(),
+                });
+            }
+        };
+        let config = self.book_config(band);
+        let old = &mut self.listings[slot];
+        let mut book = std::mem::replace(&mut old.book, OrderBook::with_tag(config, 0)?);
+        book.reset_day(config)?;
+        let old_subject = old.subject;
+        self.by_subject.remove(old_subject);
+        Ok((slot, book))
+    }
+
+    /// Ends the listing of `subject` after `last_day` (inclusive): from the next day it is not
+    /// traded, and once a day after `last_day` has been opened its book may be taken over by a
+    /// new listing (see [`Exchange::list`]).
+    ///
+    /// # Errors
+    /// [`ExchangeError::NotListed`].
+    pub fn delist(&mut self, subject: SubjectId, last_day: NaiveDate) -> Result<(), ExchangeError> {
+        let i = self
+            .by_subject
+            .get(subject)
+            .ok_or(ExchangeError::NotListed { subject })?;
+        let l = &mut self.listings[i];
+        l.until = Some(l.until.map_or(last_day, |u| u.min(last_day)));
+        Ok(())
+    }
+
+    /// Restricts `subject` to listed trading: block quotes, their acceptance and
+    /// single-direction auctions on it are refused with [`ExchangeReject::MethodNotOffered`].
+    ///
+    /// # Errors
+    /// [`ExchangeError::NotListed`].
+    pub fn restrict_to_listed(&mut self, subject: SubjectId) -> Result<(), ExchangeError> {
+        let i = self
+            .by_subject
+            .get(subject)
+            .ok_or(ExchangeError::NotListed { subject })?;
+        self.listings[i].listed_only = true;
         Ok(())
     }
 
@@ -303,6 +397,10 @@ impl Exchange {
             let block_band = self.config.rules.block.band(self.listings[i].prev_close);
             let l = &mut self.listings[i];
             l.active = date >= l.from && l.until.is_none_or(|u| date <= u);
+            if l.until.is_some_and(|u| u < date) {
+                // An ended listing keeps its book empty until a new subject takes it over.
+                continue;
+            }
             l.listed_band = band;
             l.block_band = block_band;
             l.book.reset_day(cfg)?;
@@ -358,7 +456,9 @@ impl Exchange {
                 bars.push(bar);
             }
         }
-        self.bars.extend(bars.iter().cloned());
+        if self.config.keep_bars {
+            self.bars.extend(bars.iter().cloned());
+        }
         self.day = None;
         self.registry.venue_holds_freezes = false;
         Ok(bars)
@@ -392,6 +492,12 @@ impl Exchange {
         self.day
     }
 
+    /// The last day opened, if any.
+    #[must_use]
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        self.last_day
+    }
+
     /// The exchange clock.
     #[must_use]
     pub fn time(&self) -> TimeOfDay {
@@ -404,7 +510,7 @@ impl Exchange {
         &self.tape
     }
 
-    /// Every bar published so far.
+    /// Every bar published so far (none if the configuration keeps none).
     #[must_use]
     pub fn bars(&self) -> &[DailyBar] {
         &self.bars

@@ -313,10 +313,19 @@ impl Registry {
     }
 
     /// Expire, at the end of month `through`, every GEC whose validity has run out: a
-    /// certificate produced in month `m` is valid through `m + validity − 1`. Returns the
-    /// certificates expired. One pass over all holdings.
+    /// certificate produced in month `m` is valid through `m + validity − 1`, and never before
+    /// the end of [`RegistryConfig::gec_valid_at_least_through`](super::RegistryConfig) when
+    /// set. Returns the certificates expired. One pass over all holdings.
     pub fn expire_gec(&mut self, through: YearMonth) -> Quantity {
         let validity = self.config.gec_validity_months.max(1);
+        if self
+            .config
+            .gec_valid_at_least_through
+            .is_some_and(|floor| through < floor)
+        {
+            self.record(Event::ExpireGec { through });
+            return Quantity::ZERO;
+        }
         let mut due = vec![false; self.subjects.len()];
         let mut any = false;
         let months: Vec<YearMonth> = self
@@ -480,6 +489,37 @@ mod tests {
         assert_eq!(
             r.transfer(hydro, buyer, hs, Quantity::new(1)),
             Err(RegistryError::NotTradable { subject: hs })
+        );
+    }
+
+    #[test]
+    fn output_before_the_floor_stays_valid_to_its_end() {
+        // NEA 2024 rules: 24 months from production, output before 2024 valid to end-2025.
+        let cfg = RegistryConfig {
+            gec_valid_at_least_through: Some(ym(2025, 12)),
+            ..RegistryConfig::default()
+        };
+        let mut r = Registry::new(cfg);
+        let acc = r.open_account(AccountKind::RenewableGenerator, "wind");
+        let g = r
+            .register_generator(acc, Technology::OnshoreWind, true, false)
+            .unwrap();
+        let old = r.meter(g, ym(2022, 6), 7_000).unwrap().0.unwrap();
+        let jan24 = r.meter(g, ym(2024, 1), 3_000).unwrap().0.unwrap();
+        let feb24 = r.meter(g, ym(2024, 2), 2_000).unwrap().0.unwrap();
+        // June 2022 output would lapse at the end of May 2024 without the floor.
+        assert_eq!(r.expire_gec(ym(2024, 5)), Quantity::ZERO);
+        assert_eq!(r.expire_gec(ym(2025, 11)), Quantity::ZERO);
+        assert_eq!(r.available_units(acc, old).unwrap(), Quantity::new(7));
+        // At the end of 2025 the old output and January 2024's (its 24th month) lapse.
+        assert_eq!(r.expire_gec(ym(2025, 12)), Quantity::new(10));
+        assert_eq!(r.subject_balance(old).unwrap().expired, Quantity::new(7));
+        assert_eq!(r.subject_balance(jan24).unwrap().expired, Quantity::new(3));
+        assert_eq!(r.available_units(acc, feb24).unwrap(), Quantity::new(2));
+        assert_eq!(r.expire_gec(ym(2026, 1)), Quantity::new(2));
+        assert_eq!(
+            Registry::rebuild(*r.config(), r.journal().events()).unwrap(),
+            r
         );
     }
 

@@ -14,13 +14,24 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::submarkets::{
+    self, check_anchor_steps, check_ccer2, check_green_power, check_mandates, check_scale_issuance,
+    hash_skips_anchor, hash_skips_buyer_budget, hash_skips_ccer2, hash_skips_green_power,
+    hash_skips_mandate_cash, hash_skips_mandates, hash_skips_scale_demand,
+    hash_skips_scale_issuance, hash_skips_valid_through, hash_skips_validity,
+    hash_skips_validity_from,
+};
+pub use super::submarkets::{
+    Ccer2Group, Ccer2Issuance, Ccer2Settings, GecIssuanceStep, GecMandate, GreenPowerStep,
+    crediting_end,
+};
 use crate::agents::certificate_buyer::CertificateBuyerParams;
 use crate::agents::certificate_seller::CertificateSellerParams;
 use crate::agents::compliance_firm::ComplianceFirmParams;
 use crate::agents::investor::InvestorParams;
 use crate::agents::market_maker::MarketMakerParams;
 use crate::economics::EconomicsParams;
-use crate::schedule::MonthlyStep;
+use crate::schedule::{MonthlyStep, PriceStep};
 use crate::units::{Money, Price, Quantity};
 
 /// First trading day of the national market.
@@ -206,6 +217,58 @@ pub struct SubMarkets {
     /// Share of green power traded with its certificates bundled, in basis points. Default 1,000
     /// (an assumption: the bundled share is not published).
     pub green_power_bundled_bp: u32,
+    /// GECs issued per month at full coverage, total and tradable (the rest, legacy hydro and
+    /// self-consumption, goes to a non-tradable generator of its own), replacing
+    /// `gec_issuance` from the first step's date. From that date, too, a GEC book closes once
+    /// its generator holds none of it, and the GEC buyers receive `gec_buyer_cash_per_year`
+    /// each January. Default from 2024: the NEA's 2024 monthly and yearly totals at 2024's
+    /// tradable share, 2025 as released (an input), 2026 at 2025's average (an assumption);
+    /// derived in `docs/model.md`.
+    #[serde(skip_serializing_if = "hash_skips_scale_issuance")]
+    pub gec_scale_issuance: Vec<GecIssuanceStep>,
+    /// GECs bought per month by all the GEC buyers together at full coverage, replacing
+    /// `gec_demand` from the first step's date. Default 2024's standalone trading: 15.1 M a
+    /// month to October and 63 M in November and December, repeated in 2025 and 2026 (an
+    /// assumption).
+    #[serde(skip_serializing_if = "hash_skips_scale_demand")]
+    pub gec_scale_demand: Vec<MonthlyStep>,
+    /// The GEC sellers' reservation value from given dates (unless `behaviour.gec_seller`
+    /// sets its own `anchor_steps`); from full coverage, a new batch's book opens at it.
+    /// Default CNY 5.20 from 2024, calibrated so that the 2024 average standalone price lands
+    /// near the published CNY 5.59 (secondary).
+    #[serde(skip_serializing_if = "hash_skips_anchor")]
+    pub gec_anchor_steps: Vec<PriceStep>,
+    /// Green power and its bundled share from given dates, replacing
+    /// `green_power_mwh_per_month` and `green_power_bundled_bp` from the first step's date.
+    /// Default from 2024: 29.62 M MWh a month, 42.54 % bundled to October and 72.59 % in
+    /// November and December, repeated in 2025 and 2026 (derived in `docs/model.md`).
+    #[serde(skip_serializing_if = "hash_skips_green_power")]
+    pub green_power_steps: Vec<GreenPowerStep>,
+    /// Each GEC buyer's yearly budget at full coverage. Default CNY 120,000,000 (an
+    /// assumption: about twice its share of 2024's trading at 2024's average price).
+    #[serde(skip_serializing_if = "hash_skips_buyer_budget")]
+    pub gec_buyer_cash_per_year: Money,
+    /// GEC validity in months, counting the production month. Default 24 [S91].
+    #[serde(skip_serializing_if = "hash_skips_validity")]
+    pub gec_validity_months: u32,
+    /// Certificates expire at the month ends from this day on. Default 2024-09-05 (the NEA
+    /// rules [S91]).
+    #[serde(skip_serializing_if = "hash_skips_validity_from")]
+    pub gec_validity_from: NaiveDate,
+    /// No certificate expires before this day's month end (output before 2024 stays valid to
+    /// the end of 2025). Default 2025-12-31 [S91].
+    #[serde(skip_serializing_if = "hash_skips_valid_through")]
+    pub gec_valid_at_least_through: NaiveDate,
+    /// The industrial sectors' GEC purchase mandates. Default aluminium, steel and cement from
+    /// 2025-07-01 [S127] (ratios and bought shares: assumptions).
+    #[serde(skip_serializing_if = "hash_skips_mandates")]
+    pub gec_mandates: Vec<GecMandate>,
+    /// Opening cash of each mandated buyer. Default CNY 300,000,000 (an assumption: ample).
+    #[serde(skip_serializing_if = "hash_skips_mandate_cash")]
+    pub gec_mandate_buyer_cash: Money,
+    /// CCER 2.0 (projects under the 2023 Measures).
+    #[serde(skip_serializing_if = "hash_skips_ccer2")]
+    pub ccer2: Ccer2Settings,
 }
 
 impl Default for SubMarkets {
@@ -236,6 +299,17 @@ impl Default for SubMarkets {
             green_power_from: NaiveDate::from_ymd_opt(2021, 9, 7).unwrap_or(CALENDAR_START),
             green_power_mwh_per_month: 3_377_000,
             green_power_bundled_bp: 1_000,
+            gec_scale_issuance: submarkets::scale_issuance(),
+            gec_scale_demand: submarkets::scale_demand(),
+            gec_anchor_steps: submarkets::gec_anchor(),
+            green_power_steps: submarkets::default_green_power(),
+            gec_buyer_cash_per_year: submarkets::buyer_budget(),
+            gec_validity_months: submarkets::VALIDITY_MONTHS,
+            gec_validity_from: submarkets::validity_from(),
+            gec_valid_at_least_through: submarkets::valid_at_least_through(),
+            gec_mandates: submarkets::default_mandates(),
+            gec_mandate_buyer_cash: submarkets::mandate_buyer_cash(),
+            ccer2: Ccer2Settings::default(),
         }
     }
 }
@@ -524,6 +598,7 @@ fn check_schedule(field: &str, schedule: &[MonthlyStep]) -> Result<(), ConfigErr
 }
 
 fn check_seller(prefix: &str, p: &CertificateSellerParams) -> Result<(), ConfigError> {
+    check_anchor_steps(&format!("{prefix}anchor_steps"), &p.anchor_steps)?;
     for (name, v) in [
         ("activity", p.activity),
         ("daily_share", p.daily_share),
@@ -603,7 +678,33 @@ fn check_submarkets(m: &SubMarkets) -> Result<(), ConfigError> {
         ));
     }
     check_schedule(&format!("{F}gec_issuance"), &m.gec_issuance)?;
-    check_schedule(&format!("{F}gec_demand"), &m.gec_demand)
+    check_schedule(&format!("{F}gec_demand"), &m.gec_demand)?;
+    check_later_submarkets(m)
+}
+
+fn check_later_submarkets(m: &SubMarkets) -> Result<(), ConfigError> {
+    const F: &str = "submarkets.";
+    check_scale_issuance(&format!("{F}gec_scale_issuance"), &m.gec_scale_issuance)?;
+    check_schedule(&format!("{F}gec_scale_demand"), &m.gec_scale_demand)?;
+    check_anchor_steps(&format!("{F}gec_anchor_steps"), &m.gec_anchor_steps)?;
+    check_green_power(&format!("{F}green_power_steps"), &m.green_power_steps)?;
+    check_mandates(&format!("{F}gec_mandates"), &m.gec_mandates)?;
+    if !(1..=120).contains(&m.gec_validity_months) {
+        return Err(invalid(
+            &format!("{F}gec_validity_months"),
+            &m.gec_validity_months,
+            "must be 1 to 120",
+        ));
+    }
+    for (name, cash) in [
+        ("gec_buyer_cash_per_year", m.gec_buyer_cash_per_year),
+        ("gec_mandate_buyer_cash", m.gec_mandate_buyer_cash),
+    ] {
+        if cash.is_negative() {
+            return Err(invalid(&format!("{F}{name}"), &cash, "must be >= 0"));
+        }
+    }
+    check_ccer2(&format!("{F}ccer2"), &m.ccer2)
 }
 
 impl ScenarioConfig {
@@ -772,7 +873,7 @@ impl ScenarioConfig {
     #[must_use]
     pub fn canonical_json(&self) -> String {
         // Serialising plain structs of strings, numbers, booleans and dates cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        submarkets::for_the_hash(|| serde_json::to_string(self).unwrap_or_default())
     }
 
     /// Stable content hash: FNV-1a 64 of [`canonical_json`](Self::canonical_json), as 16 lowercase

@@ -19,6 +19,7 @@ pub mod overrides;
 mod periods;
 pub mod replay;
 pub mod study;
+mod submarkets;
 
 pub use agent_based::report as agent_report;
 pub use replay::report as replay_report;

@@ -59,6 +59,8 @@ impl Registry {
             + vec_bytes(&self.holdings)
             + serials
             + map_bytes(&self.holding_index)
+            + vec_bytes(&self.by_account)
+            + self.by_account.iter().map(vec_bytes).sum::<usize>()
             + vec_bytes(&self.pending_holdings)
             + vec_bytes(&self.pending_cash)
             + map_bytes(&self.retired)

@@ -43,7 +43,7 @@ use super::gec::GecBook;
 use super::ids::{AccountId, SubjectId};
 use super::journal::{Event, Journal};
 use super::serial::{SerialQueue, SerialRange};
-use super::subject::{Market, Subject};
+use super::subject::{Market, Subject, YearMonth};
 use crate::units::{Money, Quantity};
 
 mod cash;
@@ -89,6 +89,11 @@ pub struct RegistryConfig {
     pub gec_one_time_transfer: bool,
     /// GEC validity in months, counting the production month.
     pub gec_validity_months: u32,
+    /// No GEC expires before the end of this month, whatever its production month: the NEA
+    /// rules of 2024 (国能发新能规〔2024〕67号) keep certificates of output before 2024-01-01
+    /// valid to the end of 2025. `None` (the default): the validity alone decides.
+    #[serde(default)]
+    pub gec_valid_at_least_through: Option<YearMonth>,
     /// Whether to keep the [`Journal`] of every operation, which [`Registry::rebuild`] and
     /// audits read. It costs one 80-byte event per freeze, release and settlement; a long
     /// simulation that never reads it runs faster and smaller with `false` (the journal then
@@ -109,6 +114,7 @@ impl Default for RegistryConfig {
             cash_availability: Availability::SameDay,
             gec_one_time_transfer: true,
             gec_validity_months: 24,
+            gec_valid_at_least_through: None,
             journal: true,
         }
     }
@@ -201,6 +207,9 @@ pub struct Registry {
     pub(crate) subject_index: HashMap<Subject, SubjectId>,
     pub(crate) holdings: Vec<Holding>,
     pub(crate) holding_index: PairMap<(AccountId, SubjectId), u32>,
+    /// Each account's holdings, in the order they were opened: an account's whole position
+    /// without a look-up per subject.
+    pub(crate) by_account: Vec<Vec<u32>>,
     pub(crate) pending_holdings: Vec<u32>,
     pub(crate) pending_cash: Vec<AccountId>,
     pub(crate) next_serial: u64,
@@ -239,6 +248,7 @@ impl Registry {
             subject_index: HashMap::new(),
             holdings: Vec::new(),
             holding_index: PairMap::default(),
+            by_account: Vec::new(),
             pending_holdings: Vec::new(),
             pending_cash: Vec::new(),
             next_serial: 1,
@@ -542,6 +552,11 @@ impl Registry {
             serials,
         });
         self.holding_index.insert((account, subject), i as u32);
+        let a = account.index();
+        if self.by_account.len() <= a {
+            self.by_account.resize_with(a + 1, Vec::new);
+        }
+        self.by_account[a].push(i as u32);
         i
     }
 
@@ -601,6 +616,31 @@ impl Registry {
                 }
             })
             .unwrap_or_default())
+    }
+
+    /// Every holding `account` has had, in the order it was opened (a subject it never held
+    /// is not there: its holding is zero).
+    ///
+    /// # Errors
+    /// Unknown account.
+    pub fn account_holdings(
+        &self,
+        account: AccountId,
+    ) -> Result<impl Iterator<Item = (SubjectId, HoldingView)> + '_, RegistryError> {
+        self.check_account(account)?;
+        let list = self
+            .by_account
+            .get(account.index())
+            .map_or(&[][..], Vec::as_slice);
+        Ok(list.iter().map(|&i| {
+            let h = &self.holdings[i as usize];
+            let view = HoldingView {
+                available: q(h.available),
+                frozen: q(h.frozen),
+                pending: q(h.pending),
+            };
+            (h.subject, view)
+        }))
     }
 
     /// Available units (see [`Registry::holding`]).

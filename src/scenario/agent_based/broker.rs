@@ -52,6 +52,23 @@ pub struct DayContext<'a> {
     pub history_bars: usize,
     /// The subjects a covered entity's account view lists (allowance vintages and CCER).
     pub account_subjects: &'a [(SubjectId, String)],
+    /// For each subject (by index), its place in `account_subjects` plus one, or 0.
+    pub shown: &'a [u32],
+}
+
+impl DayContext<'_> {
+    /// The place of `subject` in `account_subjects` plus one, or 0 for a subject not shown.
+    #[must_use]
+    pub fn slots(account_subjects: &[(SubjectId, String)]) -> Vec<u32> {
+        let mut shown = Vec::new();
+        for (k, (s, _)) in account_subjects.iter().enumerate() {
+            if shown.len() <= s.index() {
+                shown.resize(s.index() + 1, 0);
+            }
+            shown[s.index()] = k as u32 + 1;
+        }
+        shown
+    }
 }
 
 /// One agent consulted on one listing, in the opening round (`step` `None`) or an intraday one.
@@ -129,33 +146,40 @@ fn market_view<'a>(
     }
 }
 
-/// A participant's holdings as its account view shows them: covered entities see their
-/// allowance and offset holdings, everyone sees the viewed subject's.
+/// A participant's holdings as its account view shows them: covered entities see what they
+/// hold of the allowance and offset subjects of `day.account_subjects` (read from their own
+/// holdings; a subject they hold none of counts as zero and is left out), everyone sees the
+/// viewed subject's.
 fn holdings_of<'a>(
     registry: &crate::registry::Registry,
     p: &Participant,
-    account_subjects: &'a [(SubjectId, String)],
+    day: &DayContext<'a>,
     (subject, code): (SubjectId, &'a str),
 ) -> Vec<Holding<'a>> {
-    let listed = if p.compliance.is_some() {
-        account_subjects
-    } else {
-        &[]
+    let holding = |code: &'a str, h: crate::registry::HoldingView| Holding {
+        subject: code,
+        available: h.available,
+        frozen: h.frozen + h.pending,
     };
-    let own = (!listed.iter().any(|(s, _)| *s == subject)).then_some((subject, code));
-    listed
-        .iter()
-        .map(|(s, code)| (*s, code.as_str()))
-        .chain(own)
-        .map(|(s, code)| {
-            let h = registry.holding(p.account, s).unwrap_or_default();
-            Holding {
-                subject: code,
-                available: h.available,
-                frozen: h.frozen + h.pending,
+    let mut out = Vec::with_capacity(8);
+    let mut viewed = false;
+    if p.compliance.is_some()
+        && let Ok(held) = registry.account_holdings(p.account)
+    {
+        for (s, h) in held {
+            let k = day.shown.get(s.index()).copied().unwrap_or(0) as usize;
+            // Nothing held counts as nothing shown, but the viewed subject is always shown.
+            if k > 0 && (s == subject || !h.total().is_zero()) {
+                viewed |= s == subject;
+                out.push(holding(day.account_subjects[k - 1].1.as_str(), h));
             }
-        })
-        .collect()
+        }
+    }
+    if !viewed {
+        let h = registry.holding(p.account, subject).unwrap_or_default();
+        out.push(holding(code, h));
+    }
+    out
 }
 
 /// The listed and block bands and the previous close of `subject`, if it is listed.
@@ -199,6 +223,9 @@ pub struct RunListing {
     pub bars: Vec<agents::DailyBar>,
     /// The participants that trade it ([`Agent::trades`], asked once when it lists).
     pub traders: Vec<u32>,
+    /// How many of `traders`, from the first, are consulted first every day in this order (a
+    /// seller listing its offers before the buyers pick them); the rest rotate.
+    pub lead: usize,
 }
 
 impl RunListing {
@@ -222,6 +249,7 @@ impl RunListing {
             from,
             bars: Vec::new(),
             traders,
+            lead: 0,
         }
     }
 }
@@ -326,6 +354,12 @@ impl Broker {
         fill(Side::Sell, &mut self.asks, &mut self.depth);
     }
 
+    /// Whether the book last refreshed ([`Broker::refresh_depth`]) shows offers.
+    #[must_use]
+    pub fn has_asks(&self) -> bool {
+        !self.asks.is_empty()
+    }
+
     /// Asks `participants[agent]` for its intents on `listings[listing]` and sends them (block
     /// intents are queued for the afternoon). `step` is `None` for the opening round.
     ///
@@ -350,7 +384,7 @@ impl Broker {
         };
         let market = market_view(ex, l, day, bands, (&self.bids, &self.asks));
         let p = &mut participants[agent];
-        let holdings = holdings_of(ex.registry(), p, day.account_subjects, (l.subject, &l.code));
+        let holdings = holdings_of(ex.registry(), p, day, (l.subject, &l.code));
         let account = account_view(ex.registry(), p, &holdings);
         self.intents.clear();
         match step {
@@ -397,8 +431,7 @@ impl Broker {
         for a in traders.into_iter().filter(|&a| asks(a)) {
             let market = market_view(ex, l, day, bands, (&[], &[]));
             let p = &mut participants[a];
-            let holdings =
-                holdings_of(ex.registry(), p, day.account_subjects, (l.subject, &l.code));
+            let holdings = holdings_of(ex.registry(), p, day, (l.subject, &l.code));
             let account = account_view(ex.registry(), p, &holdings);
             if let Some(bid) = p.agent.on_auction(notice, &market, &account) {
                 bids.push(SealedBid {
@@ -629,6 +662,9 @@ impl Broker {
 
     /// Rejections of `agent`'s intents on `listing` today, and forgets them.
     pub fn take_rejections(&mut self, agent: usize, listing: usize) -> u32 {
+        if self.rejected.is_empty() {
+            return 0;
+        }
         self.rejected
             .remove(&(agent as u32, listing as u32))
             .unwrap_or(0)

@@ -30,6 +30,7 @@ impl World {
                 .ex
                 .prev_close(self.cycles.vintages[0].0)
                 .unwrap_or(self.opening_price());
+            self.make_room()?;
             self.ex
                 .list(subject, code.as_str(), reference, date, None)?;
             self.listings
@@ -155,19 +156,31 @@ impl World {
             })
         };
         let before = offsets_of(self.cycles.reports[d.cycle].as_ref());
+        let ccer2_before = self.ccer2_cancelled();
         let report = self
             .cycles
             .settle(self.ex.registry_mut(), d, &offsets, reference)?;
         let held = super::panel::allowances_held(&self.cycles, self.ex.registry());
         self.panel.settled(d, &report, held);
+        let ccer2 = self.ccer2_cancelled().saturating_sub(ccer2_before);
         self.certificates
-            .record_offsets(offsets_of(Some(&report)).saturating_sub(before));
+            .record_offsets(offsets_of(Some(&report)).saturating_sub(before), ccer2);
         let mut summary = ComplianceSummary::of(&report);
         if d.share_of == ShareOf::Entities {
             summary.entity_target_pct = Some(d.share_pct);
         }
         compliance.push(summary);
         Ok(())
+    }
+
+    /// CCERs of the 2023 Measures cancelled so far (in a run, only as offsets).
+    fn ccer2_cancelled(&self) -> Quantity {
+        let reg = self.ex.registry();
+        self.certificates
+            .ccer2_subjects()
+            .iter()
+            .filter_map(|(s, _)| reg.subject_balance(*s).ok())
+            .fold(Quantity::ZERO, |q, b| q + b.cancelled)
     }
 
     /// The CCER subjects cycle `k` accepts as offsets, by the rules they were issued under.

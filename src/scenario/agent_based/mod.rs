@@ -33,12 +33,19 @@
 
 mod auction_day;
 mod bank_watch;
+mod books;
 pub mod broker;
+mod ccer2;
+mod certificate_agents;
+pub mod certificate_facts;
 pub mod certificates;
 mod economy;
 pub mod economy_report;
 mod firms;
 pub mod fleet;
+mod gec_deals;
+mod gec_mandates;
+pub mod gec_vintages;
 pub mod instruments;
 pub mod instruments_report;
 mod operations;
@@ -53,6 +60,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use self::broker::{Broker, DayContext, Flow, Participant, RunListing, Turn};
+use self::certificate_agents::{demand_schedule, later_participants};
 use self::certificates::{CertificateMonth, Certificates, NewListing};
 pub use self::economy::{Economics, FirmAbatement, OutlookDay};
 use self::economy::{Economy, OffsetSupply};
@@ -214,6 +222,9 @@ pub struct AgentRun {
     /// Whether the run simulated the GEC market and green-power deals (`submarkets.gec`).
     #[serde(default)]
     pub gec: bool,
+    /// GEC exchange trading by month and production year (empty without GEC trades).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gec_vintages: Vec<gec_vintages::GecVintageMonth>,
     /// Order flow.
     pub flow: Flow,
     /// Activity per agent kind.
@@ -299,9 +310,12 @@ impl World {
         config.validate()?;
         let timeline = config.timeline()?;
         // A run reads no journal; keeping one would cost an event per freeze and trade.
+        let m = &config.submarkets;
         let mut reg = Registry::new(RegistryConfig {
             admission: admission(config, &timeline),
             journal: false,
+            gec_validity_months: m.gec_validity_months,
+            gec_valid_at_least_through: Some(certificates::ym(m.gec_valid_at_least_through)),
             ..RegistryConfig::default()
         });
         let (mut cycles, instruments) = set_up_cycles(config, timeline, seed, &mut reg)?;
@@ -350,13 +364,16 @@ impl World {
         // every account acts in the run.
         let firms = cycles.accounts.len();
         let bank_watch = bank_watch::BankWatch::new(&cycles);
-        let participants = participants(
+        let mut participants = participants(
             config,
             seed,
             &cycles.accounts[..firms],
             &mut ex,
             &certificates,
         )?;
+        // CCER 2.0 owners and mandated buyers open their accounts after every other.
+        certificates.set_up_later(ex.registry_mut(), config.end)?;
+        later_participants(config, seed, &certificates, &mut participants);
         Ok(World {
             config: config.clone(),
             seed,
@@ -440,8 +457,9 @@ impl World {
             });
         }
         let all_days = cal.trading_days(cal.first(), cal.last())?;
-        for l in &mut self.listings {
-            *l = RunListing::new(l.code.clone(), l.subject, l.from, &self.participants);
+        for i in 0..self.listings.len() {
+            let l = &self.listings[i];
+            self.listings[i] = self.run_listing(l.code.clone(), l.subject, l.from);
         }
         let mut state = RunState {
             broker: Broker::new(&self.participants),
@@ -477,6 +495,7 @@ impl World {
             certificates: self.certificates.months.clone(),
             ccer: self.config.submarkets.ccer,
             gec: self.config.submarkets.gec,
+            gec_vintages: self.certificates.gec_by_production_year(),
             flow: state.broker.flow,
             activity,
             banking: state.banking,
@@ -507,12 +526,14 @@ impl World {
                 listed.is_some() && self.listings[i].from <= date
             })
             .collect();
+        let account_subjects = self.account_subjects();
         let day = DayContext {
             index: d as u32,
             date,
             deadlines: &state.deadlines,
             history_bars: self.config.fleet.history_bars as usize,
-            account_subjects: &self.account_subjects(),
+            account_subjects: &account_subjects,
+            shown: &DayContext::slots(&account_subjects),
         };
         let consulted = self.trading_rounds(&mut state.broker, &active, &day)?;
         if self.ex.time() < AFTERNOON {
@@ -522,6 +543,7 @@ impl World {
         let broker = &mut state.broker;
         broker.negotiate_blocks(&mut self.ex, &mut self.participants, &self.listings, date)?;
         let bars = self.ex.close_day(&mut state.events)?;
+        self.certificates.record_bars(&bars);
         broker.end_day(
             &mut state.events,
             &mut self.participants,
@@ -557,6 +579,7 @@ impl World {
                 _ => {}
             }
         }
+        self.certificates.note_trades(self.ex.tape());
         self.certificates.claim(self.ex.registry_mut(), date)?;
         let settled_before = state.compliance.len();
         self.settle_deadlines(next, &state.out, &mut state.compliance)?;
@@ -577,7 +600,7 @@ impl World {
         self.update_positions(next.unwrap_or(date));
         let certificate_markets = self.config.submarkets.ccer || self.config.submarkets.gec;
         if certificate_markets && next.is_none_or(|nx| nx.month() != date.month()) {
-            self.certificates.close_month(date);
+            self.certificates.close_month(self.ex.registry_mut(), date);
         }
         Ok(())
     }
@@ -601,11 +624,14 @@ impl World {
     fn offsets_in_circulation(&self, date: NaiveDate) -> OffsetSupply {
         let k = self.cycles.in_force(date).first().copied().unwrap_or(0);
         let reg = self.ex.registry();
+        let ccer2_owners: Vec<AccountId> =
+            self.certificates.ccer2_owners().map(|(a, _)| a).collect();
         let holders = self
             .cycles
             .accounts
             .iter()
-            .chain(&self.certificates.ccer_owners);
+            .chain(&self.certificates.ccer_owners)
+            .chain(&ccer2_owners);
         let subjects = self.eligible_offsets(k);
         let tonnes = holders
             .flat_map(|a| subjects.iter().map(move |s| (*a, *s)))
@@ -633,6 +659,7 @@ impl World {
         month: &mut Option<(i32, u32)>,
         close: Price,
     ) -> Result<(), RunError> {
+        self.close_books(date)?;
         self.credit_and_list(date)?;
         if *month != Some((date.year(), date.month())) {
             let per_tonne = self.config.fleet.operating_cash_per_tonne;
@@ -646,13 +673,15 @@ impl World {
             let new = self
                 .certificates
                 .month_start(self.ex.registry_mut(), date, gec_price)?;
-            for NewListing { subject, code } in new {
-                self.ex.list(subject, &code, gec_price, date, None)?;
-                self.listings
-                    .push(RunListing::new(code, subject, date, &self.participants));
-            }
+            let reference = self.gec_opening_price(date).unwrap_or(gec_price);
+            self.list_new(new, reference, date, false)?;
             *month = Some((date.year(), date.month()));
         }
+        let new = self
+            .certificates
+            .ccer2_before_open(self.ex.registry_mut(), date)?;
+        let reference = self.config.submarkets.ccer2.reference_price;
+        self.list_new(new, reference, date, true)?;
         Ok(())
     }
 
@@ -677,10 +706,9 @@ impl World {
             }
             for (slot, &li) in active.iter().enumerate() {
                 broker.refresh_depth(&self.ex, self.listings[li].subject);
-                let traders = self.listings[li].traders.len();
+                let (lead, traders) = (self.listings[li].lead, self.listings[li].traders.len());
                 for k in 0..traders {
-                    // The rotation: a fixed stride through the traders, different each day.
-                    let a = self.listings[li].traders[(start + k) % traders] as usize;
+                    let a = self.listings[li].traders[turn_order(lead, traders, start, k)] as usize;
                     if a < self.firms && dormant.iter().any(|r| r.contains(&a)) {
                         continue;
                     }
@@ -690,6 +718,9 @@ impl World {
                     }
                     if step.is_none() {
                         consulted[slot].push(a as u32);
+                    }
+                    if !broker.has_asks() && self.participants[a].agent.needs_offers() {
+                        continue;
                     }
                     let turn = Turn {
                         agent: a,
@@ -719,9 +750,11 @@ impl World {
         day: &DayContext<'_>,
     ) {
         let (date, history_bars) = (day.date, day.history_bars);
+        let by_code: std::collections::HashMap<&str, &DailyBar> =
+            bars.iter().map(|b| (b.subject.as_str(), b)).collect();
         for &li in active {
             let listing = &mut self.listings[li];
-            if let Some(bar) = bars.iter().find(|b| b.subject == listing.code) {
+            if let Some(bar) = by_code.get(listing.code.as_str()) {
                 listing.bars.push(record::agent_bar(bar));
                 if listing.bars.len() > 2 * history_bars.max(1) {
                     listing.bars.drain(..history_bars.max(1));
@@ -775,7 +808,7 @@ impl World {
     /// the CCER subjects, with their codes.
     fn account_subjects(&self) -> Vec<(SubjectId, String)> {
         let mut v = self.cycles.vintages.clone();
-        v.extend(self.certificates.ccer_subjects.iter().cloned());
+        v.extend(self.offset_view().cloned());
         v
     }
 
@@ -802,10 +835,12 @@ impl World {
             .iter()
             .map(|(_, c)| c.clone())
             .collect();
-        let market_of = |code: &str| {
-            let listing = self.listings.iter().find(|l| l.code == code);
-            listing.and_then(|l| self.market_of(l.subject))
-        };
+        let markets: std::collections::HashMap<&str, Option<Market>> = self
+            .listings
+            .iter()
+            .map(|l| (l.code.as_str(), self.market_of(l.subject)))
+            .collect();
+        let market_of = |code: &str| markets.get(code).copied().flatten();
         record::record_day(date, bars, (&codes, &market_of), prev, out)
     }
 
@@ -819,6 +854,18 @@ impl World {
             .find_map(|l| self.ex.prev_close(l.subject))
             .unwrap_or(self.config.submarkets.gec_reference_price)
     }
+}
+
+/// The `k`-th trader consulted on a book of `traders` whose first `lead` always go first: the
+/// others follow in a rotation, a fixed stride through them from `start`, different each day
+/// (so no agent is always first).
+fn turn_order(lead: usize, traders: usize, start: usize, k: usize) -> usize {
+    if k < lead {
+        return k;
+    }
+    let rotated = traders - lead;
+    let i = start % rotated + (k - lead);
+    lead + if i < rotated { i } else { i - rotated }
 }
 
 /// Who may trade allowances: in 2021–2023 only covered entities; a scenario admitting market
@@ -890,15 +937,17 @@ fn participants(
         if p.anchor.fen() == 0 {
             p.anchor = config.submarkets.gec_reference_price;
         }
+        if p.anchor_steps.is_empty() {
+            p.anchor_steps
+                .clone_from(&config.submarkets.gec_anchor_steps);
+        }
         add(*account, Box::new(CertificateSeller::new(p)));
     }
     let buyers = certificates.gec_buyers.len() as u64;
     for account in &certificates.gec_buyers {
         let mut p = behaviour.gec_buyer.clone();
         if p.demand.is_empty() {
-            p.demand = config
-                .submarkets
-                .gec_demand
+            p.demand = demand_schedule(&config.submarkets)
                 .iter()
                 .map(|s| MonthlyStep {
                     from: s.from,
@@ -986,6 +1035,8 @@ fn exchange_for(
     reg: Registry,
 ) -> Result<Exchange, RunError> {
     let mut exchange_config = ExchangeConfig::national_2021_2023()?;
+    // The run records its own rows from each day's bars.
+    exchange_config.keep_bars = false;
     exchange_config.calendar = cycles.timeline.calendar(config.calendar_end())?;
     Ok(Exchange::new(exchange_config, reg))
 }

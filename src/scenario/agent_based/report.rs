@@ -143,6 +143,13 @@ fn all_facts(run: &AgentRun) -> Vec<FactCheck> {
         ),
     ]);
     out.extend(certificate_market_facts(months, &fact));
+    // The 2024-2026 facts, for a run that reaches 2024 (a shorter run's summary stays as it was).
+    if months
+        .last()
+        .is_some_and(|c| Some(c.month) >= month(2024, 1))
+    {
+        out.extend(super::certificate_facts::facts_after_2023(run));
+    }
     out
 }
 
@@ -503,6 +510,56 @@ fn compliance_table(compliance: &[ComplianceSummary]) -> String {
     out
 }
 
+/// The certificate facts beside the published ones with their sources, the GEC trading by
+/// production year, and the facts outside the run's months.
+fn facts_table(run: &AgentRun) -> String {
+    let mut out = String::new();
+    let checks = facts(run);
+    if !checks.is_empty() {
+        let mut t = TextTable::new(&[
+            ("certificates vs published", Align::Left),
+            ("simulated", Align::Right),
+            ("published", Align::Right),
+            ("source", Align::Left),
+        ]);
+        // Counts are whole; prices show their fen.
+        let show = |x: Option<f64>| {
+            x.map_or_else(
+                || "n/a".into(),
+                |x| {
+                    if x.fract() == 0.0 {
+                        group_thousands(&format!("{x:.0}"))
+                    } else {
+                        format!("{x:.2}")
+                    }
+                },
+            )
+        };
+        for f in &checks {
+            t.row([
+                f.fact.clone(),
+                show(f.simulated),
+                show(f.published),
+                f.source.clone(),
+            ]);
+        }
+        out.push('\n');
+        let _ = write!(out, "{t}");
+    }
+    out.push_str(&super::certificate_facts::production_year_table(run));
+    let outside = facts_outside_the_run(run);
+    if !outside.is_empty() {
+        let _ = writeln!(
+            out,
+            "published facts outside the run's months (not compared):"
+        );
+        for f in &outside {
+            let _ = writeln!(out, "  {}", f.fact);
+        }
+    }
+    out
+}
+
 /// A plain-text summary for the terminal.
 #[must_use]
 pub fn table(run: &AgentRun) -> String {
@@ -543,32 +600,7 @@ pub fn table(run: &AgentRun) -> String {
     out.push_str(&super::economy_report::abatement_table(run));
     out.push_str(&super::economy_report::outlook_lines(run));
     out.push_str(&super::instruments_report::instruments_tables(run));
-    let checks = facts(run);
-    if !checks.is_empty() {
-        let mut t = TextTable::new(&[
-            ("certificates vs published", Align::Left),
-            ("simulated", Align::Right),
-            ("published", Align::Right),
-        ]);
-        let show = |x: Option<f64>| {
-            x.map_or_else(|| "n/a".into(), |x| group_thousands(&format!("{x:.0}")))
-        };
-        for f in &checks {
-            t.row([f.fact.clone(), show(f.simulated), show(f.published)]);
-        }
-        out.push('\n');
-        let _ = write!(out, "{t}");
-    }
-    let outside = facts_outside_the_run(run);
-    if !outside.is_empty() {
-        let _ = writeln!(
-            out,
-            "published facts outside the run's months (not compared):"
-        );
-        for f in &outside {
-            let _ = writeln!(out, "  {}", f.fact);
-        }
-    }
+    out.push_str(&facts_table(run));
     let _ = writeln!(
         out,
         "\norders {}, trades {}, rejections {}\n{ATTRIBUTION}",
@@ -628,6 +660,12 @@ mod tests {
             green_power_mwh: 0,
             gec_claimed: Quantity::ZERO,
             ccer_traded: Quantity::new(ccer_traded),
+            gec_non_tradable_issued: Quantity::ZERO,
+            gec_expired: Quantity::ZERO,
+            gec_mandate_bought: Quantity::ZERO,
+            ccer2_issued: Quantity::ZERO,
+            ccer2_traded: Quantity::ZERO,
+            ccer2_offset: Quantity::ZERO,
             ccer_offset: Quantity::ZERO,
         }
     }
@@ -646,6 +684,7 @@ mod tests {
                 .collect(),
             ccer: true,
             gec: false,
+            gec_vintages: vec![],
             flow: super::super::broker::Flow::default(),
             activity: vec![],
             banking: vec![],
