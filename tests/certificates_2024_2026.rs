@@ -274,14 +274,18 @@ fn units_and_cash_are_conserved() {
         assert_eq!(issued, held + gone, "{market:?} conserved");
     }
     // Cash changes hands; the only cash paid in during the run is the GEC buyers' yearly
-    // budget, each January of 2025 and 2026 (the fines paid out are withdrawals).
+    // budget, each January of 2025 and 2026, and the firms' operating cash (the fines paid out
+    // are withdrawals).
     let c = config("");
     let totals = reg.cash_totals();
     assert!(totals.is_conserved());
     let budgets = Money::from_fen(
         c.submarkets.gec_buyer_cash_per_year.fen() * 2 * i128::from(c.submarkets.gec_buyers),
     );
-    assert_eq!(totals.deposited - *deposited_before, budgets);
+    assert_eq!(
+        totals.deposited - *deposited_before,
+        budgets + run.operating_cash
+    );
     let bought: u64 = run.activity.iter().map(|a| a.bought.units()).sum();
     let sold: u64 = run.activity.iter().map(|a| a.sold.units()).sum();
     assert_eq!(bought, sold);
