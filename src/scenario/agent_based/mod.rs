@@ -633,11 +633,21 @@ impl World {
             .chain(&self.certificates.ccer_owners)
             .chain(&ccer2_owners);
         let subjects = self.eligible_offsets(k);
-        let tonnes = holders
-            .flat_map(|a| subjects.iter().map(move |s| (*a, *s)))
-            .filter_map(|(a, s)| reg.holding(a, s).ok())
-            .map(|h| h.total().units())
-            .sum();
+        // Each holder's own holdings, not a look-up per holder and subject.
+        let mut eligible = vec![false; reg.subject_count()];
+        for s in &subjects {
+            eligible[s.index()] = true;
+        }
+        let tonnes = if subjects.is_empty() {
+            0
+        } else {
+            holders
+                .filter_map(|a| reg.account_holdings(*a).ok())
+                .flatten()
+                .filter(|(s, _)| eligible[s.index()])
+                .map(|(_, h)| h.total().units())
+                .sum()
+        };
         let cheapest = subjects
             .iter()
             .filter_map(|s| self.ex.prev_close(*s))
