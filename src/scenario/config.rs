@@ -248,19 +248,19 @@ pub struct SubMarkets {
     /// assumption: about twice its share of 2024's trading at 2024's average price).
     #[serde(skip_serializing_if = "hash_skips_buyer_budget")]
     pub gec_buyer_cash_per_year: Money,
-    /// GEC validity in months, counting the production month. Default 24 [S91].
+    /// GEC validity in months, counting the production month. Default 24 \[S91\].
     #[serde(skip_serializing_if = "hash_skips_validity")]
     pub gec_validity_months: u32,
     /// Certificates expire at the month ends from this day on. Default 2024-09-05 (the NEA
-    /// rules [S91]).
+    /// rules \[S91\]).
     #[serde(skip_serializing_if = "hash_skips_validity_from")]
     pub gec_validity_from: NaiveDate,
     /// No certificate expires before this day's month end (output before 2024 stays valid to
-    /// the end of 2025). Default 2025-12-31 [S91].
+    /// the end of 2025). Default 2025-12-31 \[S91\].
     #[serde(skip_serializing_if = "hash_skips_valid_through")]
     pub gec_valid_at_least_through: NaiveDate,
     /// The industrial sectors' GEC purchase mandates. Default aluminium, steel and cement from
-    /// 2025-07-01 [S127] (ratios and bought shares: assumptions).
+    /// 2025-07-01 \[S127\] (ratios and bought shares: assumptions).
     #[serde(skip_serializing_if = "hash_skips_mandates")]
     pub gec_mandates: Vec<GecMandate>,
     /// Opening cash of each mandated buyer. Default CNY 300,000,000 (an assumption: ample).

@@ -187,22 +187,22 @@ pub struct Ccer2Issuance {
 pub struct Ccer2Settings {
     /// The projects by methodology. Default the first 33 (19 offshore wind, 4 solar thermal,
     /// 8 afforestation, 2 mangrove) with their shares of the 9.67 Mt a year (92.72 %, 4.67 %,
-    /// 2.58 %, 0.03 %) [S123].
+    /// 2.58 %, 0.03 %) \[S123\].
     pub groups: Vec<Ccer2Group>,
     /// The day the projects are registered. Default 2024-12-03 (the first registration)
-    /// [S124].
+    /// \[S124\].
     pub registered: NaiveDate,
     /// First day of the crediting period (and of the offshore wind and solar thermal plants'
     /// link to their GEC generators). Default 2024-01-01 (an assumption).
     pub crediting_start: NaiveDate,
-    /// Length of the crediting period, years. Default 10 (offshore wind's [S123]; applied to
+    /// Length of the crediting period, years. Default 10 (offshore wind's \[S123\]; applied to
     /// every project, an assumption).
     pub crediting_years: u32,
-    /// The issuances. Default 9.48 Mt in March 2025 for 2024 [S124], then 9.67 Mt in March 2026
-    /// for 2025 (the shortlist's annual supply [S123]; the month and periods are assumptions).
+    /// The issuances. Default 9.48 Mt in March 2025 for 2024 \[S124\], then 9.67 Mt in March 2026
+    /// for 2025 (the shortlist's annual supply \[S123\]; the month and periods are assumptions).
     pub issuance: Vec<Ccer2Issuance>,
     /// The books' reference price and the owners' reservation value. Default CNY 61.32 (the
-    /// relaunch day's CCER price [S46]; an assumption for 2025).
+    /// relaunch day's CCER price \[S46\]; an assumption for 2025).
     pub reference_price: Price,
     /// The least an owner offers on an active day (all it holds, if less), so that each
     /// issuance sells out. Default 10,000 t (an assumption; the owners otherwise sell as the
@@ -246,7 +246,7 @@ impl Default for Ccer2Settings {
 
 /// The GEC sellers' reservation value from 2024 (and the price a new batch's book opens at):
 /// CNY 5.20, calibrated so that the 2024 average standalone price lands near the published
-/// CNY 5.59 (secondary [S134], `docs/model.md`).
+/// CNY 5.59 (secondary \[S134\], `docs/model.md`).
 pub(super) fn gec_anchor() -> Vec<PriceStep> {
     vec![PriceStep {
         from: date(2024, 1, 1),
@@ -265,22 +265,22 @@ pub(super) fn mandate_buyer_cash() -> Money {
     Money::from_cny(300_000_000)
 }
 
-/// GEC validity, months from the production month's start [S91].
+/// GEC validity, months from the production month's start \[S91\].
 pub(super) const VALIDITY_MONTHS: u32 = 24;
 
-/// The NEA GEC rules' date, from which certificates expire [S91].
+/// The NEA GEC rules' date, from which certificates expire \[S91\].
 pub(super) fn validity_from() -> NaiveDate {
     date(2024, 9, 5)
 }
 
-/// Output before 2024 stays valid to the end of 2025 [S91].
+/// Output before 2024 stays valid to the end of 2025 \[S91\].
 pub(super) fn valid_at_least_through() -> NaiveDate {
     date(2025, 12, 31)
 }
 
-/// Default green-power steps: the 2024 volume each month (148.1 TWh in January–May 2024 [S93]),
+/// Default green-power steps: the 2024 volume each month (148.1 TWh in January–May 2024 \[S93\]),
 /// bundled so that the certificates sold with it are 12.6 M a month to October and 21.5 M in
-/// November and December (169 M in 2024 [S125], split by the end-October total [S126]); 2025
+/// November and December (169 M in 2024 \[S125\], split by the end-October total \[S126\]); 2025
 /// and 2026 repeat 2024 (an assumption).
 pub(super) fn default_green_power() -> Vec<GreenPowerStep> {
     let mut out = Vec::new();
@@ -296,7 +296,7 @@ pub(super) fn default_green_power() -> Vec<GreenPowerStep> {
     out
 }
 
-/// Default mandates from the 2025 consumption-weight notice (669号, 2025-07-01) [S127]: the
+/// Default mandates from the 2025 consumption-weight notice (669号, 2025-07-01) \[S127\]: the
 /// ratios and the bought shares are assumptions documented in `docs/model.md`.
 pub(super) fn default_mandates() -> Vec<GecMandate> {
     let mandate = |sector: &str, electricity_mwh, ratio_bp, bought_bp| GecMandate {
@@ -315,8 +315,8 @@ pub(super) fn default_mandates() -> Vec<GecMandate> {
 }
 
 /// Issuance at full coverage: 2024 by the NEA's monthly and yearly totals
-/// [S68][S69][S125][S126] at 2024's tradable share, 2025 as the NEA released it
-/// [S80][S128][S129], 2026 at 2025's monthly average (an assumption).
+/// [S68]\[S69\]\[S125\]\[S126\] at 2024's tradable share, 2025 as the NEA released it
+/// \[S80\]\[S128\]\[S129\], 2026 at 2025's monthly average (an assumption).
 pub(super) fn scale_issuance() -> Vec<GecIssuanceStep> {
     ISSUANCE_AFTER_2023
         .iter()
@@ -346,7 +346,7 @@ const ISSUANCE_AFTER_2023: [(i32, u32, u64, u64); 13] = [
 ];
 
 /// Standalone GEC demand steps after 2023: 15.1 M a month to October and 63 M in November and
-/// December, 2024's standalone trading (277 M, 151 M of it by end-October [S125][S126]), repeated
+/// December, 2024's standalone trading (277 M, 151 M of it by end-October \[S125\]\[S126\]), repeated
 /// in 2025 and 2026 (an assumption).
 pub(super) fn scale_demand() -> Vec<MonthlyStep> {
     let mut out = Vec::new();

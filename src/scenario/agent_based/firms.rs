@@ -220,7 +220,7 @@ impl World {
     /// A closed cycle's trading, done off the run's books: short entities, in fleet order, buy
     /// what they lack of the cycle's first eligible vintage from long ones (also in fleet order,
     /// each keeping what it needs) at the published average price of the trading before the
-    /// cycle's final deadline (CNY 42.85 for 2019–2020 [S12]), as far as their cash allows; each
+    /// cycle's final deadline (CNY 42.85 for 2019–2020 \[S12\]), as far as their cash allows; each
     /// transfer is a settlement, so cash and units are conserved.
     fn clear_cycle(&mut self, k: usize) -> Result<(), RunError> {
         let price = self.cycle_average_price(k)?;
