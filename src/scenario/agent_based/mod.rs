@@ -327,38 +327,7 @@ impl World {
             config.submarkets.gec_buyer_cash,
         )?;
         let mut ex = exchange_for(config, &cycles, reg)?;
-        let mut listings = Vec::new();
-        let mut list = |ex: &mut Exchange, subject, code: &str, reference, from| {
-            ex.list(subject, code, reference, from, None)?;
-            // Who trades it is settled when the run starts, once every agent is known.
-            listings.push(RunListing::new(code.to_owned(), subject, from, &[]));
-            Ok::<(), RunError>(())
-        };
-        let start = config.start;
-        // The market's opening vintage lists at set-up; later ones on their listing days.
-        let (opening, code) = cycles.vintages[0].clone();
-        let reference = opening_reference(&cycles, start)?;
-        list(&mut ex, opening, &code, reference, start)?;
-        cycles.agenda.list_due(cycles.timeline.market_open());
-        for (subject, code) in &certificates.ccer_subjects {
-            list(
-                &mut ex,
-                *subject,
-                code,
-                config.submarkets.ccer_reference_price,
-                start,
-            )?;
-        }
-        let opening = certificates.open(ex.registry_mut(), start)?;
-        for NewListing { subject, code } in opening {
-            list(
-                &mut ex,
-                subject,
-                &code,
-                config.submarkets.gec_reference_price,
-                start,
-            )?;
-        }
+        let listings = list_at_open(config, &mut cycles, &mut certificates, &mut ex)?;
 
         // A group first credited after the run's end has no accounts (`FleetDraw::through`):
         // every account acts in the run.
@@ -1035,6 +1004,49 @@ fn set_up_cycles(
         }
     }
     Ok((cycles, instruments))
+}
+
+/// What lists on the run's first day: the opening vintage (later ones list on their days), the
+/// CCER projects' books and the opening GEC stock.
+fn list_at_open(
+    config: &ScenarioConfig,
+    cycles: &mut Cycles,
+    certificates: &mut Certificates,
+    ex: &mut Exchange,
+) -> Result<Vec<RunListing>, RunError> {
+    let mut listings = Vec::new();
+    let mut list = |ex: &mut Exchange, subject, code: &str, reference, from| {
+        ex.list(subject, code, reference, from, None)?;
+        // Who trades it is settled when the run starts, once every agent is known.
+        listings.push(RunListing::new(code.to_owned(), subject, from, &[]));
+        Ok::<(), RunError>(())
+    };
+    let start = config.start;
+    // The market's opening vintage lists at set-up; later ones on their listing days.
+    let (opening, code) = cycles.vintages[0].clone();
+    let reference = opening_reference(cycles, start)?;
+    list(ex, opening, &code, reference, start)?;
+    cycles.agenda.list_due(cycles.timeline.market_open());
+    for (subject, code) in &certificates.ccer_subjects {
+        list(
+            ex,
+            *subject,
+            code,
+            config.submarkets.ccer_reference_price,
+            start,
+        )?;
+    }
+    let opening = certificates.open(ex.registry_mut(), start)?;
+    for NewListing { subject, code } in opening {
+        list(
+            ex,
+            subject,
+            &code,
+            config.submarkets.gec_reference_price,
+            start,
+        )?;
+    }
+    Ok(listings)
 }
 
 /// The national exchange on the timeline's calendar: its holidays, then weekdays only (the
