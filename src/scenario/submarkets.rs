@@ -382,13 +382,26 @@ pub(super) fn check_scale_issuance(
                 &format!("must be at most the step's total ({})", s.total),
             ));
         }
-        if i > 0 && s.from <= steps[i - 1].from {
-            return Err(invalid(
-                &format!("{field}.{i}.from"),
-                &s.from,
-                "steps must be in increasing date order",
-            ));
+        if i > 0 {
+            check_after(field, i, s.from, steps[i - 1].from)?;
         }
+    }
+    Ok(())
+}
+
+/// Step `i` of `field` must start after the one before it.
+fn check_after(
+    field: &str,
+    i: usize,
+    from: chrono::NaiveDate,
+    before: chrono::NaiveDate,
+) -> Result<(), ConfigError> {
+    if from <= before {
+        return Err(invalid(
+            &format!("{field}.{i}.from"),
+            &from,
+            "steps must be in increasing date order",
+        ));
     }
     Ok(())
 }
@@ -403,12 +416,8 @@ pub(crate) fn check_anchor_steps(field: &str, steps: &[PriceStep]) -> Result<(),
                 "must be > 0",
             ));
         }
-        if i > 0 && s.from <= steps[i - 1].from {
-            return Err(invalid(
-                &format!("{field}.{i}.from"),
-                &s.from,
-                "steps must be in increasing date order",
-            ));
+        if i > 0 {
+            check_after(field, i, s.from, steps[i - 1].from)?;
         }
     }
     Ok(())
@@ -424,12 +433,8 @@ pub(super) fn check_green_power(field: &str, steps: &[GreenPowerStep]) -> Result
                 "must be at most 10000 (100 %)",
             ));
         }
-        if i > 0 && s.from <= steps[i - 1].from {
-            return Err(invalid(
-                &format!("{field}.{i}.from"),
-                &s.from,
-                "steps must be in increasing date order",
-            ));
+        if i > 0 {
+            check_after(field, i, s.from, steps[i - 1].from)?;
         }
     }
     Ok(())
