@@ -132,3 +132,46 @@ fn ccer_offsets_stay_within_five_percent() {
         o.obligation
     );
 }
+
+#[allow(dead_code)]
+#[path = "../examples/after_2023.rs"]
+mod after_2023;
+
+#[test]
+fn after_2023_answers_for_every_cycle_sector_and_the_2024_year() {
+    let a = after_2023::run(std::path::Path::new(after_2023::SCENARIO), None).unwrap();
+    let has = |cycle: &str, sector: &str| {
+        a.cycles
+            .iter()
+            .any(|c| c.cycle == cycle && c.sector == sector && c.entities > 0)
+    };
+    for cycle in ["2023", "2024", "2025"] {
+        assert!(has(cycle, "power"), "power in {cycle}");
+    }
+    for cycle in ["2024-industry", "2025-industry"] {
+        for sector in ["steel", "cement", "aluminium"] {
+            assert!(has(cycle, sector), "{sector} in {cycle}");
+        }
+    }
+    assert!(
+        a.cycles
+            .iter()
+            .all(|c| c.cycle != "2019-2020" && c.cycle != "2021-2022")
+    );
+    // The power sector's 2024 cap voids what the long entities could not bank.
+    let power_cap = a.voided.iter().find(|v| v.cycle == "2024").unwrap();
+    assert!(power_cap.voided.units() > 0 && power_cap.entities > 0);
+    let y = a.year_2024.expect("the run covers 2024");
+    assert!(
+        (y.volume.published - 189_000_000.0).abs() < 0.5,
+        "the published 2024 volume"
+    );
+    assert!(y.volume.simulated > 0.0 && (0.0..=1.0).contains(&y.q4_share.simulated));
+    let out_of_sample: Vec<_> = a
+        .certificates
+        .iter()
+        .filter(|f| f.fact.contains("out of sample"))
+        .collect();
+    assert!(out_of_sample.len() >= 5);
+    assert!(out_of_sample.iter().all(|f| f.fact.contains("2025")));
+}
