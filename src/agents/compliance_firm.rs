@@ -38,8 +38,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AccountView, Agent, AuctionBid, AuctionNotice, DayOutcome, Fill, MarketView, OrderIntent,
-    OrderKind, Outlook, Routing, Side, affordable, budget_from_yuan, price_from_yuan, push_orders,
-    quantity_ceil,
+    OrderKind, Outlook, Routing, Side, affordable, budget_from_yuan, codes, price_from_yuan,
+    push_orders, quantity_ceil,
 };
 use crate::units::{Money, Price, Quantity};
 
@@ -238,7 +238,10 @@ impl ComplianceFirm {
     }
 
     fn is_allowance(&self, subject: &str) -> bool {
-        self.params.allowance_subjects.iter().any(|s| s == subject)
+        self.params
+            .allowance_subjects
+            .iter()
+            .any(|s| codes::same(s, subject))
     }
 
     /// Whether a newer eligible vintage than this one is listed: a buyer then takes only what
@@ -249,12 +252,12 @@ impl ComplianceFirm {
             .params
             .allowance_subjects
             .iter()
-            .position(|s| s == subject);
+            .position(|s| codes::same(s, subject));
         matches!((here, self.newest_listed), (Some(h), Some(n)) if h < n)
     }
 
     fn is_offset(&self, subject: &str) -> bool {
-        subject.starts_with(self.params.offset_subject.as_str())
+        codes::has_prefix(subject, &self.params.offset_subject)
     }
 
     fn offsets_held(&self, account: &AccountView<'_>) -> Quantity {
@@ -703,7 +706,10 @@ impl Agent for ComplianceFirm {
 
     fn on_day_end(&mut self, outcome: &DayOutcome<'_>) {
         let subjects = &self.params.allowance_subjects;
-        let Some(index) = subjects.iter().position(|s| s == outcome.subject) else {
+        let Some(index) = subjects
+            .iter()
+            .position(|s| codes::same(s, outcome.subject))
+        else {
             return;
         };
         self.newest_listed = self.newest_listed.max(Some(index));

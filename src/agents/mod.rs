@@ -29,6 +29,7 @@
 
 pub mod certificate_buyer;
 pub mod certificate_seller;
+mod codes;
 pub mod compliance_firm;
 pub mod investor;
 pub mod market_maker;
