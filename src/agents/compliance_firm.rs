@@ -204,6 +204,8 @@ pub struct ComplianceFirm {
     active_on: Option<chrono::NaiveDate>,
     /// The newest allowance subject (index into `allowance_subjects`) seen listed.
     newest_listed: Option<usize>,
+    /// The last trading days left seen and their urgency (see [`Self::urgency_at`]).
+    last_urgency: Option<(Option<u32>, f64)>,
 }
 
 impl ComplianceFirm {
@@ -222,6 +224,7 @@ impl ComplianceFirm {
             offsets_room_met: false,
             active_on: None,
             newest_listed: None,
+            last_urgency: None,
         }
     }
 
@@ -321,6 +324,20 @@ impl ComplianceFirm {
         self.outlook.map_or(expected, |o| o.fundamental.to_f64())
     }
 
+    /// [`urgency`] with `days_left` to the deadline, remembered: a firm decides on each listed
+    /// vintage a day, all with the same days left, and `exp` is the dearest step of a day it
+    /// does not act.
+    fn urgency_at(&mut self, days_left: Option<u32>) -> f64 {
+        match self.last_urgency {
+            Some((days, u)) if days == days_left => u,
+            _ => {
+                let u = urgency(days_left, self.params.urgency_horizon_days);
+                self.last_urgency = Some((days_left, u));
+                u
+            }
+        }
+    }
+
     fn decide_allowance(
         &mut self,
         market: &MarketView<'_>,
@@ -338,11 +355,8 @@ impl ComplianceFirm {
         let (_, bid_today, offered_today) = self.allowances_committed;
         self.last_gap = gap;
         self.outlook = account.compliance.and_then(|c| c.outlook);
+        let u = self.urgency_at(market.next_deadline().map(|d| d.trading_days_left));
         let p = &self.params;
-        let u = urgency(
-            market.next_deadline().map(|d| d.trading_days_left),
-            p.urgency_horizon_days,
-        );
         let activity = p.base_activity + (1.0 - p.base_activity) * u;
         let expected = self.expected_price(market);
         let p = &self.params;
