@@ -32,6 +32,8 @@
 //! All thresholds are heuristics in `f64`; every emitted price and quantity is exact and inside the
 //! method's band and size rules. The defaults are assumptions to calibrate (see `docs/model.md`).
 
+use std::sync::Arc;
+
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -184,7 +186,8 @@ struct Today {
 /// A covered entity; see the module documentation for its rules.
 #[derive(Debug, Clone)]
 pub struct ComplianceFirm {
-    params: ComplianceFirmParams,
+    /// Shared by a fleet's firms (see [`ComplianceFirm::sharing`]).
+    params: Arc<ComplianceFirmParams>,
     /// Adaptive expectation of the allowance close, in yuan (None until the first view).
     expectation: Option<f64>,
     /// The latest outlook seen.
@@ -212,6 +215,14 @@ impl ComplianceFirm {
     /// A firm with `params`.
     #[must_use]
     pub fn new(params: ComplianceFirmParams) -> Self {
+        Self::sharing(Arc::new(params))
+    }
+
+    /// A firm with `params` shared with others: a fleet of thousands of firms then holds one
+    /// copy of its vintage codes, which every consultation reads, instead of thousands spread
+    /// over the heap.
+    #[must_use]
+    pub fn sharing(params: Arc<ComplianceFirmParams>) -> Self {
         ComplianceFirm {
             params,
             expectation: None,

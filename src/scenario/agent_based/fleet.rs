@@ -4,6 +4,8 @@
 //! group in index order; market makers and investors only when the scenario admits them. Agent
 //! `i` draws from [`agent_rng`]`(seed, i)`, so a fleet is rebuilt identically from its scenario.
 
+use std::sync::Arc;
+
 use rand_chacha::ChaCha8Rng;
 
 use crate::agents::compliance_firm::ComplianceFirm;
@@ -49,9 +51,9 @@ pub fn build_fleet(config: &ScenarioConfig, seed: u64, covered: usize) -> Vec<Fl
     } else {
         0
     };
-    let firms = (0..covered).map(|_| {
-        Box::new(ComplianceFirm::new(behaviour.compliance_firm.clone())) as Box<dyn Agent + Send>
-    });
+    let params = Arc::new(behaviour.compliance_firm.clone());
+    let firms = (0..covered)
+        .map(|_| Box::new(ComplianceFirm::sharing(Arc::clone(&params))) as Box<dyn Agent + Send>);
     let makers = (0..makers).map(|_| {
         Box::new(MarketMaker::new(behaviour.market_maker.clone())) as Box<dyn Agent + Send>
     });
