@@ -149,19 +149,22 @@ fn market_view<'a>(
 /// A participant's holdings as its account view shows them: covered entities see what they
 /// hold of the allowance and offset subjects of `day.account_subjects` (read from their own
 /// holdings; a subject they hold none of counts as zero and is left out), everyone sees the
-/// viewed subject's.
+/// viewed subject's. Written into `out`, which the caller keeps from one consultation to the
+/// next: a view a consultation, millions a run, each allocating its own vector cost more than
+/// building them.
 fn holdings_of<'a>(
     registry: &crate::registry::Registry,
     p: &Participant,
     day: &DayContext<'a>,
     (subject, code): (SubjectId, &'a str),
-) -> Vec<Holding<'a>> {
+    out: &mut Vec<Holding<'a>>,
+) {
     let holding = |code: &'a str, h: crate::registry::HoldingView| Holding {
         subject: code,
         available: h.available,
         frozen: h.frozen + h.pending,
     };
-    let mut out = Vec::with_capacity(8);
+    out.clear();
     let mut viewed = false;
     if p.compliance.is_some()
         && let Ok(held) = registry.account_holdings(p.account)
@@ -179,7 +182,6 @@ fn holdings_of<'a>(
         let h = registry.holding(p.account, subject).unwrap_or_default();
         out.push(holding(code, h));
     }
-    out
 }
 
 /// The listed and block bands and the previous close of `subject`, if it is listed.
@@ -362,16 +364,17 @@ impl Broker {
 
     /// Asks `participants[agent]` for its intents on `listings[listing]` and sends them (block
     /// intents are queued for the afternoon). `step` is `None` for the opening round.
+    /// `holdings` is room for the account view, kept by the caller over a day's consultations.
     ///
     /// # Errors
     /// Only on an internal inconsistency of the exchange (a bug); refusals are events.
-    pub fn consult(
+    pub fn consult<'a>(
         &mut self,
         ex: &mut Exchange,
         participants: &mut [Participant],
-        listings: &[RunListing],
-        day: &DayContext<'_>,
+        (listings, day): (&'a [RunListing], &DayContext<'a>),
         turn: Turn,
+        holdings: &mut Vec<Holding<'a>>,
     ) -> Result<(), ExchangeError> {
         let Turn {
             agent,
@@ -384,8 +387,8 @@ impl Broker {
         };
         let market = market_view(ex, l, day, bands, (&self.bids, &self.asks));
         let p = &mut participants[agent];
-        let holdings = holdings_of(ex.registry(), p, day, (l.subject, &l.code));
-        let account = account_view(ex.registry(), p, &holdings);
+        holdings_of(ex.registry(), p, day, (l.subject, &l.code), holdings);
+        let account = account_view(ex.registry(), p, holdings);
         self.intents.clear();
         match step {
             None => p
@@ -395,7 +398,6 @@ impl Broker {
                 .agent
                 .on_step(s, &market, &account, &mut p.rng, &mut self.intents),
         }
-        drop(holdings);
         if self.intents.is_empty() {
             return Ok(());
         }
@@ -428,10 +430,11 @@ impl Broker {
         let mut traders: Vec<usize> = l.traders.iter().map(|&a| a as usize).collect();
         traders.sort_unstable();
         let mut bids = Vec::new();
+        let mut holdings = Vec::new();
         for a in traders.into_iter().filter(|&a| asks(a)) {
             let market = market_view(ex, l, day, bands, (&[], &[]));
             let p = &mut participants[a];
-            let holdings = holdings_of(ex.registry(), p, day, (l.subject, &l.code));
+            holdings_of(ex.registry(), p, day, (l.subject, &l.code), &mut holdings);
             let account = account_view(ex.registry(), p, &holdings);
             if let Some(bid) = p.agent.on_auction(notice, &market, &account) {
                 bids.push(SealedBid {

@@ -679,6 +679,7 @@ impl World {
         // Firms of a group not yet credited (the industrial sectors before their first
         // allocation) have nothing to decide: they are not consulted.
         let dormant = self.cycles.dormant_accounts();
+        let mut holdings = Vec::with_capacity(8);
         for step in std::iter::once(None).chain((0..self.config.fleet.intraday_steps).map(Some)) {
             if step == Some(0) {
                 self.ex.set_time(AFTERNOON)?;
@@ -709,9 +710,9 @@ impl World {
                     broker.consult(
                         &mut self.ex,
                         &mut self.participants,
-                        &self.listings,
-                        day,
+                        (&self.listings, day),
                         turn,
+                        &mut holdings,
                     )?;
                 }
             }
