@@ -2,13 +2,15 @@
 //! same result whatever the thread count or sharding, and bad input changes nothing.
 
 use carbonsim::agents::{AccountView, Agent, MarketView, OrderIntent};
-use carbonsim::registry::{AccountKind, Market};
+use carbonsim::registry::AccountKind;
 use carbonsim::scenario::agent_based::{RunError, World, run};
 use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::montecarlo::{self, SeedRange, Shard};
 use carbonsim::scenario::study;
 use carbonsim::units::{Money, Quantity};
 use rand_chacha::ChaCha8Rng;
+
+mod common;
 
 /// 2021 up to the eve of the first interim deadline (firms shop for offsets on the days they
 /// act, most of them in the weeks before it) with every market on and a small fleet.
@@ -55,21 +57,7 @@ fn every_market_trades_and_nothing_is_created_or_destroyed() {
     assert_eq!(bought, sold, "every unit bought was sold");
     // Units only change hands: each market's holdings plus what left the market (claims,
     // offsets) equal what was issued.
-    for market in [Market::Cea, Market::Ccer, Market::Gec] {
-        let (mut issued, mut held, mut gone) = (0_u64, 0_u64, 0_u64);
-        for i in 0..reg.subject_count() {
-            let id = carbonsim::registry::SubjectId(i as u32);
-            if reg.subject(id).unwrap().market() != market {
-                continue;
-            }
-            let b = reg.subject_balance(id).unwrap();
-            issued += b.issued.units();
-            held += (b.available + b.frozen + b.pending).units();
-            gone += (b.surrendered + b.cancelled + b.expired).units();
-        }
-        assert!(issued > 0, "{market:?} issued");
-        assert_eq!(issued, held + gone, "{market:?} conserved");
-    }
+    common::assert_each_market_conserved(reg);
     // After the last close every freeze was released or consumed.
     for a in 0..reg.account_count() {
         let account = carbonsim::registry::AccountId(a as u32);

@@ -10,12 +10,14 @@ use std::sync::OnceLock;
 use carbonsim::exchange::Exchange;
 use carbonsim::instrument::TradingMethod;
 use carbonsim::registry::{
-    CcerRules, GeneratorId, Market, RegistryError, Subject, SubjectId, Technology, YearMonth,
+    CcerRules, GeneratorId, RegistryError, Subject, SubjectId, Technology, YearMonth,
 };
 use carbonsim::scenario::agent_based::certificates::CertificateMonth;
 use carbonsim::scenario::agent_based::{AgentRun, World};
 use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::units::{Money, Quantity};
+
+mod common;
 
 /// Both markets from mid-2024 to the end of 2026 with a small fleet and few GEC buyers.
 const LATER: &str = r#"
@@ -259,20 +261,7 @@ fn units_and_cash_are_conserved() {
     } = shared();
     let reg = ex.registry();
     reg.check_conservation().unwrap();
-    for market in [Market::Cea, Market::Ccer, Market::Gec] {
-        let (mut issued, mut held, mut gone) = (0_u64, 0_u64, 0_u64);
-        for (id, s) in subjects(ex) {
-            if s.market() != market {
-                continue;
-            }
-            let b = reg.subject_balance(id).unwrap();
-            issued += b.issued.units();
-            held += (b.available + b.frozen + b.pending).units();
-            gone += (b.surrendered + b.cancelled + b.expired).units();
-        }
-        assert!(issued > 0, "{market:?} issued");
-        assert_eq!(issued, held + gone, "{market:?} conserved");
-    }
+    common::assert_each_market_conserved(reg);
     // Cash changes hands; the only cash paid in during the run is the GEC buyers' yearly
     // budget, each January of 2025 and 2026, and the firms' operating cash (the fines paid out
     // are withdrawals).

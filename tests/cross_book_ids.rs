@@ -194,16 +194,21 @@ fn a_persisted_id_comes_back_through_the_checked_constructor() {
     assert!(bad.to_string().contains("16777215"), "{bad}");
 }
 
-#[test]
-fn an_exchange_lists_no_more_subjects_than_there_are_book_tags() {
-    let mut reg = Registry::default();
-    let subjects: Vec<SubjectId> = (0..=carbonsim::book::BOOK_TAGS)
+/// Registers one allowance subject more than an exchange has book tags.
+fn one_subject_more_than_book_tags(reg: &mut Registry) -> Vec<SubjectId> {
+    (0..=carbonsim::book::BOOK_TAGS)
         .map(|y| {
             reg.register_subject(Subject::Cea {
                 vintage: CeaVintage::Year(3_000 + y as u16),
             })
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn an_exchange_lists_no_more_subjects_than_there_are_book_tags() {
+    let mut reg = Registry::default();
+    let subjects = one_subject_more_than_book_tags(&mut reg);
     let mut ex = Exchange::new(ExchangeConfig::national_2021_2023().unwrap(), reg);
     let first = "2021-07-16".parse::<NaiveDate>().unwrap();
     let (last, rest) = subjects.split_last().unwrap();
@@ -227,13 +232,7 @@ fn an_exchange_lists_no_more_subjects_than_there_are_book_tags() {
 #[test]
 fn an_ended_listing_hands_its_book_to_a_new_subject_and_its_old_ids_name_nothing() {
     let mut reg = Registry::default();
-    let subjects: Vec<SubjectId> = (0..=carbonsim::book::BOOK_TAGS)
-        .map(|y| {
-            reg.register_subject(Subject::Cea {
-                vintage: CeaVintage::Year(3_000 + y as u16),
-            })
-        })
-        .collect();
+    let subjects = one_subject_more_than_book_tags(&mut reg);
     let seller = reg.open_account(AccountKind::CoveredEntity, "seller");
     reg.issue(seller, subjects[0], Quantity::new(1_000))
         .unwrap();

@@ -26,3 +26,25 @@ pub fn fails(cmd: &mut Command) -> String {
     assert!(!out.status.success());
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Units only change hands: in each market (CEA, CCER, GEC) something was issued, and what was
+/// issued equals what is held (available, frozen, pending) plus what left the market
+/// (surrendered, cancelled, expired).
+pub fn assert_each_market_conserved(reg: &carbonsim::registry::Registry) {
+    use carbonsim::registry::{Market, SubjectId};
+    for market in [Market::Cea, Market::Ccer, Market::Gec] {
+        let (mut issued, mut held, mut gone) = (0_u64, 0_u64, 0_u64);
+        for i in 0..reg.subject_count() {
+            let id = SubjectId(i as u32);
+            if reg.subject(id).unwrap().market() != market {
+                continue;
+            }
+            let b = reg.subject_balance(id).unwrap();
+            issued += b.issued.units();
+            held += (b.available + b.frozen + b.pending).units();
+            gone += (b.surrendered + b.cancelled + b.expired).units();
+        }
+        assert!(issued > 0, "{market:?} issued");
+        assert_eq!(issued, held + gone, "{market:?} conserved");
+    }
+}

@@ -457,7 +457,8 @@ impl Certificates {
 }
 
 impl CertificateMonth {
-    fn empty(month: YearMonth) -> Self {
+    /// A month with nothing counted yet.
+    pub(crate) fn empty(month: YearMonth) -> Self {
         CertificateMonth {
             month,
             gec_issued: Quantity::ZERO,

@@ -653,20 +653,8 @@ mod tests {
 
     fn month_end(m: u8, ccer_traded: u64) -> CertificateMonth {
         CertificateMonth {
-            month: YearMonth::new(2023, m).unwrap(),
-            gec_issued: Quantity::ZERO,
-            gec_traded: Quantity::ZERO,
-            gec_green_power: Quantity::ZERO,
-            green_power_mwh: 0,
-            gec_claimed: Quantity::ZERO,
             ccer_traded: Quantity::new(ccer_traded),
-            gec_non_tradable_issued: Quantity::ZERO,
-            gec_expired: Quantity::ZERO,
-            gec_mandate_bought: Quantity::ZERO,
-            ccer2_issued: Quantity::ZERO,
-            ccer2_traded: Quantity::ZERO,
-            ccer2_offset: Quantity::ZERO,
-            ccer_offset: Quantity::ZERO,
+            ..CertificateMonth::empty(YearMonth::new(2023, m).unwrap())
         }
     }
 
