@@ -7,7 +7,8 @@
 //!   which concentrates volume in deadline months as in Dec 2021 and Sep–Dec 2023;
 //! - trades a share of the gap that grows from `min_trade_fraction` to all of it with urgency;
 //!   when it routes to block trading (probability `block_probability`) it deals at least the
-//!   block minimum, if its whole gap or surplus is that large;
+//!   block minimum, if its whole gap or surplus is that large; an urgent buyer before a final
+//!   deadline first takes what the listed book offers at or below its limit;
 //! - prices from an adaptive expectation of the close, tilted by the recent trend: a short firm
 //!   bids above it by a premium growing with urgency, a long firm asks below it;
 //! - weighs the penalty: it never bids above the per-tonne cost of falling short (the fine spread
@@ -20,8 +21,9 @@
 //! - values its bank: a long firm never asks below the fundamental value less
 //!   `max_bank_discount`, since allowances stay valid for later periods;
 //! - disagrees: each limit carries a daily uniform noise of `±price_noise`;
-//! - banks: a long firm keeps `banking_share` of its surplus and holds all of it while the expected
-//!   rise exceeds `hold_if_expected_rise`, unless its cash is below `liquidity_cash_target`;
+//! - banks: a long firm keeps `banking_share` of its surplus while the market pays no more than
+//!   the bank value (by `hold_if_expected_rise`), and holds all of it while the expected rise
+//!   exceeds `hold_if_expected_rise`, unless its cash is below `liquidity_cash_target`;
 //! - buys where units are: every eligible vintage counts alike, so a buyer passes over a vintage
 //!   with nothing offered and nothing traded on its last day while a newer one is listed (where
 //!   the fresh allocation, and so the sellers, are), instead of waiting in an empty book;
@@ -76,7 +78,8 @@ pub struct ComplianceFirmParams {
     pub ask_discount: f64,
     /// Extra discount at full urgency. Default 0.03.
     pub urgency_discount: f64,
-    /// Share of a surplus kept (banked) rather than sold, in `[0, 1]`. Default 0.2.
+    /// Share of a surplus kept (banked) rather than sold while the market pays no more than the
+    /// bank value, in `[0, 1]`. Default 0.2.
     pub banking_share: f64,
     /// A long firm holds its surplus while the expected rise exceeds this. Default 0.02.
     pub hold_if_expected_rise: f64,
@@ -94,7 +97,8 @@ pub struct ComplianceFirmParams {
     /// Most listed orders a day (larger needs are split). Default 5.
     pub max_listed_orders: u32,
     /// Above this urgency a buyer bids up to the best offer (a marketable limit, still capped
-    /// by the cost of falling short). Default 0.7.
+    /// by the cost of falling short), and before a final deadline a block buyer first takes
+    /// the listed offers within its limit. Default 0.7.
     pub taker_urgency: f64,
     /// Offsets are bought only when at least this much cheaper than the allowance expectation,
     /// in `[0, 1)`. Default 0.1.
@@ -406,12 +410,56 @@ impl ComplianceFirm {
             Side::Sell => self.allowances_committed.2 = offered_today.saturating_add(want),
         }
         out.push(OrderIntent::CancelMyOpenOrders);
+        self.route(side, limit, want, &today, market, out);
+    }
+
+    /// Places `want` at `limit`. A buyer routed to block trading and urgent before a final
+    /// deadline (where falling short is fined) first takes what the listed book offers at or
+    /// below its limit, then seeks the rest in a block: a tonne offered on screen below what
+    /// it will pay is the cheapest it can find, and small holders, too small for a block,
+    /// sell only there. Before an interim deadline, which fines nothing, it waits for a block.
+    fn route(
+        &self,
+        side: Side,
+        limit: Price,
+        want: Quantity,
+        today: &Today,
+        market: &MarketView<'_>,
+        out: &mut Vec<OrderIntent>,
+    ) {
+        let mut left = want;
+        let before_final = market
+            .next_deadline()
+            .is_some_and(|d| d.required_share_bp >= 10_000);
+        if side == Side::Buy
+            && today.routing.block
+            && before_final
+            && today.u >= self.params.taker_urgency
+        {
+            let on_screen = want.min(offered_up_to(market, limit));
+            let listed = Routing::listed(self.params.max_listed_orders);
+            let before = out.len();
+            push_orders(
+                market,
+                side,
+                OrderKind::Limit,
+                limit,
+                on_screen,
+                listed,
+                out,
+            );
+            let placed = out[before..].iter().fold(Quantity::ZERO, |sum, o| match o {
+                OrderIntent::Place(order) => sum.saturating_add(order.quantity),
+                OrderIntent::CancelMyOpenOrders => sum,
+            });
+            left = left.saturating_sub(placed);
+        }
         push_orders(
             market,
             side,
             OrderKind::Limit,
             limit,
-            want,
+            left,
             today.routing,
             out,
         );
@@ -574,7 +622,16 @@ impl ComplianceFirm {
         if !needs_cash && !limit_up && expected_rise > p.hold_if_expected_rise {
             return None;
         }
-        let keep = if needs_cash { 0.0 } else { p.banking_share };
+        // The habit of banking a share holds only while the market pays no more than a banked
+        // unit is worth (the bank value, with the same margin as holding): above that, a
+        // unit sold is worth more than a unit kept.
+        let pays_over_bank =
+            now.to_f64() > self.bank_value(today.expected) * (1.0 + p.hold_if_expected_rise);
+        let keep = if needs_cash || pays_over_bank {
+            0.0
+        } else {
+            p.banking_share
+        };
         let held_here = account.total_held(market.subject);
         let want = block_sized(
             quantity_ceil(surplus * (1.0 - keep) * today.fraction),
@@ -906,6 +963,30 @@ mod tests {
     }
 
     #[test]
+    fn a_long_firm_banks_part_only_while_the_market_pays_no_more_than_the_bank_value() {
+        let d = deadline(1);
+        let bars = flat_bars(10, 5000);
+        let m = market(&d, &bars, &[], &[]);
+        let holdings = cea(200_000);
+        let offered = |fundamental_fen| {
+            let pos = with_outlook(position(50_000, 100_000), fundamental_fen);
+            let account = account(&holdings, Money::ZERO, Some(pos));
+            let mut out = Vec::new();
+            ComplianceFirm::new(always_active()).on_day(
+                &m,
+                &account,
+                &mut agent_rng(3, 0),
+                &mut out,
+            );
+            total(&placed(&out))
+        };
+        // Closes at 50.00. A banked unit worth 50.00 is kept: 20 % of the 100,000 t surplus.
+        assert_eq!(offered(5000), 80_000);
+        // Worth 45.00 banked, a unit sells for more than it is worth kept: all of it is offered.
+        assert_eq!(offered(4500), 100_000);
+    }
+
+    #[test]
     fn a_banking_cap_makes_a_holding_firm_sell_what_it_would_void() {
         let d = deadline(1);
         let mut bars = flat_bars(10, 5000);
@@ -1113,6 +1194,67 @@ mod tests {
             }
         }
         assert!(saw_block);
+    }
+
+    #[test]
+    fn an_urgent_block_buyer_takes_the_listed_offers_first() {
+        let params = ComplianceFirmParams {
+            block_probability: 1.0,
+            ..always_active()
+        };
+        let asks = [
+            Level {
+                price: Price::from_fen(5010),
+                quantity: Quantity::new(30_000),
+            },
+            Level {
+                price: Price::from_fen(5020),
+                quantity: Quantity::new(20_000),
+            },
+        ];
+        let bars = flat_bars(10, 5000);
+        let orders_before = |days_left: u32, required_share_bp: u32| {
+            let mut d = deadline(days_left);
+            d[0].required_share_bp = required_share_bp;
+            let m = market(&d, &bars, &[], &asks);
+            let mut pos = position(0, 1_000_000);
+            pos.penalty.per_tonne = Price::from_fen(50_000);
+            let account = account(&[], Money::from_cny(1_000_000_000), Some(pos));
+            let mut out = Vec::new();
+            ComplianceFirm::new(params.clone()).on_day(
+                &m,
+                &account,
+                &mut agent_rng(1, 0),
+                &mut out,
+            );
+            placed(&out)
+        };
+        let listed = |o: &[OrderRequest]| {
+            o.iter()
+                .filter(|o| o.method == Method::Listed)
+                .map(|o| o.quantity.units())
+                .sum::<u64>()
+        };
+        let block = |o: &[OrderRequest]| {
+            o.iter()
+                .filter(|o| o.method == Method::Block)
+                .map(|o| o.quantity.units())
+                .sum::<u64>()
+        };
+        let orders = |days_left| orders_before(days_left, 10_000);
+        // On the last day the whole gap of 1 Mt is wanted: the 50,000 t on screen at or below
+        // its limit listed, the rest in one block.
+        let last = orders(1);
+        assert_eq!(listed(&last), 50_000, "{last:?}");
+        assert_eq!(block(&last), 950_000, "{last:?}");
+        // Far from the deadline it is not urgent: everything goes to the block venue.
+        let early = orders(60);
+        assert_eq!(listed(&early), 0, "{early:?}");
+        assert!(block(&early) >= 100_000, "{early:?}");
+        // Before an interim deadline, which fines nothing, it waits for a block.
+        let interim = orders_before(1, 9_500);
+        assert_eq!(listed(&interim), 0, "{interim:?}");
+        assert_eq!(block(&interim), 1_000_000, "{interim:?}");
     }
 
     #[test]
