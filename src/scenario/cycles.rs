@@ -608,7 +608,8 @@ impl Cycles {
 
     /// Cycle `k`'s rules with the fine per tonne of a price-multiple penalty set from
     /// `reference`, the market's average price over the month before the deadline (see
-    /// [`penalty_window`]); without trades then, no per-tonne fine can be set and none is.
+    /// [`penalty_window`], or the last day with trades before it); without any reference, no
+    /// per-tonne fine can be set and none is.
     fn rules_at(&self, k: usize, reference: Option<Price>) -> CycleRules {
         let mut rules = self.rules[k].clone();
         let multiple = self.timeline.spec().cycles[k].penalty.multiple();

@@ -136,7 +136,7 @@ impl World {
         compliance: &mut Vec<ComplianceSummary>,
     ) -> Result<(), RunError> {
         for d in self.cycles.agenda.settle_due(next) {
-            let reference = run_average_price(rows, penalty_window(d.date));
+            let reference = penalty_reference(rows, d.date);
             self.settle_one(&d, reference, compliance)?;
         }
         Ok(())
@@ -311,6 +311,20 @@ fn published_average(from: Option<NaiveDate>, until: NaiveDate) -> Result<Option
     Ok(turnover.div_round_half_up(volume))
 }
 
+/// The reference price of a price-multiple penalty due on `deadline`: the run's average price
+/// over [`penalty_window`], or, when nothing traded then, that of the last day with trades
+/// before the deadline: a market gone quiet does not waive the fine.
+fn penalty_reference(rows: &[SubjectDay], deadline: NaiveDate) -> Option<Price> {
+    run_average_price(rows, penalty_window(deadline)).or_else(|| {
+        let last = rows
+            .iter()
+            .rev()
+            .filter(|r| r.subject == COMPOSITE && r.date <= deadline)
+            .find(|r| !(r.listed_volume + r.block_volume).is_zero())?;
+        run_average_price(std::slice::from_ref(last), (last.date, last.date))
+    })
+}
+
 /// The run's own average allowance price (the composite's turnover over volume) in `from..=to`.
 fn run_average_price(rows: &[SubjectDay], (from, to): (NaiveDate, NaiveDate)) -> Option<Price> {
     let days = rows
@@ -342,5 +356,45 @@ fn fine_per_tonne(penalty: &PenaltySpec, outlook: Option<crate::agents::Outlook>
             Price::from_fen(fen.round().try_into().unwrap_or(i64::MAX))
         }
         _ => Price::ZERO,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(date: &str, tonnes: u64, yuan: i64) -> SubjectDay {
+        SubjectDay {
+            date: date.parse().unwrap(),
+            subject: COMPOSITE.into(),
+            close: Price::from_fen(yuan * 100),
+            listed_volume: Quantity::new(tonnes),
+            listed_turnover: Money::from_cny(yuan * tonnes as i64),
+            block_volume: Quantity::ZERO,
+            block_turnover: Money::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_quiet_month_refers_the_fine_to_the_last_day_with_trades() {
+        let deadline: NaiveDate = "2024-12-31".parse().unwrap();
+        let rows = [
+            day("2024-10-30", 10, 70),
+            day("2024-11-28", 100, 80),
+            day("2024-12-20", 300, 90),
+            day("2024-12-30", 100, 100),
+        ];
+        // The month before the deadline: (300 × 90 + 100 × 100) / 400.
+        assert_eq!(
+            penalty_reference(&rows, deadline),
+            Some(Price::from_fen(9250))
+        );
+        // Nothing traded since 2024-11-28: that day's average.
+        let quiet = [rows[0].clone(), rows[1].clone(), day("2024-12-20", 0, 90)];
+        assert_eq!(
+            penalty_reference(&quiet, deadline),
+            Some(Price::from_fen(8000))
+        );
+        assert_eq!(penalty_reference(&[], deadline), None);
     }
 }
