@@ -27,6 +27,7 @@ fn every_cycle_through_2026_settles_with_all_four_sectors_and_units_are_conserve
         .unwrap();
     ex.registry().check_conservation().unwrap();
     model_md_block_is_in_the_summary(&run);
+    model_md_quotes_the_2024_quarters(&run);
     let finals: Vec<(&str, String)> = run
         .compliance
         .iter()
@@ -113,6 +114,32 @@ fn by_year_tables_add_up(run: &carbonsim::scenario::agent_based::AgentRun, trade
     assert_eq!(
         voided, by_cap,
         "what the banking cap voided, by sector and in all"
+    );
+}
+
+/// `docs/model.md` ("After 2023", "Missed, and why") quotes this run's volume before and after
+/// 2024-09-30, in Mt to one decimal and to the unit.
+fn model_md_quotes_the_2024_quarters(run: &carbonsim::scenario::agent_based::AgentRun) {
+    let model =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
+    let (mut before, mut after) = (0u64, 0u64);
+    for d in run.series("COMCEA") {
+        let t = (d.listed_volume + d.block_volume).units();
+        match d.date.to_string().as_str() {
+            s if s.starts_with("2024") && s <= "2024-09-30" => before += t,
+            s if s.starts_with("2024") => after += t,
+            _ => {}
+        }
+    }
+    let text = model.split_whitespace().collect::<Vec<_>>().join(" ");
+    let quoted = format!(
+        "the run trades {:.1} Mt before 2024-09-30 against 39.2 Mt published [S103], and {:.0} Mt in the fourth quarter",
+        before as f64 / 1e6,
+        after as f64 / 1e6
+    );
+    assert!(
+        text.contains(&quoted),
+        "docs/model.md should say {quoted:?} (rerun the 2021-2026 scenario)"
     );
 }
 

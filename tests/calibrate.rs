@@ -261,7 +261,7 @@ fn the_user_guide_demo_gives_the_figures_it_quotes() {
         guide.contains(&format!("converged after {evals} evaluations")),
         "{head}"
     );
-    for value in ["0.027400", "0.025971", "0.038192582", "0.99481718"] {
+    for value in ["0.095844", "0.035849", "0.02362604", "0.97954342"] {
         assert!(fit.contains(value), "fit.md: {value}");
         assert!(guide.contains(value), "user guide: {value}");
     }
