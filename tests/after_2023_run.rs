@@ -172,3 +172,51 @@ fn the_2021_2026_run_is_deterministic() {
     assert_eq!(a.days, b.days);
     assert_eq!(a.compliance, b.compliance);
 }
+
+/// Annualised volatility of the composite's daily close in `year` (the sample standard
+/// deviation of the daily log changes times √242, as the calibration's statistic).
+fn volatility(run: &carbonsim::scenario::agent_based::AgentRun, year: &str) -> f64 {
+    let closes: Vec<f64> = run
+        .series("COMCEA")
+        .filter(|d| d.date.to_string().starts_with(year))
+        .map(|d| d.close.to_f64())
+        .collect();
+    let changes: Vec<f64> = closes.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+    let n = changes.len() as f64;
+    let mean = changes.iter().sum::<f64>() / n;
+    let var = changes.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (var * 242.0).sqrt()
+}
+
+/// The close does not run round a cycle after 2023 at the default trend weight, as it did at
+/// the former 0.5 (`docs/model.md`, "Why β = 0.2", quotes both runs).
+#[test]
+fn the_close_does_not_cycle_after_2023() {
+    let run_with = |trend_weight: Option<f64>| {
+        let mut c = config();
+        if let Some(b) = trend_weight {
+            c.behaviour.compliance_firm.trend_weight = b;
+        }
+        carbonsim::scenario::agent_based::run(&c, c.seed).unwrap()
+    };
+    let (shipped, former) = (run_with(None), run_with(Some(0.5)));
+    let pct = |run, year| (volatility(run, year) * 100.0).round();
+    let quoted = format!(
+        "annualised volatility of the daily close of {} % in 2024 and {} % in 2025; {} % and {} % at the default",
+        pct(&former, "2024"),
+        pct(&former, "2025"),
+        pct(&shipped, "2024"),
+        pct(&shipped, "2025")
+    );
+    assert!(volatility(&shipped, "2025") < 0.4, "{quoted}");
+    assert!(volatility(&former, "2025") > 0.5, "{quoted}");
+    let model = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        model.contains(&quoted),
+        "docs/model.md should say {quoted:?}"
+    );
+}
