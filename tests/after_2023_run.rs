@@ -117,11 +117,18 @@ fn by_year_tables_add_up(run: &carbonsim::scenario::agent_based::AgentRun, trade
     );
 }
 
+/// `docs/model.md` with every run of whitespace made one space, so a quote may wrap.
+fn model_md_in_one_line() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `docs/model.md` ("After 2023", "Missed, and why") quotes this run's volume before and after
 /// 2024-09-30, in Mt to one decimal and to the unit.
 fn model_md_quotes_the_2024_quarters(run: &carbonsim::scenario::agent_based::AgentRun) {
-    let model =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
     let (mut before, mut after) = (0u64, 0u64);
     for d in run.series("COMCEA") {
         let t = (d.listed_volume + d.block_volume).units();
@@ -131,7 +138,7 @@ fn model_md_quotes_the_2024_quarters(run: &carbonsim::scenario::agent_based::Age
             _ => {}
         }
     }
-    let text = model.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = model_md_in_one_line();
     let quoted = format!(
         "the run trades {:.1} Mt before 2024-09-30 against 39.2 Mt published [S103], and {:.0} Mt in the fourth quarter",
         before as f64 / 1e6,
@@ -210,13 +217,8 @@ fn the_close_does_not_cycle_after_2023() {
     );
     assert!(volatility(&shipped, "2025") < 0.4, "{quoted}");
     assert!(volatility(&former, "2025") > 0.5, "{quoted}");
-    let model = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md"))
-        .unwrap()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
     assert!(
-        model.contains(&quoted),
+        model_md_in_one_line().contains(&quoted),
         "docs/model.md should say {quoted:?}"
     );
 }

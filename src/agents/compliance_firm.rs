@@ -900,6 +900,29 @@ mod tests {
         orders.iter().map(|o| o.quantity.units()).sum()
     }
 
+    /// The orders a fresh firm with `params` places on the day `m` shows it.
+    fn orders_of(
+        params: ComplianceFirmParams,
+        m: &MarketView<'_>,
+        account: &AccountView<'_>,
+        seed: u64,
+    ) -> Vec<OrderRequest> {
+        let mut out = Vec::new();
+        ComplianceFirm::new(params).on_day(m, account, &mut agent_rng(seed, 0), &mut out);
+        placed(&out)
+    }
+
+    /// Units ordered through `method`.
+    fn units_by(orders: &[OrderRequest], method: Method) -> u64 {
+        total(
+            &orders
+                .iter()
+                .filter(|o| o.method == method)
+                .copied()
+                .collect::<Vec<_>>(),
+        )
+    }
+
     #[test]
     fn short_firm_bids_higher_and_larger_near_the_deadline() {
         let rich = Money::from_cny(1_000_000_000);
@@ -973,14 +996,7 @@ mod tests {
         let offered = |fundamental_fen| {
             let pos = with_outlook(position(50_000, 100_000), fundamental_fen);
             let account = account(&holdings, Money::ZERO, Some(pos));
-            let mut out = Vec::new();
-            ComplianceFirm::new(always_active()).on_day(
-                &m,
-                &account,
-                &mut agent_rng(3, 0),
-                &mut out,
-            );
-            total(&placed(&out))
+            total(&orders_of(always_active(), &m, &account, 3))
         };
         // Closes at 50.00. A banked unit worth 50.00 is kept: 20 % of the 100,000 t surplus.
         assert_eq!(offered(5000), 80_000);
@@ -1099,14 +1115,10 @@ mod tests {
             // A price-multiple fine, so that falling short never caps the bid here.
             pos.penalty.per_tonne = Price::from_fen(50_000);
             let account = account(&[], Money::from_cny(1_000_000_000), Some(pos));
-            let mut out = Vec::new();
-            ComplianceFirm::new(params.clone()).on_day(
-                &m,
-                &account,
-                &mut agent_rng(1, 0),
-                &mut out,
-            );
-            placed(&out).iter().map(|o| o.limit).max()
+            orders_of(params.clone(), &m, &account, 1)
+                .iter()
+                .map(|o| o.limit)
+                .max()
         };
         // Closes at 50.00: without an outlook the bid is 50.00 × 1.08; with units worth 52.00
         // banked it is 52.00 × 1.08, held to the band's 55.00.
@@ -1127,14 +1139,7 @@ mod tests {
         let orders = |days_left| {
             let d = deadline(days_left);
             let m = market(&d, &bars, &[], &[]);
-            let mut out = Vec::new();
-            ComplianceFirm::new(always_active()).on_day(
-                &m,
-                &account,
-                &mut agent_rng(1, 0),
-                &mut out,
-            );
-            placed(&out)
+            orders_of(always_active(), &m, &account, 1)
         };
         // Far from the deadline the rising closes promise more than selling now: it holds.
         assert!(orders(200).is_empty());
@@ -1224,27 +1229,10 @@ mod tests {
             let mut pos = position(0, 1_000_000);
             pos.penalty.per_tonne = Price::from_fen(50_000);
             let account = account(&[], Money::from_cny(1_000_000_000), Some(pos));
-            let mut out = Vec::new();
-            ComplianceFirm::new(params.clone()).on_day(
-                &m,
-                &account,
-                &mut agent_rng(1, 0),
-                &mut out,
-            );
-            placed(&out)
+            orders_of(params.clone(), &m, &account, 1)
         };
-        let listed = |o: &[OrderRequest]| {
-            o.iter()
-                .filter(|o| o.method == Method::Listed)
-                .map(|o| o.quantity.units())
-                .sum::<u64>()
-        };
-        let block = |o: &[OrderRequest]| {
-            o.iter()
-                .filter(|o| o.method == Method::Block)
-                .map(|o| o.quantity.units())
-                .sum::<u64>()
-        };
+        let listed = |o: &[OrderRequest]| units_by(o, Method::Listed);
+        let block = |o: &[OrderRequest]| units_by(o, Method::Block);
         let orders = |days_left| orders_before(days_left, 10_000);
         // On the last day the whole gap of 1 Mt is wanted: the 50,000 t on screen at or below
         // its limit listed, the rest in one block.
