@@ -58,9 +58,9 @@ pub struct ComplianceFirmParams {
     pub offset_subject: String,
     /// Weight of the latest close in the adaptive price expectation, in `[0, 1]`. Default 0.3.
     pub expectation_adjustment: f64,
-    /// Weight of the recent relative trend in the expectation, `>= 0`. Default 0.2: the value
-    /// at which the linearised close dynamics damp fastest (`docs/model.md`, "price
-    /// expectation"); at 0.5 a thin market ran a self-sustained cycle of about 15 trading days.
+    /// Weight of the recent relative trend in the expectation, `>= 0`. Default 0.2: near the
+    /// value at which the linearised close dynamics damp fastest (`docs/model.md`, "Why β =
+    /// 0.2"); at 0.5 a thin market ran a self-sustained cycle of a few weeks.
     pub trend_weight: f64,
     /// Bars over which the trend is measured, `>= 1`. Default 5.
     pub trend_window_days: u32,
@@ -914,13 +914,11 @@ mod tests {
 
     /// Units ordered through `method`.
     fn units_by(orders: &[OrderRequest], method: Method) -> u64 {
-        total(
-            &orders
-                .iter()
-                .filter(|o| o.method == method)
-                .copied()
-                .collect::<Vec<_>>(),
-        )
+        orders
+            .iter()
+            .filter(|o| o.method == method)
+            .map(|o| o.quantity.units())
+            .sum()
     }
 
     #[test]
