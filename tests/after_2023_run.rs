@@ -4,6 +4,7 @@
 
 use carbonsim::scenario::agent_based::World;
 use carbonsim::scenario::config::ScenarioConfig;
+use carbonsim::scenario::study::stats::{DayRecord, annualised_volatility};
 use chrono::Datelike;
 
 const SCENARIO: &str = concat!(
@@ -127,18 +128,25 @@ fn model_md_in_one_line() -> String {
         .join(" ")
 }
 
+/// Tonnes the run traded in 2024 up to 2024-09-30, and after it.
+fn traded_2024(run: &carbonsim::scenario::agent_based::AgentRun) -> (u64, u64) {
+    let end_q3 = chrono::NaiveDate::from_ymd_opt(2024, 9, 30).unwrap();
+    run.series("COMCEA")
+        .filter(|d| d.date.year() == 2024)
+        .fold((0, 0), |(before, after), d| {
+            let t = (d.listed_volume + d.block_volume).units();
+            if d.date <= end_q3 {
+                (before + t, after)
+            } else {
+                (before, after + t)
+            }
+        })
+}
+
 /// `docs/model.md` ("After 2023", "Missed, and why") quotes this run's volume before and after
 /// 2024-09-30, in Mt to one decimal and to the unit.
 fn model_md_quotes_the_2024_quarters(run: &carbonsim::scenario::agent_based::AgentRun) {
-    let (mut before, mut after) = (0u64, 0u64);
-    for d in run.series("COMCEA") {
-        let t = (d.listed_volume + d.block_volume).units();
-        match d.date.to_string().as_str() {
-            s if s.starts_with("2024") && s <= "2024-09-30" => before += t,
-            s if s.starts_with("2024") => after += t,
-            _ => {}
-        }
-    }
+    let (before, after) = traded_2024(run);
     let text = model_md_in_one_line();
     let quoted = format!(
         "the run trades {:.1} Mt before 2024-09-30 against 39.2 Mt published [S121], and {:.0} Mt in the fourth quarter",
@@ -158,11 +166,7 @@ fn a_certain_allocation_leaves_the_first_three_quarters_of_2024_quiet() {
     let mut c = config();
     c.behaviour.compliance_firm.pending_allocation_uncertainty = 0.0;
     let run = carbonsim::scenario::agent_based::run(&c, c.seed).unwrap();
-    let before: u64 = run
-        .series("COMCEA")
-        .filter(|d| d.date.to_string().as_str() <= "2024-09-30" && d.date.year() == 2024)
-        .map(|d| (d.listed_volume + d.block_volume).units())
-        .sum();
+    let (before, _) = traded_2024(&run);
     assert!(before * 3 < 39_200_000, "{before} t");
     let quoted = format!(
         "the run trades {:.1} Mt before 2024-09-30, still less than a third of the published",
@@ -204,19 +208,21 @@ fn the_2021_2026_run_is_deterministic() {
     assert_eq!(a.compliance, b.compliance);
 }
 
-/// Annualised volatility of the composite's daily close in `year` (the sample standard
-/// deviation of the daily log changes times √242, as the calibration's statistic).
-fn volatility(run: &carbonsim::scenario::agent_based::AgentRun, year: &str) -> f64 {
-    let closes: Vec<f64> = run
+/// Annualised volatility of the composite's daily close in `year`, by the calibration's own
+/// statistic.
+fn volatility(run: &carbonsim::scenario::agent_based::AgentRun, year: i32) -> f64 {
+    let days: Vec<DayRecord> = run
         .series("COMCEA")
-        .filter(|d| d.date.to_string().starts_with(year))
-        .map(|d| d.close.to_f64())
+        .filter(|d| d.date.year() == year)
+        .map(|d| DayRecord {
+            date: d.date,
+            close: d.close,
+            listed_volume: d.listed_volume,
+            block_volume: d.block_volume,
+            turnover: d.listed_turnover + d.block_turnover,
+        })
         .collect();
-    let changes: Vec<f64> = closes.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
-    let n = changes.len() as f64;
-    let mean = changes.iter().sum::<f64>() / n;
-    let var = changes.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (var * 242.0).sqrt()
+    annualised_volatility(&days).unwrap()
 }
 
 /// The close does not run round a cycle after 2023 at the default trend weight, as it did at
@@ -234,13 +240,13 @@ fn the_close_does_not_cycle_after_2023() {
     let pct = |run, year| (volatility(run, year) * 100.0).round();
     let quoted = format!(
         "annualised volatility of the daily close of {} % in 2024 and {} % in 2025; {} % and {} % at the default",
-        pct(&former, "2024"),
-        pct(&former, "2025"),
-        pct(&shipped, "2024"),
-        pct(&shipped, "2025")
+        pct(&former, 2024),
+        pct(&former, 2025),
+        pct(&shipped, 2024),
+        pct(&shipped, 2025)
     );
-    assert!(volatility(&shipped, "2025") < 0.4, "{quoted}");
-    assert!(volatility(&former, "2025") > 0.5, "{quoted}");
+    assert!(volatility(&shipped, 2025) < 0.4, "{quoted}");
+    assert!(volatility(&former, 2025) > 0.5, "{quoted}");
     assert!(
         model_md_in_one_line().contains(&quoted),
         "docs/model.md should say {quoted:?}"

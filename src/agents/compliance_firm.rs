@@ -440,8 +440,7 @@ impl ComplianceFirm {
         {
             let on_screen = want.min(offered_up_to(market, limit));
             let listed = Routing::listed(self.params.max_listed_orders);
-            let before = out.len();
-            push_orders(
+            let placed = push_orders(
                 market,
                 side,
                 OrderKind::Limit,
@@ -450,10 +449,6 @@ impl ComplianceFirm {
                 listed,
                 out,
             );
-            let placed = out[before..].iter().fold(Quantity::ZERO, |sum, o| match o {
-                OrderIntent::Place(order) => sum.saturating_add(order.quantity),
-                OrderIntent::CancelMyOpenOrders => sum,
-            });
             left = left.saturating_sub(placed);
         }
         push_orders(

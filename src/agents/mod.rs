@@ -604,7 +604,8 @@ impl Routing {
 }
 
 /// Splits `quantity` into listed orders of at most the listed maximum, or one block order, as
-/// `routing` says, pushing them into `out`.
+/// `routing` says, pushing them into `out`; returns the quantity placed (less than `quantity`
+/// when the listed orders run out or the rules refuse an order).
 pub(crate) fn push_orders(
     market: &MarketView<'_>,
     side: Side,
@@ -613,19 +614,20 @@ pub(crate) fn push_orders(
     quantity: Quantity,
     routing: Routing,
     out: &mut Vec<OrderIntent>,
-) {
+) -> Quantity {
     if routing.block && quantity >= market.sizes.block_min {
-        if let Some(order) = OrderRequest::within_rules(
+        let Some(order) = OrderRequest::within_rules(
             market,
             side,
             Method::Block,
             OrderKind::Limit,
             limit,
             quantity,
-        ) {
-            out.push(OrderIntent::Place(order));
-        }
-        return;
+        ) else {
+            return Quantity::ZERO;
+        };
+        out.push(OrderIntent::Place(order));
+        return order.quantity;
     }
     let mut left = quantity;
     for _ in 0..routing.max_listed_orders {
@@ -637,6 +639,7 @@ pub(crate) fn push_orders(
         left = left.saturating_sub(order.quantity);
         out.push(OrderIntent::Place(order));
     }
+    quantity.saturating_sub(left)
 }
 
 /// Largest quantity whose cost at `limit` fits in `cash` (zero when the price is zero or cash is
