@@ -2,7 +2,7 @@
 //! assumed 2025 year): the power sector's annual cycles after 2023 and steel, cement and
 //! aluminium on accounts of their own from their 2024 year, without creating or destroying units.
 
-use carbonsim::scenario::agent_based::World;
+use carbonsim::scenario::agent_based::{SubjectDay, World};
 use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::study::stats::{DayRecord, annualised_volatility};
 use chrono::Datelike;
@@ -214,13 +214,7 @@ fn volatility(run: &carbonsim::scenario::agent_based::AgentRun, year: i32) -> f6
     let days: Vec<DayRecord> = run
         .series("COMCEA")
         .filter(|d| d.date.year() == year)
-        .map(|d| DayRecord {
-            date: d.date,
-            close: d.close,
-            listed_volume: d.listed_volume,
-            block_volume: d.block_volume,
-            turnover: d.listed_turnover + d.block_turnover,
-        })
+        .map(SubjectDay::record)
         .collect();
     annualised_volatility(&days).unwrap()
 }

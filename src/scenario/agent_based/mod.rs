@@ -173,7 +173,9 @@ pub struct SubjectDay {
 }
 
 impl SubjectDay {
-    fn record(&self) -> DayRecord {
+    /// The day as the statistics read it (turnover of both methods together).
+    #[must_use]
+    pub fn record(&self) -> DayRecord {
         DayRecord {
             date: self.date,
             close: self.close,
