@@ -30,6 +30,7 @@ fn every_cycle_through_2026_settles_with_all_four_sectors_and_units_are_conserve
     ex.registry().check_conservation().unwrap();
     model_md_block_is_in_the_summary(&run);
     model_md_quotes_the_2024_quarters(&run);
+    model_md_quotes_the_bank(&run);
     let finals: Vec<(&str, String)> = run
         .compliance
         .iter()
@@ -156,6 +157,83 @@ fn model_md_quotes_the_2024_quarters(run: &carbonsim::scenario::agent_based::Age
     assert!(
         text.contains(&quoted),
         "docs/model.md should say {quoted:?} (rerun the 2021-2026 scenario)"
+    );
+}
+
+/// What the entities hold after the 2021–2022 cycle's final deadline: tonnes and holders.
+fn bank_after_2021_2022(run: &carbonsim::scenario::agent_based::AgentRun) -> (u64, usize) {
+    run.panel
+        .iter()
+        .filter(|f| f.cycle == "2021-2022" && !f.banked.is_zero())
+        .fold((0, 0), |(t, n), f| (t + f.banked.units(), n + 1))
+}
+
+/// `docs/model.md` ("After 2023", "Missed, and why") quotes the stock that can be sold before
+/// the 2023 allocation is credited: the bank the 2021–2022 cycle leaves.
+fn model_md_quotes_the_bank(run: &carbonsim::scenario::agent_based::AgentRun) {
+    let (tonnes, holders) = bank_after_2021_2022(run);
+    let quoted = format!(
+        "the 2021–2022 cycle leaves {:.1} Mt banked with {} entities ({:.0} kt each on average",
+        tonnes as f64 / 1e6,
+        thousands(holders as u64),
+        tonnes as f64 / holders.max(1) as f64 / 1e3
+    );
+    assert!(
+        model_md_in_one_line().contains(&quoted),
+        "docs/model.md should say {quoted:?}"
+    );
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A fleet long in every cycle after the first has the stock to trade before the 2023
+/// allocation is credited, but the outlook values a surplus beyond the abatement it spares up
+/// to the last surveyed year at nothing (until the banking cap voids the surplus after the
+/// 2025 surrender), and the close falls to the tick: `docs/model.md`
+/// ("After 2023", "Missed, and why") quotes this run.
+#[test]
+fn a_long_fleet_trades_its_bank_before_the_fourth_quarter_but_its_outlook_is_zero() {
+    let mut c = config();
+    c.fleet.period2_balance_bp = 100;
+    c.fleet.later_balance_bp = Some(0);
+    let run = carbonsim::scenario::agent_based::run(&c, c.seed).unwrap();
+    let (bank, _) = bank_after_2021_2022(&run);
+    let (before, after) = traded_2024(&run);
+    assert!(before > 25_000_000, "{before} t before 2024-10");
+    assert!(
+        run.economics
+            .outlook
+            .iter()
+            .filter(|o| o.date.year() < 2026)
+            .all(|o| o.outlook.fundamental.fen() == 0),
+        "the outlook is zero until the banking cap voids the surplus after the 2025 surrender"
+    );
+    let tick = carbonsim::units::Price::from_fen(5);
+    let last_2024 = run
+        .series("COMCEA")
+        .filter(|d| d.date.year() == 2024)
+        .last()
+        .unwrap();
+    assert_eq!(last_2024.close, tick);
+    let quoted = format!(
+        "{:.1} Mt is banked from the 2021–2022 cycle and the run trades {:.1} Mt before 2024-09-30 (fourth-quarter share {:.1} %)",
+        bank as f64 / 1e6,
+        before as f64 / 1e6,
+        after as f64 * 100.0 / (before + after) as f64
+    );
+    assert!(
+        model_md_in_one_line().contains(&quoted),
+        "docs/model.md should say {quoted:?}"
     );
 }
 
