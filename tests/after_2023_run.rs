@@ -175,25 +175,13 @@ fn model_md_quotes_the_bank(run: &carbonsim::scenario::agent_based::AgentRun) {
     let quoted = format!(
         "the 2021–2022 cycle leaves {:.1} Mt banked with {} entities ({:.0} kt each on average",
         tonnes as f64 / 1e6,
-        thousands(holders as u64),
+        carbonsim::report::group_thousands(&holders.to_string()),
         tonnes as f64 / holders.max(1) as f64 / 1e3
     );
     assert!(
         model_md_in_one_line().contains(&quoted),
         "docs/model.md should say {quoted:?}"
     );
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A fleet long in every cycle after the first has the stock to trade before the 2023

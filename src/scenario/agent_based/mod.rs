@@ -41,6 +41,7 @@ pub mod certificate_facts;
 pub mod certificates;
 mod economy;
 pub mod economy_report;
+pub mod facts_markdown;
 mod firms;
 pub mod fleet;
 mod gec_deals;

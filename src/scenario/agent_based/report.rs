@@ -611,8 +611,8 @@ pub fn table(run: &AgentRun) -> String {
     out
 }
 
-/// Every output of a run, as `output` selects: `daily.csv`, `certificates.csv` (with CCER or
-/// GEC), `abatement.csv`, `firms.csv`, `compliance.csv`, `report.json`, `summary.txt`, `price.svg` and `volume.svg`.
+/// Every output of a run, as `output` selects: `daily.csv`, `certificates.csv` and
+/// `certificates.md` (with CCER or GEC), `abatement.csv`, `firms.csv`, `compliance.csv`, `report.json`, `summary.txt`, `price.svg` and `volume.svg`.
 ///
 /// # Errors
 /// A chart or serialisation failure.
@@ -622,6 +622,10 @@ pub fn outputs(run: &AgentRun, output: &OutputConfig) -> Result<OutputSet, Repor
         set.add("daily.csv", daily_csv(run)?)?;
         if !run.certificates.is_empty() {
             set.add("certificates.csv", certificates_csv(run))?;
+        }
+        let markdown = super::facts_markdown::certificates_markdown(run);
+        if !markdown.is_empty() {
+            set.add("certificates.md", markdown)?;
         }
         set.add("abatement.csv", super::economy_report::abatement_csv(run))?;
         set.add("firms.csv", super::panel_report::firms_csv(run))?;
