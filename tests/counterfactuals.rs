@@ -166,6 +166,18 @@ fn policy_levers_move_prices_abatement_and_compliance_the_right_way() {
         loose.mean_close_2023,
         base.mean_close_2023
     );
+    // The looser cycle leaves a surplus to bank, which keeps the value of the abatement it
+    // spares up to the bank horizon instead of falling to the tick (CNY 0.05).
+    assert!(
+        loose
+            .mean_close_2023
+            .iter()
+            .zip(&base.mean_close_2023)
+            .all(|(l, b)| *l > 0.25 * b),
+        "more free allocation: 2023 mean close {:?} against {:?}",
+        loose.mean_close_2023,
+        base.mean_close_2023
+    );
 }
 
 #[test]

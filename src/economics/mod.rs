@@ -73,11 +73,8 @@ impl EconomicsParams {
             ));
         }
         self.outlook.validate().map_err(|e| {
-            (
-                "economics.outlook".to_owned(),
-                format!("{:?}", self.outlook),
-                e.to_string(),
-            )
+            let (field, value, reason) = e.parts();
+            (field.to_owned(), value, reason)
         })
     }
 }

@@ -9,7 +9,11 @@
 //!   surveyed year (at least one), and over the open cycles' remaining `ℓ` years at the horizon
 //!   price, `Σ_y A(φ·L(y)) + ℓ·A(φ·L(T)) ≥ Σ_y A(L(y)) + D`, with `A(P)` the fleet's abatement in
 //!   a year at price `P`. The horizon price is `P_H = φ·L(T)`, at most the top of the curve
-//!   (every option taken).
+//!   (every option taken). A deficit must be made up soon (no borrowing; a shortfall is
+//!   deducted from the next allocation), so it is absorbed up to the last surveyed year; a
+//!   surplus can be banked, so it is absorbed over the years up to `bank_horizon_year` (the
+//!   2060 neutrality goal), at the last surveyed price after the survey ends. Both windows
+//!   give `φ = 1` at `D = 0`, so the price is continuous in `D`.
 //! - **Cost of carry.** Holding an allowance to the horizon forgoes interest at rate `r`, so today
 //!   it is worth `F = P_H·e^{−r·τ}` with `τ` the years to the horizon (Hotelling's rule with a
 //!   market interest rate instead of a tuning growth rate).
@@ -39,6 +43,11 @@ pub struct OutlookParams {
     /// The cost of carry, basis points a year. Default 365: the one-year Loan Prime Rate, which
     /// stood between 3.45 % and 3.85 % over 2021–2023.
     pub carry_rate_bp: u32,
+    /// The last year over which a banked surplus is absorbed, at least the last surveyed year.
+    /// Default 2060: the carbon-neutrality goal announced on 2020-09-22, the market's longest
+    /// stated horizon. Banking was unlimited under the 2021 Measures; a banking cap is not
+    /// reflected here.
+    pub bank_horizon_year: i32,
 }
 
 impl Default for OutlookParams {
@@ -50,6 +59,7 @@ impl Default for OutlookParams {
         OutlookParams {
             survey: vec![point(2022, 49), point(2025, 87), point(2030, 139)],
             carry_rate_bp: 365,
+            bank_horizon_year: 2060,
         }
     }
 }
@@ -63,6 +73,38 @@ pub enum OutlookError {
     /// The cost of carry is above 100 % a year.
     #[error("economics.outlook.carry_rate_bp = {0}: must be at most 10000")]
     Carry(u32),
+    /// The bank horizon ends before the last surveyed year.
+    #[error(
+        "economics.outlook.bank_horizon_year = {year}: must be at least the last surveyed year, {last}, and at most a century after it"
+    )]
+    BankHorizon {
+        /// The year given.
+        year: i32,
+        /// The last surveyed year.
+        last: i32,
+    },
+}
+
+impl OutlookError {
+    /// The setting at fault, its value and what it must be, for a message naming all three.
+    #[must_use]
+    pub fn parts(&self) -> (&'static str, String, String) {
+        match self {
+            OutlookError::Survey(why) => ("economics.outlook.survey", "…".into(), why.clone()),
+            OutlookError::Carry(v) => (
+                "economics.outlook.carry_rate_bp",
+                v.to_string(),
+                "must be at most 10000".into(),
+            ),
+            OutlookError::BankHorizon { year, last } => (
+                "economics.outlook.bank_horizon_year",
+                year.to_string(),
+                format!(
+                    "must be at least the last surveyed year, {last}, and at most a century after it"
+                ),
+            ),
+        }
+    }
 }
 
 impl OutlookParams {
@@ -91,6 +133,14 @@ impl OutlookParams {
         if self.carry_rate_bp > 10_000 {
             return Err(OutlookError::Carry(self.carry_rate_bp));
         }
+        let last = self.survey.last().map_or(i32::MIN, |p| p.year);
+        // At most a century past the survey: the window is summed year by year.
+        if self.bank_horizon_year < last || self.bank_horizon_year > last.saturating_add(100) {
+            return Err(OutlookError::BankHorizon {
+                year: self.bank_horizon_year,
+                last,
+            });
+        }
         Ok(())
     }
 
@@ -114,11 +164,21 @@ impl OutlookParams {
         self.survey.last().map_or(first.price, |p| p.price)
     }
 
-    /// The years after the horizon's year up to the last surveyed year, at least the next one:
-    /// over these a deficit carried past the horizon is made up.
+    /// The years after the horizon's year over which the market's net position is made up, at
+    /// least the next one: up to the last surveyed year for a deficit, up to
+    /// `bank_horizon_year` for a `surplus`, which can be banked.
     #[must_use]
-    pub fn absorption_years(&self, horizon_year: i32) -> std::ops::RangeInclusive<i32> {
+    pub fn absorption_years(
+        &self,
+        horizon_year: i32,
+        surplus: bool,
+    ) -> std::ops::RangeInclusive<i32> {
         let last = self.survey.last().map_or(horizon_year, |p| p.year);
+        let last = if surplus {
+            last.max(self.bank_horizon_year)
+        } else {
+            last
+        };
         horizon_year + 1..=last.max(horizon_year + 1)
     }
 
@@ -217,6 +277,23 @@ mod tests {
             ..OutlookParams::default()
         };
         assert_eq!(o.validate(), Err(OutlookError::Carry(10_001)));
+        let o = OutlookParams {
+            bank_horizon_year: 2029,
+            ..OutlookParams::default()
+        };
+        let e = o.validate().unwrap_err();
+        assert!(
+            e.to_string().contains("2029") && e.to_string().contains("2030"),
+            "{e}"
+        );
         assert_eq!(OutlookParams::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_surplus_is_absorbed_until_the_bank_horizon_and_a_deficit_until_the_survey_ends() {
+        let o = OutlookParams::default();
+        assert_eq!(o.absorption_years(2023, false), 2024..=2030);
+        assert_eq!(o.absorption_years(2023, true), 2024..=2060);
+        assert_eq!(o.absorption_years(2030, false), 2031..=2031);
     }
 }

@@ -328,7 +328,7 @@ impl Economy {
     fn clearing_price(&self, cycles: &Cycles, c: &Clearing) -> Price {
         let o = &self.params.outlook;
         let later: Vec<Price> = o
-            .absorption_years(c.horizon_year)
+            .absorption_years(c.horizon_year, c.deficit < 0)
             .map(|y| o.anchor(y))
             .collect();
         // Monthly abatement along the path scaled by φ (basis points).
