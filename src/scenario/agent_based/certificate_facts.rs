@@ -296,6 +296,17 @@ pub fn facts_after_2023(run: &AgentRun) -> Vec<FactCheck> {
         .collect()
 }
 
+/// Each (calendar year, production year) with GEC exchange trading, in order.
+pub(super) fn production_years(v: &[GecVintageMonth]) -> Vec<(u16, u16)> {
+    let mut keys: Vec<(u16, u16)> = v
+        .iter()
+        .map(|x| (x.month.year(), x.production_year))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// The summary's table of GEC exchange trading by calendar year and production year.
 #[must_use]
 pub fn production_year_table(run: &AgentRun) -> String {
@@ -303,13 +314,7 @@ pub fn production_year_table(run: &AgentRun) -> String {
     if v.is_empty() {
         return String::new();
     }
-    let mut keys: Vec<(u16, u16)> = v
-        .iter()
-        .map(|x| (x.month.year(), x.production_year))
-        .collect();
-    keys.dedup();
-    keys.sort_unstable();
-    keys.dedup();
+    let keys = production_years(v);
     let mut t = TextTable::new(&[
         ("GEC traded on the exchange", Align::Left),
         ("production year", Align::Right),

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::AgentRun;
+use super::certificate_facts::production_years;
 use super::gec_vintages::total;
 use super::report::{FactCheck, facts};
 use crate::report::group_thousands;
@@ -32,7 +33,7 @@ pub fn certificates_markdown(run: &AgentRun) -> String {
             note
         );
     }
-    out.push_str(&production_years(run));
+    out.push_str(&production_year_rows(run));
     out
 }
 
@@ -50,14 +51,9 @@ fn shown(f: &FactCheck, value: Option<f64>) -> String {
 }
 
 /// GEC exchange trading by calendar year and production year (empty without GEC trades).
-fn production_years(run: &AgentRun) -> String {
+fn production_year_rows(run: &AgentRun) -> String {
     let v = &run.gec_vintages;
-    let mut keys: Vec<(u16, u16)> = v
-        .iter()
-        .map(|x| (x.month.year(), x.production_year))
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
+    let keys = production_years(v);
     if keys.is_empty() {
         return String::new();
     }
