@@ -1,7 +1,8 @@
 //! The price outlook: what an allowance is expected to be worth.
 //!
 //! - **Anchor.** Market participants' surveyed expectation of the average price by year, `L(y)`,
-//!   interpolated log-linearly between the surveyed years and flat outside them.
+//!   interpolated log-linearly between the surveyed years and flat outside them; a later
+//!   published expectation (a revision) replaces it from its publication day.
 //! - **Clearing price of the horizon.** The horizon `T` is the final deadline of the cycle in
 //!   force. The market carries its net deficit `D` (positive: short) past it. A deficit raises,
 //!   and a surplus lowers, the whole expected price path by a common factor `φ` until the extra
@@ -18,6 +19,7 @@
 //!   it is worth `F = P_H·e^{−r·τ}` with `τ` the years to the horizon (Hotelling's rule with a
 //!   market interest rate instead of a tuning growth rate).
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -33,6 +35,20 @@ pub struct SurveyPoint {
     pub price: Price,
 }
 
+/// A later survey (or any dated published expectation) that replaces the anchor from the day it
+/// was published: firms can only know what was public on the day they price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyRevision {
+    /// The day it was published; the anchor follows it from that day on.
+    pub published: NaiveDate,
+    /// Expected prices, years ascending.
+    pub survey: Vec<SurveyPoint>,
+    /// Where it comes from.
+    #[serde(default)]
+    pub source: String,
+}
+
 /// The outlook's parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -40,6 +56,11 @@ pub struct OutlookParams {
     /// Surveyed expected prices, years ascending. Default the 2021 China Carbon Pricing Survey:
     /// CNY 49 for 2022, 87 for 2025, 139 for 2030.
     pub survey: Vec<SurveyPoint>,
+    /// Later published expectations, each in force from its publication day, days ascending.
+    /// Default none: no later survey with published figures was found (`docs/model.md`, "The
+    /// outlook").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<SurveyRevision>,
     /// The cost of carry, basis points a year. Default 365: the one-year Loan Prime Rate, which
     /// stood between 3.45 % and 3.85 % over 2021–2023.
     pub carry_rate_bp: u32,
@@ -58,6 +79,7 @@ impl Default for OutlookParams {
         };
         OutlookParams {
             survey: vec![point(2022, 49), point(2025, 87), point(2030, 139)],
+            revisions: Vec::new(),
             carry_rate_bp: 365,
             bank_horizon_year: 2060,
         }
@@ -70,6 +92,9 @@ pub enum OutlookError {
     /// No surveyed price, or one that is zero.
     #[error("economics.outlook.survey: {0}")]
     Survey(String),
+    /// A revision with a bad survey, or published out of order.
+    #[error("economics.outlook.revisions: {0}")]
+    Revision(String),
     /// The cost of carry is above 100 % a year.
     #[error("economics.outlook.carry_rate_bp = {0}: must be at most 10000")]
     Carry(u32),
@@ -91,6 +116,7 @@ impl OutlookError {
     pub fn parts(&self) -> (&'static str, String, String) {
         match self {
             OutlookError::Survey(why) => ("economics.outlook.survey", "…".into(), why.clone()),
+            OutlookError::Revision(why) => ("economics.outlook.revisions", "…".into(), why.clone()),
             OutlookError::Carry(v) => (
                 "economics.outlook.carry_rate_bp",
                 v.to_string(),
@@ -113,27 +139,29 @@ impl OutlookParams {
     /// # Errors
     /// [`OutlookError`] naming the value.
     pub fn validate(&self) -> Result<(), OutlookError> {
-        if self.survey.is_empty() {
-            return Err(OutlookError::Survey("needs at least one year".into()));
+        check_survey(&self.survey).map_err(OutlookError::Survey)?;
+        for (k, r) in self.revisions.iter().enumerate() {
+            check_survey(&r.survey)
+                .map_err(|why| OutlookError::Revision(format!("[{k}] ({}): {why}", r.published)))?;
         }
-        for w in self.survey.windows(2) {
-            if w[1].year <= w[0].year {
-                return Err(OutlookError::Survey(format!(
-                    "year {} follows {}: years must ascend",
-                    w[1].year, w[0].year
-                )));
-            }
-        }
-        if let Some(p) = self.survey.iter().find(|p| p.price.fen() <= 0) {
-            return Err(OutlookError::Survey(format!(
-                "the price of {} is {}: must be above zero",
-                p.year, p.price
+        if let Some(w) = self
+            .revisions
+            .windows(2)
+            .find(|w| w[1].published <= w[0].published)
+        {
+            return Err(OutlookError::Revision(format!(
+                "published {} follows {}: days must ascend",
+                w[1].published, w[0].published
             )));
         }
         if self.carry_rate_bp > 10_000 {
             return Err(OutlookError::Carry(self.carry_rate_bp));
         }
-        let last = self.survey.last().map_or(i32::MIN, |p| p.year);
+        let last = std::iter::once(&self.survey)
+            .chain(self.revisions.iter().map(|r| &r.survey))
+            .filter_map(|s| s.last().map(|p| p.year))
+            .max()
+            .unwrap_or(i32::MIN);
         // At most a century past the survey: the window is summed year by year.
         if self.bank_horizon_year < last || self.bank_horizon_year > last.saturating_add(100) {
             return Err(OutlookError::BankHorizon {
@@ -142,6 +170,24 @@ impl OutlookParams {
             });
         }
         Ok(())
+    }
+
+    /// The outlook as it stood on `date`: the survey replaced by the latest revision published
+    /// on or before it.
+    #[must_use]
+    pub fn as_of(&self, date: NaiveDate) -> OutlookParams {
+        let survey = self
+            .revisions
+            .iter()
+            .rev()
+            .find(|r| r.published <= date)
+            .map_or(&self.survey, |r| &r.survey);
+        OutlookParams {
+            survey: survey.clone(),
+            revisions: Vec::new(),
+            carry_rate_bp: self.carry_rate_bp,
+            bank_horizon_year: self.bank_horizon_year,
+        }
     }
 
     /// The surveyed expectation `L(year)`: log-linear between surveyed years, flat outside.
@@ -188,6 +234,26 @@ impl OutlookParams {
         let r = f64::from(self.carry_rate_bp) / 10_000.0;
         yuan(price.to_f64() * (-r * years.max(0.0)).exp())
     }
+}
+
+/// Years strictly ascending, at least one, prices above zero; else what is wrong.
+fn check_survey(points: &[SurveyPoint]) -> Result<(), String> {
+    if points.is_empty() {
+        return Err("needs at least one year".into());
+    }
+    if let Some(w) = points.windows(2).find(|w| w[1].year <= w[0].year) {
+        return Err(format!(
+            "year {} follows {}: years must ascend",
+            w[1].year, w[0].year
+        ));
+    }
+    if let Some(p) = points.iter().find(|p| p.price.fen() <= 0) {
+        return Err(format!(
+            "the price of {} is {}: must be above zero",
+            p.year, p.price
+        ));
+    }
+    Ok(())
 }
 
 /// The lowest step in `[0, top]` at which `supply(step) ≥ target`, or `top` when even `top`
@@ -287,6 +353,64 @@ mod tests {
             "{e}"
         );
         assert_eq!(OutlookParams::default().validate(), Ok(()));
+    }
+
+    fn revision(published: &str, points: &[(i32, i64)]) -> SurveyRevision {
+        SurveyRevision {
+            published: published.parse().unwrap(),
+            survey: points
+                .iter()
+                .map(|&(year, cny)| SurveyPoint {
+                    year,
+                    price: Price::from_fen(cny * 100),
+                })
+                .collect(),
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_revision_replaces_the_anchor_from_its_publication_day() {
+        let o = OutlookParams {
+            revisions: vec![revision("2023-07-14", &[(2025, 100), (2030, 160)])],
+            ..OutlookParams::default()
+        };
+        let day = |d: &str| d.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            o.as_of(day("2023-07-13")).anchor(2025),
+            Price::from_fen(8_700)
+        );
+        let after = o.as_of(day("2023-07-14"));
+        assert_eq!(after.anchor(2025), Price::from_fen(10_000));
+        assert_eq!(after.anchor(2030), Price::from_fen(16_000));
+        assert!(after.revisions.is_empty());
+        assert_eq!(after.carry_rate_bp, o.carry_rate_bp);
+    }
+
+    #[test]
+    fn bad_revisions_are_named() {
+        let o = OutlookParams {
+            revisions: vec![
+                revision("2024-01-02", &[(2025, 100)]),
+                revision("2023-07-14", &[(2025, 90)]),
+            ],
+            ..OutlookParams::default()
+        };
+        let e = o.validate().unwrap_err();
+        assert!(
+            matches!(&e, OutlookError::Revision(m) if m.contains("2023-07-14 follows 2024-01-02")),
+            "{e}"
+        );
+        let o = OutlookParams {
+            revisions: vec![revision("2024-01-02", &[(2025, 0)])],
+            ..OutlookParams::default()
+        };
+        let (field, _, why) = o.validate().unwrap_err().parts();
+        assert_eq!(field, "economics.outlook.revisions");
+        assert!(
+            why.contains("2024-01-02") && why.contains("above zero"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::compliance::cycle;
 use crate::compliance::sector::Sector;
 use crate::economics::EconomicsParams;
 use crate::economics::abatement::{AggregateMac, MacCurve, UNSCALED_PCT};
-use crate::economics::outlook::{Outlook, lowest_meeting};
+use crate::economics::outlook::{Outlook, OutlookParams, lowest_meeting};
 use crate::registry::Registry;
 use crate::scenario::cycles::Cycles;
 use crate::scenario::periods::standard_normal;
@@ -283,7 +283,8 @@ impl Economy {
         offsets: OffsetSupply,
     ) -> Outlook {
         self.include(cycles);
-        let o = &self.params.outlook;
+        // The anchor as published by today: a later survey counts only from its publication.
+        let o = &self.params.outlook.as_of(date);
         let open = open_cycles(cycles, date);
         let (deficit, room) = deficit(cycles, reg, &open);
         // Offsets make up the deficit only at an allowance price at which firms buy them.
@@ -304,7 +305,7 @@ impl Economy {
                 usable,
                 bought_from: offsets.bought_from,
             };
-            self.clearing_price(cycles, &clearing)
+            self.clearing_price(cycles, o, &clearing)
         } else {
             anchor
         };
@@ -325,8 +326,7 @@ impl Economy {
 
     /// The horizon price `φ·L(T)`: the lowest common factor `φ` on the surveyed path at which
     /// the extra abatement (and the offsets, once worth buying) make up the deficit.
-    fn clearing_price(&self, cycles: &Cycles, c: &Clearing) -> Price {
-        let o = &self.params.outlook;
+    fn clearing_price(&self, cycles: &Cycles, o: &OutlookParams, c: &Clearing) -> Price {
         let later: Vec<Price> = o
             .absorption_years(c.horizon_year, c.deficit < 0)
             .map(|y| o.anchor(y))
