@@ -31,6 +31,7 @@ fn every_cycle_through_2026_settles_with_all_four_sectors_and_units_are_conserve
     model_md_block_is_in_the_summary(&run);
     model_md_quotes_the_2024_quarters(&run);
     model_md_quotes_the_bank(&run);
+    model_md_quotes_the_2023_gross_short(&run);
     let finals: Vec<(&str, String)> = run
         .compliance
         .iter()
@@ -177,6 +178,28 @@ fn model_md_quotes_the_bank(run: &carbonsim::scenario::agent_based::AgentRun) {
         tonnes as f64 / 1e6,
         carbonsim::report::group_thousands(&holders.to_string()),
         tonnes as f64 / holders.max(1) as f64 / 1e3
+    );
+    assert!(
+        model_md_in_one_line().contains(&quoted),
+        "docs/model.md should say {quoted:?}"
+    );
+}
+
+/// `docs/model.md` ("After 2023", "Missed, and why") quotes the 2023 cycle's gross short
+/// position before trading, which bounds what its buyers trade in 2024.
+fn model_md_quotes_the_2023_gross_short(run: &carbonsim::scenario::agent_based::AgentRun) {
+    let (tonnes, entities) = run
+        .panel
+        .iter()
+        .filter(|f| f.cycle == "2023" && f.sector == "power" && f.obligation > f.allocation)
+        .fold((0, 0), |(t, n), f| {
+            (t + (f.obligation.units() - f.allocation.units()), n + 1)
+        });
+    assert!(tonnes < 189_000_000, "{tonnes} t");
+    let quoted = format!(
+        "the 2023 cycle's power entities are {:.1} Mt short in gross ({} entities)",
+        tonnes as f64 / 1e6,
+        entities
     );
     assert!(
         model_md_in_one_line().contains(&quoted),
