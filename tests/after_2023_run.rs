@@ -7,6 +7,9 @@ use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::study::stats::{DayRecord, annualised_volatility};
 use chrono::Datelike;
 
+mod common;
+use common::marked_block;
+
 const SCENARIO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/examples/scenarios/agent_based_2021_2026.toml"
@@ -130,6 +133,26 @@ fn model_md_in_one_line() -> String {
         .join(" ")
 }
 
+/// `docs/model.md`, read as one line, says `quoted`.
+fn assert_model_md_says(quoted: &str) {
+    assert!(
+        model_md_in_one_line().contains(quoted),
+        "docs/model.md should say {quoted:?}"
+    );
+}
+
+/// Tonnes summed by `amount` over the entities of the panel that `keep`s, and how many.
+fn panel_sum(
+    run: &carbonsim::scenario::agent_based::AgentRun,
+    keep: impl Fn(&carbonsim::scenario::agent_based::FirmCycle) -> bool,
+    amount: impl Fn(&carbonsim::scenario::agent_based::FirmCycle) -> u64,
+) -> (u64, usize) {
+    run.panel
+        .iter()
+        .filter(|f| keep(f))
+        .fold((0, 0), |(t, n), f| (t + amount(f), n + 1))
+}
+
 /// Tonnes the run traded in 2024 up to 2024-09-30, and after it.
 fn traded_2024(run: &carbonsim::scenario::agent_based::AgentRun) -> (u64, u64) {
     let end_q3 = chrono::NaiveDate::from_ymd_opt(2024, 9, 30).unwrap();
@@ -163,10 +186,11 @@ fn model_md_quotes_the_2024_quarters(run: &carbonsim::scenario::agent_based::Age
 
 /// What the entities hold after the 2021–2022 cycle's final deadline: tonnes and holders.
 fn bank_after_2021_2022(run: &carbonsim::scenario::agent_based::AgentRun) -> (u64, usize) {
-    run.panel
-        .iter()
-        .filter(|f| f.cycle == "2021-2022" && !f.banked.is_zero())
-        .fold((0, 0), |(t, n), f| (t + f.banked.units(), n + 1))
+    panel_sum(
+        run,
+        |f| f.cycle == "2021-2022" && !f.banked.is_zero(),
+        |f| f.banked.units(),
+    )
 }
 
 /// `docs/model.md` ("After 2023", "Missed, and why") quotes the stock that can be sold before
@@ -179,32 +203,24 @@ fn model_md_quotes_the_bank(run: &carbonsim::scenario::agent_based::AgentRun) {
         carbonsim::report::group_thousands(&holders.to_string()),
         tonnes as f64 / holders.max(1) as f64 / 1e3
     );
-    assert!(
-        model_md_in_one_line().contains(&quoted),
-        "docs/model.md should say {quoted:?}"
-    );
+    assert_model_md_says(&quoted);
 }
 
 /// `docs/model.md` ("After 2023", "Missed, and why") quotes the 2023 cycle's gross short
 /// position before trading, which bounds what its buyers trade in 2024.
 fn model_md_quotes_the_2023_gross_short(run: &carbonsim::scenario::agent_based::AgentRun) {
-    let (tonnes, entities) = run
-        .panel
-        .iter()
-        .filter(|f| f.cycle == "2023" && f.sector == "power" && f.obligation > f.allocation)
-        .fold((0, 0), |(t, n), f| {
-            (t + (f.obligation.units() - f.allocation.units()), n + 1)
-        });
+    let (tonnes, entities) = panel_sum(
+        run,
+        |f| f.cycle == "2023" && f.sector == "power" && f.obligation > f.allocation,
+        |f| f.obligation.units() - f.allocation.units(),
+    );
     assert!(tonnes < 189_000_000, "{tonnes} t");
     let quoted = format!(
         "the 2023 cycle's power entities are {:.1} Mt short in gross ({} entities)",
         tonnes as f64 / 1e6,
         entities
     );
-    assert!(
-        model_md_in_one_line().contains(&quoted),
-        "docs/model.md should say {quoted:?}"
-    );
+    assert_model_md_says(&quoted);
 }
 
 /// A fleet long in every cycle after the first has the stock to trade before the 2023
@@ -241,10 +257,7 @@ fn a_long_fleet_trades_its_bank_before_the_fourth_quarter_below_the_published_pr
         after as f64 * 100.0 / (before + after) as f64,
         year_end
     );
-    assert!(
-        model_md_in_one_line().contains(&quoted),
-        "docs/model.md should say {quoted:?}"
-    );
+    assert_model_md_says(&quoted);
 }
 
 /// Before 2024-09-30 the run trades little even when firms are sure of their allocation, as
@@ -260,22 +273,16 @@ fn a_certain_allocation_leaves_the_first_three_quarters_of_2024_quiet() {
         "the run trades {:.1} Mt before 2024-09-30, still less than a third of the published",
         before as f64 / 1e6
     );
-    assert!(
-        model_md_in_one_line().contains(&quoted),
-        "docs/model.md should say {quoted:?}"
-    );
+    assert_model_md_says(&quoted);
 }
 
 /// Every line of `docs/model.md`'s block of this run's figures is a line of the run's summary.
 fn model_md_block_is_in_the_summary(run: &carbonsim::scenario::agent_based::AgentRun) {
     let model =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
-    let start = model.find("<!-- after-2023:start -->").unwrap();
-    let end = model.find("<!-- after-2023:end -->").unwrap();
     let summary = carbonsim::scenario::agent_based::report::table(run);
-    let lines: Vec<&str> = model[start..end]
+    let lines: Vec<&str> = marked_block(&model, "after-2023")
         .lines()
-        .skip(1)
         .filter(|l| !l.starts_with("```") && !l.trim().is_empty())
         .collect();
     assert!(lines.len() > 10, "the block shows the run's tables");
@@ -329,8 +336,5 @@ fn the_close_does_not_cycle_after_2023() {
     );
     assert!(volatility(&shipped, 2025) < 0.4, "{quoted}");
     assert!(volatility(&former, 2025) > 0.5, "{quoted}");
-    assert!(
-        model_md_in_one_line().contains(&quoted),
-        "docs/model.md should say {quoted:?}"
-    );
+    assert_model_md_says(&quoted);
 }

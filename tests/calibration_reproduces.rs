@@ -12,7 +12,7 @@ use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::study::design::value_at;
 
 mod common;
-use common::{carbonsim, succeeds};
+use common::{carbonsim, marked_block, succeeds};
 
 const DIR: &str = "docs/calibration";
 /// Evaluations run again by the test.
@@ -105,10 +105,11 @@ fn the_documented_command_is_the_one_checked() {
 fn model_md_shows_the_committed_fit() {
     let model = read("docs/model.md");
     let fit = read(format!("{DIR}/fit.md"));
-    let start = model.find("<!-- calibrate-fit:start -->\n").unwrap() + 29;
-    let end = model.find("<!-- calibrate-fit:end -->").unwrap();
     let tables = &fit[fit.find("| parameter |").unwrap()..fit.find("D is the weighted").unwrap()];
-    assert_eq!(&model[start..end], tables.trim_end().to_owned() + "\n");
+    assert_eq!(
+        marked_block(&model, "calibrate-fit"),
+        tables.trim_end().to_owned() + "\n"
+    );
     let first = fit.lines().nth(2).unwrap();
     for number in first
         .split([' ', ',', ';', ')'])

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{carbonsim, succeeds};
+use common::{carbonsim, marked_block, succeeds};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -26,15 +26,6 @@ fn run(name: &str, scenario: &str, sets: &[&str]) -> PathBuf {
 
 fn model_md() -> String {
     std::fs::read_to_string(Path::new(ROOT).join("docs/model.md")).unwrap()
-}
-
-/// The text between `<!-- {name}:start -->` and `<!-- {name}:end -->`.
-fn block(text: &str, name: &str) -> String {
-    let start = format!("<!-- {name}:start -->\n");
-    let end = format!("<!-- {name}:end -->");
-    let from = text.find(&start).expect("start marker") + start.len();
-    let to = text[from..].find(&end).expect("end marker") + from;
-    text[from..to].to_string()
 }
 
 /// Tonnes of CCER traded in each calendar year, from the run's `daily.csv`.
@@ -60,7 +51,7 @@ fn the_2021_2023_certificate_table_is_the_runs() {
     );
     let written = std::fs::read_to_string(dir.join("certificates.md")).unwrap();
     let page = model_md();
-    assert_eq!(block(&page, "certificates-2021-2023"), written);
+    assert_eq!(marked_block(&page, "certificates-2021-2023"), written);
     let ccer = ccer_by_year(&dir);
     let quoted = format!(
         "They buy {:.1} Mt in 2021 and {:.1} Mt in 2022",
@@ -84,5 +75,5 @@ fn the_2021_2026_certificate_table_is_the_runs() {
         &[],
     );
     let written = std::fs::read_to_string(dir.join("certificates.md")).unwrap();
-    assert_eq!(block(&model_md(), "certificates-2021-2026"), written);
+    assert_eq!(marked_block(&model_md(), "certificates-2021-2026"), written);
 }

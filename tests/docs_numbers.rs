@@ -7,6 +7,9 @@ use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::montecarlo::{SeedRange, Shard};
 use carbonsim::scenario::study;
 
+mod common;
+use common::marked_block;
+
 fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
@@ -24,10 +27,8 @@ fn the_calibration_table_and_the_readme_figures_reproduce() {
     let bands = study::statistic_bands(&result);
     let table = study::statistics_table(&bands);
     let model = read("docs/model.md");
-    let start = model.find("<!-- calibration-table:start -->\n").unwrap() + 33;
-    let end = model.find("<!-- calibration-table:end -->").unwrap();
     assert_eq!(
-        &model[start..end],
+        marked_block(&model, "calibration-table"),
         table,
         "docs/model.md's table: rerun the study and paste its statistics.md"
     );

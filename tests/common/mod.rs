@@ -48,3 +48,16 @@ pub fn assert_each_market_conserved(reg: &carbonsim::registry::Registry) {
         assert_eq!(issued, held + gone, "{market:?} conserved");
     }
 }
+
+/// The text of `page` between `<!-- {name}:start -->` (and its line end) and
+/// `<!-- {name}:end -->`: a block a page fills from a command's output.
+pub fn marked_block<'a>(page: &'a str, name: &str) -> &'a str {
+    let start = format!("<!-- {name}:start -->\n");
+    let end = format!("<!-- {name}:end -->");
+    let from = page.find(&start).unwrap_or_else(|| panic!("no {start:?}")) + start.len();
+    let to = page[from..]
+        .find(&end)
+        .unwrap_or_else(|| panic!("no {end:?}"))
+        + from;
+    &page[from..to]
+}
