@@ -28,7 +28,8 @@
 //!   with nothing offered and nothing traded on its last day while a newer one is listed (where
 //!   the fresh allocation, and so the sellers, are), instead of waiting in an empty book;
 //! - buys CCER offsets up to the 5 % room when they are at least `ccer_min_discount` cheaper than the
-//!   expected allowance price;
+//!   expected allowance price, long or short (a long firm's offset frees an allowance to bank or
+//!   sell), bidding on each project's book only for what it offers within the limit;
 //! - spends at most its cash minus a `cash_buffer_share` reserve, and sells only what it holds.
 //!
 //! All thresholds are heuristics in `f64`; every emitted price and quantity is exact and inside the
@@ -692,14 +693,14 @@ impl ComplianceFirm {
             .saturating_add(self.offsets_committed.1);
         let room = pos.offset_room().saturating_sub(held);
         self.offsets_room_met = room.is_zero();
-        let short = u64::try_from(self.last_gap.max(0)).unwrap_or(u64::MAX);
-        let want = room.min(Quantity::new(short));
-        let reference = market.asks.first().map_or(market.prev_close, |l| l.price);
         let ceiling = expected * (1.0 - self.params.ccer_min_discount);
-        if want.is_zero() || reference.to_f64() > ceiling {
+        let limit = market.listed_band.clamp(price_from_yuan(ceiling));
+        // Bid only for what this book offers within the limit: the rest of the room is sought
+        // on the other projects' books.
+        let want = room.min(offered_up_to(market, limit));
+        if want.is_zero() {
             return;
         }
-        let limit = market.listed_band.clamp(price_from_yuan(ceiling));
         let cash =
             budget_from_yuan(account.total_cash().to_f64() * (1.0 - self.params.cash_buffer_share));
         let want = want.min(affordable(cash, limit));
@@ -731,11 +732,10 @@ impl Agent for ComplianceFirm {
     }
 
     fn wants_view(&self, subject: &str, date: chrono::NaiveDate) -> bool {
-        // Offsets interest only a firm that was short at its last allowance decision, acted on
-        // allowances today, and has not yet bid for all the offsets it may use today.
+        // Offsets interest a firm that acted on allowances today and has not yet bid for all the
+        // offsets it may use today.
         !self.is_offset(subject)
-            || (self.last_gap > 0
-                && self.active_on == Some(date)
+            || (self.active_on == Some(date)
                 && !(self.offsets_committed.0 == Some(date) && self.offsets_room_met))
     }
 
@@ -1255,16 +1255,22 @@ mod tests {
         assert_ne!(go(11), go(12));
     }
 
-    #[test]
-    fn offsets_are_bought_when_cheap_and_within_the_cap() {
+    /// A firm holding `held` CEA against an obligation of 1 Mt (50,000 t of offset room) acts
+    /// on the allowance book at a close of 50.00, then on a CCER book of `subject` offering
+    /// `asks`; returns the firm and its offset orders.
+    fn offset_orders(
+        held: u64,
+        subject: &'static str,
+        asks: &[Level],
+    ) -> (ComplianceFirm, Vec<OrderRequest>) {
         let d = deadline(5);
         let bars = flat_bars(10, 5000);
         let mut firm = ComplianceFirm::new(always_active());
-        let holdings = cea(0);
+        let holdings = cea(held);
         let account = account(
             &holdings,
             Money::from_cny(1_000_000_000),
-            Some(position(0, 1_000_000)),
+            Some(position(held, 1_000_000)),
         );
         let mut out = Vec::new();
         firm.on_day(
@@ -1273,15 +1279,24 @@ mod tests {
             &mut agent_rng(1, 0),
             &mut out,
         );
-        let cheap = [Level {
-            price: Price::from_fen(3000),
-            quantity: Quantity::new(1_000_000),
-        }];
-        let mut ccer = market(&d, &bars, &[], &cheap);
-        ccer.subject = "CCER";
+        let mut ccer = market(&d, &bars, &[], asks);
+        ccer.subject = subject;
+        assert!(firm.wants_view(subject, ccer.date));
         out.clear();
         firm.on_day(&ccer, &account, &mut agent_rng(1, 0), &mut out);
-        let orders = placed(&out);
+        (firm, placed(&out))
+    }
+
+    fn level(fen: i64, units: u64) -> Level {
+        Level {
+            price: Price::from_fen(fen),
+            quantity: Quantity::new(units),
+        }
+    }
+
+    #[test]
+    fn offsets_are_bought_when_cheap_and_within_the_cap() {
+        let (_, orders) = offset_orders(0, "CCER", &[level(3000, 1_000_000)]);
         assert_eq!(total(&orders), 50_000);
         assert!(
             orders
@@ -1289,14 +1304,21 @@ mod tests {
                 .all(|o| o.side == Side::Buy && o.limit <= Price::from_fen(4500))
         );
         // Dear offsets are not bought.
-        let dear = [Level {
-            price: Price::from_fen(4800),
-            quantity: Quantity::new(1_000_000),
-        }];
-        ccer.asks = &dear;
-        out.clear();
-        firm.on_day(&ccer, &account, &mut agent_rng(1, 0), &mut out);
-        assert!(out.is_empty());
+        let (_, orders) = offset_orders(0, "CCER", &[level(4800, 1_000_000)]);
+        assert!(orders.is_empty());
+    }
+
+    #[test]
+    fn a_long_firm_swaps_offsets_for_allowances_and_bids_only_for_what_a_book_offers() {
+        // Holds 1.5 Mt against an obligation of 1 Mt: long. The book offers 20,000 t within the
+        // limit (CNY 45 = 50 less 10 %), the rest dearer.
+        let book = [level(3000, 20_000), level(4600, 1_000_000)];
+        let (firm, orders) = offset_orders(1_500_000, "CCER-P001", &book);
+        assert_eq!(total(&orders), 20_000);
+        assert!(orders.iter().all(|o| o.side == Side::Buy));
+        // The other 30,000 t of room are still sought, on the next project's book.
+        let today = market(&deadline(5), &[], &[], &[]).date;
+        assert!(firm.wants_view("CCER-P002", today));
     }
 
     #[test]
