@@ -47,7 +47,12 @@ struct Arm {
 }
 
 fn run_arm(extra: &str) -> Arm {
-    let config = ScenarioConfig::from_toml_str(&format!("{}\n{extra}", shipped())).unwrap();
+    run_on(&shipped(), extra)
+}
+
+/// An arm of `base` (a scenario's text) with `extra` appended.
+fn run_on(base: &str, extra: &str) -> Arm {
+    let config = ScenarioConfig::from_toml_str(&format!("{base}\n{extra}")).unwrap();
     let runs: Vec<AgentRun> = SEEDS
         .iter()
         .map(|&s| agent_based::run(&config, s).unwrap())
@@ -184,18 +189,21 @@ fn policy_levers_move_prices_abatement_and_compliance_the_right_way() {
 fn a_higher_offset_cap_with_ample_credits_lowers_the_allowance_price() {
     // A market short enough (benchmarks 5 % tighter) that a 1 % cap binds, with a billion
     // credits in circulation: doubling the cap lets more of the deficit be met by offsets.
-    let ample = format!(
-        "{}[submarkets]\nccer = true\nccer_legacy_stock = 1000000000\n",
-        benchmarks(0.95)
+    let shipped = shipped();
+    let ample = shipped.replace(
+        "ccer = true\n",
+        "ccer = true\nccer_legacy_stock = 1000000000\n",
     );
+    assert_ne!(ample, shipped, "the shipped scenario runs the CCER market");
     let cap = |pct: u32| {
         format!(
-            "{ample}[policy.cycles.2019-2020.offsets]\nlimit_pct = {pct}\n\
-             [policy.cycles.2021-2022.offsets]\nlimit_pct = {pct}\n"
+            "{}[policy.cycles.2019-2020.offsets]\nlimit_pct = {pct}\n\
+             [policy.cycles.2021-2022.offsets]\nlimit_pct = {pct}\n",
+            benchmarks(0.95)
         )
     };
-    let one = run_arm(&cap(1));
-    let two = run_arm(&cap(2));
+    let one = run_on(&ample, &cap(1));
+    let two = run_on(&ample, &cap(2));
     bounded(&one, "1 % cap", 0.0);
     bounded(&two, "2 % cap", 0.0);
     assert!(

@@ -133,7 +133,7 @@ SCHEMAS: Dict[str, List[Column]] = {
         _c("held_after_t", "int64", "t", "the reserve's holdings after the move"),
     ],
     "run.statistics": [
-        _c("statistic", "object", "", "calibration statistic of the allowance market (COMCEA)"),
+        _c("statistic", "object", "", "calibration statistic of the allowance market (COMCEA), and the first cycle's CCER offsets when the run has the CCER market"),
         _c("simulated", "float64", "as named", "the run's value (volumes in t, shares and rates as fractions)"),
         _c("published", "float64", "as named", "the published market's value (NaN where none)"),
         _c("relative_error", "float64", "fraction", "(simulated - published) / published"),

@@ -20,6 +20,14 @@ const ANNUAL_CSV: &str = include_str!("../../data/cea_annual_2021_2023.csv");
 const FACTS_CSV: &str = include_str!("../../data/cea_annual_facts_2024.csv");
 const CLOSURES_CSV: &str = include_str!("../../data/seee_weekday_closures_2021-2023.csv");
 
+/// CCERs surrendered as offsets in the first compliance cycle (2019–2020), about 32.73 Mt: MEE's
+/// report on the first cycle (December 2022), as reported by China Mining News on 2023-01-10
+/// (secondary).
+pub const FIRST_CYCLE_OFFSETS_T: u64 = 32_730_000;
+
+/// The first cycle's final deadline: offsets surrendered by then are the first cycle's.
+pub const FIRST_CYCLE_DEADLINE: (i32, u32, u32) = (2021, 12, 31);
+
 /// The attribution every use of this data must carry.
 pub const ATTRIBUTION: &str = "Source: Shanghai Environment and Energy Exchange";
 

@@ -177,8 +177,10 @@ pub struct SubMarkets {
     /// Legacy CCER project owners, each owning one project whose credits trade in their own
     /// book. Default 5 (an assumption: the legacy stock's holders are not published).
     pub ccer_projects: u32,
-    /// Legacy CCERs held by the project owners when the run starts. Default 20,000,000 (an
-    /// assumption: the legacy stock is not published; ~17 Mt had been issued by May 2015).
+    /// Legacy CCERs held by the project owners when the run starts. Default 50,000,000: the
+    /// stock is not published, but it held at least the 32.73 Mt the first cycle surrendered
+    /// and the 15.3 Mt of legacy credits still traded on the pilot exchanges in 2023 (48.03 Mt,
+    /// rounded up; see `docs/model.md`).
     pub ccer_legacy_stock: Quantity,
     /// New CCER issuance per month, spread over the projects. Default 0 (issuance was suspended
     /// from March 2017 to the January 2024 relaunch).
@@ -277,7 +279,7 @@ impl Default for SubMarkets {
             ccer: false,
             gec: false,
             ccer_projects: 5,
-            ccer_legacy_stock: Quantity::new(20_000_000),
+            ccer_legacy_stock: Quantity::new(50_000_000),
             ccer_issuance_per_month: Quantity::ZERO,
             ccer_reference_price: Price::from_fen(4_000),
             gec_generators: 8,
@@ -338,7 +340,11 @@ impl Default for Behaviour {
             compliance_firm: ComplianceFirmParams::default(),
             market_maker: MarketMakerParams::default(),
             investor: InvestorParams::default(),
-            ccer_seller: CertificateSellerParams::default(),
+            ccer_seller: CertificateSellerParams {
+                markdown_step: 0.02,
+                reservation_share: 0.5,
+                ..CertificateSellerParams::default()
+            },
             gec_seller: CertificateSellerParams {
                 subject_prefix: "GEC".into(),
                 ..CertificateSellerParams::default()
@@ -606,8 +612,17 @@ fn check_seller(prefix: &str, p: &CertificateSellerParams) -> Result<(), ConfigE
         ("price_noise", p.price_noise),
         ("block_probability", p.block_probability),
         ("anchor_weight", p.anchor_weight),
+        ("markdown_step", p.markdown_step),
+        ("reservation_share", p.reservation_share),
     ] {
         check_share(&format!("{prefix}{name}"), v)?;
+    }
+    if p.markdown_step >= 1.0 {
+        return Err(invalid(
+            &format!("{prefix}markdown_step"),
+            &p.markdown_step,
+            "must be below 1",
+        ));
     }
     Ok(())
 }

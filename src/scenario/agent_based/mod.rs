@@ -456,7 +456,7 @@ impl World {
             self.after_close(&mut state, date, next)?;
         }
         let activity = self.activity(&state.broker);
-        let calibration = record::calibrate(&state.out)?;
+        let calibration = record::calibrate(&state.out, self.first_cycle_offsets())?;
         let run = AgentRun {
             scenario: self.config.name.clone(),
             scenario_hash: self.config.content_hash(),
@@ -477,6 +477,17 @@ impl World {
             operating_cash: self.operating_cash,
         };
         Ok((run, self.ex))
+    }
+
+    /// The CCERs surrendered as offsets by the first cycle's final deadline, when the run has
+    /// the CCER market and covers that deadline's month.
+    fn first_cycle_offsets(&self) -> Option<Quantity> {
+        let (y, m, _) = history::FIRST_CYCLE_DEADLINE;
+        let month = crate::registry::YearMonth::new(u16::try_from(y).ok()?, u8::try_from(m).ok()?)?;
+        let covered = self.certificates.months.iter().find(|c| c.month == month);
+        covered
+            .filter(|_| self.config.submarkets.ccer)
+            .map(|c| c.ccer_offset)
     }
 
     /// One trading day, from the credits before the open to the bars recorded after the close.

@@ -98,8 +98,13 @@ pub(super) fn agent_bar(b: &DailyBar) -> agents::DailyBar {
     }
 }
 
-/// The allowance market against the published series, over the days both cover.
-pub(super) fn calibrate(days: &[SubjectDay]) -> Result<Option<CalibrationReport>, RunError> {
+/// The allowance market against the published series, over the days both cover, and the
+/// first cycle's offsets (`first_cycle_offsets`: surrendered by its final deadline, for a run
+/// with the CCER market that covers it) against the published 32.73 Mt.
+pub(super) fn calibrate(
+    days: &[SubjectDay],
+    first_cycle_offsets: Option<Quantity>,
+) -> Result<Option<CalibrationReport>, RunError> {
     let published = history::daily()?;
     let sim: Vec<DayRecord> = days
         .iter()
@@ -133,5 +138,7 @@ pub(super) fn calibrate(days: &[SubjectDay]) -> Result<Option<CalibrationReport>
             report.later_years.insert(facts.year, c);
         }
     }
+    report.first_cycle_offsets = first_cycle_offsets
+        .map(|q| stats::Compared::new(q.units() as f64, history::FIRST_CYCLE_OFFSETS_T as f64));
     Ok(Some(report))
 }

@@ -14,6 +14,9 @@ use chrono::Datelike;
 use super::SeedSummary;
 use super::stats::CalibrationReport;
 
+/// The name of the first cycle's offsets among the calibration statistics.
+pub const FIRST_CYCLE_OFFSETS: &str = "CCER offsets, first cycle (t)";
+
 /// One named statistic of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statistic {
@@ -74,6 +77,9 @@ pub fn calibration_values(c: &CalibrationReport) -> Vec<(String, f64, f64)> {
         ),
         ("close path MAPE".into(), c.close_path.mape, f64::NAN),
     ]);
+    if let Some(o) = c.first_cycle_offsets {
+        out.push((FIRST_CYCLE_OFFSETS.into(), o.simulated, o.published));
+    }
     for (y, later) in &c.later_years {
         out.extend(super::facts::named(*y, later));
     }

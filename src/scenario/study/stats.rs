@@ -127,6 +127,10 @@ pub struct CalibrationReport {
     /// figures ([`super::facts`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub later_years: BTreeMap<i32, super::facts::YearCompared>,
+    /// CCERs surrendered as offsets in the first cycle, t, against the published 32.73 Mt: for
+    /// a run with the CCER market that covers the first cycle's final deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_cycle_offsets: Option<Compared>,
 }
 
 /// Volume (listed plus block) per calendar year, in units.
@@ -329,6 +333,7 @@ pub fn compare(
         max_drawdown: Compared::new(max_drawdown(simulated), max_drawdown(published)),
         listed_share: both(listed_share),
         later_years: BTreeMap::new(),
+        first_cycle_offsets: None,
     })
 }
 
