@@ -32,10 +32,12 @@ fn the_calibration_table_and_the_readme_figures_reproduce() {
         table,
         "docs/model.md's table: rerun the study and paste its statistics.md"
     );
-    let median = |name: &str| {
+    let band = |name: &str| {
         let row = bands.iter().find(|b| b.statistic == name).unwrap();
-        format!("{:.1} %", row.bands.as_ref().unwrap().p50 * 100.0)
+        *row.bands.as_ref().unwrap()
     };
+    let median = |name: &str| format!("{:.1} %", band(name).p50 * 100.0);
+    met_and_missed_quote_the_study(&model, &band);
     let readme = read("README.md").replace('\n', " ");
     for (name, phrase) in [
         (
@@ -49,6 +51,56 @@ fn the_calibration_table_and_the_readme_figures_reproduce() {
         assert!(
             readme.contains(&expected),
             "README.md should say {expected:?}"
+        );
+    }
+}
+
+/// The "Met" and "Missed" paragraphs under the table quote the study's medians and bands.
+fn met_and_missed_quote_the_study(
+    model: &str,
+    band: &dyn Fn(&str) -> carbonsim::scenario::montecarlo::Bands,
+) {
+    let one_line = model.split_whitespace().collect::<Vec<_>>().join(" ");
+    let pct = |x: f64| format!("{:.1} %", x * 100.0);
+    let mt = |x: f64| format!("{:.1} Mt", x / 1e6);
+    let (offsets, entities) = (
+        band("CCER offsets, first cycle (t)"),
+        band("entities in full at 2021-12-15"),
+    );
+    let drawdown = band("maximum drawdown");
+    let quotes = [
+        format!(
+            "close-path MAPE at most 12 % ({})",
+            pct(band("close path MAPE").p50)
+        ),
+        format!(
+            "(median {}, p5–p95 {}–{})",
+            mt(offsets.p50),
+            mt(offsets.p5).trim_end_matches(" Mt"),
+            mt(offsets.p95)
+        ),
+        format!(
+            "(medians {:.2} against 58.07 and {:.2} against 64.01",
+            band("mean close 2022 (CNY/t)").p50,
+            band("mean close 2023 (CNY/t)").p50
+        ),
+        format!(
+            "({} against 211.9 Mt, +20 %; {} of it in September–December against 88.5 %",
+            mt(band("volume 2023 (t)").p50),
+            pct(band("deadline-month share 2023").p50)
+        ),
+        format!(
+            "(median {} against at least 95 %; 95 % lies inside the seeds' p5–p95 band, {}–{})",
+            pct(entities.p50),
+            pct(entities.p5).trim_end_matches(" %"),
+            pct(entities.p95)
+        ),
+        format!("(median {}, p95 {})", pct(drawdown.p50), pct(drawdown.p95)),
+    ];
+    for quoted in quotes {
+        assert!(
+            one_line.contains(&quoted),
+            "docs/model.md should say {quoted:?}"
         );
     }
 }
