@@ -74,10 +74,9 @@ fn met_and_missed_quote_the_study(
             pct(band("close path MAPE").p50)
         ),
         format!(
-            "(median {}, p5–p95 {}–{})",
+            "(median {}, p5–p95 {})",
             mt(offsets.p50),
-            mt(offsets.p5).trim_end_matches(" Mt"),
-            mt(offsets.p95)
+            p5_to_p95(&offsets, &mt)
         ),
         format!(
             "(medians {:.2} against 58.07 and {:.2} against 64.01",
@@ -90,10 +89,9 @@ fn met_and_missed_quote_the_study(
             pct(band("deadline-month share 2023").p50)
         ),
         format!(
-            "(median {} against at least 95 %; 95 % lies inside the seeds' p5–p95 band, {}–{})",
+            "(median {} against at least 95 %; 95 % lies inside the seeds' p5–p95 band, {})",
             pct(entities.p50),
-            pct(entities.p5).trim_end_matches(" %"),
-            pct(entities.p95)
+            p5_to_p95(&entities, &pct)
         ),
         format!("(median {}, p95 {})", pct(drawdown.p50), pct(drawdown.p95)),
     ];
@@ -103,4 +101,11 @@ fn met_and_missed_quote_the_study(
             "docs/model.md should say {quoted:?}"
         );
     }
+}
+
+/// `b`'s p5–p95 range written with `fmt`, the unit once: "25.9–31.4 Mt".
+fn p5_to_p95(b: &carbonsim::scenario::montecarlo::Bands, fmt: &dyn Fn(f64) -> String) -> String {
+    let low = fmt(b.p5);
+    let number = low.split(' ').next().unwrap_or_default();
+    format!("{number}–{}", fmt(b.p95))
 }
