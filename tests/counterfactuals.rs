@@ -1,6 +1,7 @@
 //! Counterfactuals respond in the direction economics predicts and stay bounded: each arm is the
-//! shipped 2021–2023 scenario with one policy lever moved, run on the same seeds as the base
-//! (common random numbers), three seeds each. Run in release mode (about 10 s).
+//! shipped 2021–2023 scenario with one policy lever (or the legacy CCER stock) moved, run on the
+//! same seeds as the base (common random numbers), three seeds each. Run in release mode (about
+//! 10 s).
 
 use std::fmt::Write as _;
 
@@ -38,6 +39,8 @@ fn benchmarks(factor: f64) -> String {
 /// What an arm produced over the seeds.
 struct Arm {
     mean_close_2023: Vec<f64>,
+    /// CCERs surrendered as offsets in the first cycle, t.
+    first_cycle_offsets: Vec<f64>,
     abated_t: Vec<u64>,
     entities_complying_final: Vec<usize>,
     max_close: f64,
@@ -69,6 +72,13 @@ fn run_on(base: &str, extra: &str) -> Arm {
                     .map(|d| d.close.to_f64())
                     .collect();
                 c.iter().sum::<f64>() / c.len() as f64
+            })
+            .collect(),
+        first_cycle_offsets: runs
+            .iter()
+            .map(|r| {
+                let c = r.calibration.as_ref().and_then(|c| c.first_cycle_offsets);
+                c.map_or(0.0, |o| o.simulated)
             })
             .collect(),
         abated_t: runs
@@ -121,6 +131,14 @@ fn higher_on_every_seed(a: &[f64], b: &[f64]) -> bool {
     a.iter().zip(b).all(|(x, y)| x > y)
 }
 
+/// Asserts `higher` is above `lower` on every seed, naming `what` and both arms' values.
+fn assert_higher(higher: &[f64], lower: &[f64], what: &str) {
+    assert!(
+        higher_on_every_seed(higher, lower),
+        "{what} {higher:?} against {lower:?}"
+    );
+}
+
 /// The stated ceiling (`docs/model.md`, "Firm economics"): no close above the larger of the
 /// run's highest horizon price and the opening reference (CNY 48.00), plus a price-multiple
 /// fine of `multiple` times that, by more than the firms' noise and urgency markup together
@@ -149,11 +167,10 @@ fn policy_levers_move_prices_abatement_and_compliance_the_right_way() {
         "{} limit-up days",
         base.longest_limit_up
     );
-    assert!(
-        higher_on_every_seed(&tight.mean_close_2023, &base.mean_close_2023),
-        "tighter benchmarks: 2023 mean close {:?} against {:?}",
-        tight.mean_close_2023,
-        base.mean_close_2023
+    assert_higher(
+        &tight.mean_close_2023,
+        &base.mean_close_2023,
+        "tighter benchmarks: 2023 mean close",
     );
     assert!(
         tight
@@ -165,11 +182,10 @@ fn policy_levers_move_prices_abatement_and_compliance_the_right_way() {
         tight.abated_t,
         base.abated_t
     );
-    assert!(
-        higher_on_every_seed(&base.mean_close_2023, &loose.mean_close_2023),
-        "more free allocation: 2023 mean close {:?} against {:?}",
-        loose.mean_close_2023,
-        base.mean_close_2023
+    assert_higher(
+        &base.mean_close_2023,
+        &loose.mean_close_2023,
+        "the base against more free allocation: 2023 mean close",
     );
     // The looser cycle leaves a surplus to bank, which keeps the value of the abatement it
     // spares up to the bank horizon instead of falling to the tick (CNY 0.05).
@@ -206,12 +222,40 @@ fn a_higher_offset_cap_with_ample_credits_lowers_the_allowance_price() {
     let two = run_on(&ample, &cap(2));
     bounded(&one, "1 % cap", 0.0);
     bounded(&two, "2 % cap", 0.0);
-    assert!(
-        higher_on_every_seed(&one.mean_close_2023, &two.mean_close_2023),
-        "a 2 % offset cap: 2023 mean close {:?} against {:?} at 1 %",
-        two.mean_close_2023,
-        one.mean_close_2023
+    assert_higher(
+        &one.mean_close_2023,
+        &two.mean_close_2023,
+        "a 1 % offset cap against 2 %: 2023 mean close",
     );
+}
+
+#[test]
+fn a_larger_legacy_ccer_stock_raises_offsets_and_lowers_the_allowance_price() {
+    // The legacy stock is a lower bound from two published figures (docs/model.md): halving
+    // or doubling it moves the first cycle's offsets and the allowance price opposite ways.
+    let shipped = shipped();
+    let stock = |t: u64| {
+        let text = shipped.replace(
+            "ccer = true\n",
+            &format!("ccer = true\nccer_legacy_stock = {t}\n"),
+        );
+        assert_ne!(text, shipped, "the shipped scenario runs the CCER market");
+        run_on(&text, "")
+    };
+    let (half, base, double) = (stock(25_000_000), run_arm(""), stock(100_000_000));
+    for (smaller, larger) in [(&half, &base), (&base, &double)] {
+        assert_higher(
+            &larger.first_cycle_offsets,
+            &smaller.first_cycle_offsets,
+            "first-cycle offsets",
+        );
+        assert_higher(
+            &smaller.mean_close_2023,
+            &larger.mean_close_2023,
+            "2023 mean close",
+        );
+    }
+    bounded(&double, "a doubled CCER stock", 0.0);
 }
 
 #[test]
