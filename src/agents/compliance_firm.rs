@@ -199,8 +199,6 @@ pub struct ComplianceFirm {
     expectation: Option<f64>,
     /// The latest outlook seen.
     outlook: Option<Outlook>,
-    /// The last allowance gap seen (positive = short), used when deciding on offsets.
-    last_gap: i128,
     bought: Quantity,
     sold: Quantity,
     /// Offsets bid for today and not yet filled (bids expire at the close), with the day.
@@ -234,7 +232,6 @@ impl ComplianceFirm {
             params,
             expectation: None,
             outlook: None,
-            last_gap: 0,
             bought: Quantity::ZERO,
             sold: Quantity::ZERO,
             offsets_committed: (None, Quantity::ZERO),
@@ -371,7 +368,6 @@ impl ComplianceFirm {
             self.allowances_committed = (Some(market.date), Quantity::ZERO, Quantity::ZERO);
         }
         let (_, bid_today, offered_today) = self.allowances_committed;
-        self.last_gap = gap;
         self.outlook = account.compliance.and_then(|c| c.outlook);
         let u = self.urgency_at(market.next_deadline().map(|d| d.trading_days_left));
         let p = &self.params;

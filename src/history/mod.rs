@@ -25,8 +25,9 @@ const CLOSURES_CSV: &str = include_str!("../../data/seee_weekday_closures_2021-2
 /// (secondary).
 pub const FIRST_CYCLE_OFFSETS_T: u64 = 32_730_000;
 
-/// The first cycle's final deadline: offsets surrendered by then are the first cycle's.
-pub const FIRST_CYCLE_DEADLINE: (i32, u32, u32) = (2021, 12, 31);
+/// The month (year, month) of the first cycle's final deadline, 2021-12-31: offsets
+/// surrendered by its end are the first cycle's.
+pub const FIRST_CYCLE_DEADLINE_MONTH: (u16, u8) = (2021, 12);
 
 /// The attribution every use of this data must carry.
 pub const ATTRIBUTION: &str = "Source: Shanghai Environment and Energy Exchange";

@@ -115,6 +115,17 @@ pub struct Certificates {
 
 /// Part `k` of `total` split in `n` equal parts, the first `total % n` parts one unit larger, so
 /// the parts add up to `total`.
+/// The CCERs surrendered as offsets by the end of the first cycle's deadline month, from the
+/// run's month-end totals; `None` when the run does not cover that month.
+pub(super) fn first_cycle_offsets(months: &[CertificateMonth]) -> Option<Quantity> {
+    let (y, m) = crate::history::FIRST_CYCLE_DEADLINE_MONTH;
+    let month = YearMonth::new(y, m)?;
+    months
+        .iter()
+        .find(|c| c.month == month)
+        .map(|c| c.ccer_offset)
+}
+
 pub(super) fn equal_share(total: u64, n: u64, k: u64) -> u64 {
     total / n + u64::from(k < total % n)
 }

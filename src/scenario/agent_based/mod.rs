@@ -482,12 +482,8 @@ impl World {
     /// The CCERs surrendered as offsets by the first cycle's final deadline, when the run has
     /// the CCER market and covers that deadline's month.
     fn first_cycle_offsets(&self) -> Option<Quantity> {
-        let (y, m, _) = history::FIRST_CYCLE_DEADLINE;
-        let month = crate::registry::YearMonth::new(u16::try_from(y).ok()?, u8::try_from(m).ok()?)?;
-        let covered = self.certificates.months.iter().find(|c| c.month == month);
-        covered
-            .filter(|_| self.config.submarkets.ccer)
-            .map(|c| c.ccer_offset)
+        let offsets = certificates::first_cycle_offsets(&self.certificates.months);
+        offsets.filter(|_| self.config.submarkets.ccer)
     }
 
     /// One trading day, from the credits before the open to the bars recorded after the close.

@@ -185,7 +185,7 @@ fn certificate_market_facts(months: &[CertificateMonth], fact: &Fact<'_>) -> Vec
         fact(
             "CCER cancelled as offsets, first compliance period",
             Some(history::FIRST_CYCLE_OFFSETS_T as f64),
-            at(month(2021, 12)).map(|c| q(c.ccer_offset)),
+            super::certificates::first_cycle_offsets(months).map(q),
             "MEE first-cycle report (Dec 2022), secondary (China Mining News 2023-01-10: about 32.73 Mt)",
             "simulated counts offsets surrendered from the run's start to the end of 2021",
         ),
