@@ -120,6 +120,11 @@ pub struct ComplianceFirmParams {
     /// it, in `[0, 1]`: a firm trades only the part of its gap beyond that. Default 0.05 (an
     /// assumption; benchmarks moved by 6–19 % between the 2019–2020 and 2021 plans).
     pub pending_allocation_uncertainty: f64,
+    /// How much an allocation whose plan is not yet published may still change, as a share of
+    /// it, in `[0, 1]`. Default 0.188: the largest benchmark cut a published plan brought
+    /// against its predecessor (coal, in the draft 2021–2022 plan, S19 of `docs/sources.md`;
+    /// the 2023 draft's range ends at the same figure, S101).
+    pub unpublished_allocation_uncertainty: f64,
 }
 
 impl Default for ComplianceFirmParams {
@@ -150,6 +155,7 @@ impl Default for ComplianceFirmParams {
             max_bank_discount: 0.1,
             fundamental_weight: 0.5,
             pending_allocation_uncertainty: 0.05,
+            unpublished_allocation_uncertainty: 0.188,
         }
     }
 }
@@ -312,14 +318,23 @@ impl ComplianceFirm {
         Some(due as i128 - covered as i128)
     }
 
-    /// The part of `gap` the firm is sure of: while its allocation is announced but not credited,
-    /// it may still change by `pending_allocation_uncertainty` of itself, and the firm trades
-    /// only what lies beyond that (`sign(g)·max(|g| − ε·pending, 0)`).
+    /// The part of `gap` the firm is sure of. Before the plan of its pending allocation is
+    /// published, all of it (U) may still change by `unpublished_allocation_uncertainty` (`ε_u`),
+    /// as much as a new plan's benchmarks moved; once the plan is out, the firm computes its
+    /// pre-allocation and only the part awaiting a true-up on verified output (T) may change,
+    /// by `pending_allocation_uncertainty` (ε). It trades
+    /// `sign(g)·max(|g| − ε_u·U − ε·min(T, P − U), 0)`, with P all of the pending allocation.
     fn beyond_doubt(&self, gap: i128, account: &AccountView<'_>) -> i128 {
-        let pending = account
-            .compliance
-            .map_or(0.0, |c| c.allocation_pending.units() as f64);
-        let doubt = (self.params.pending_allocation_uncertainty * pending) as i128;
+        let Some(c) = account.compliance else {
+            return gap;
+        };
+        let pending = c.allocation_pending.units();
+        let unknown = c.allocation_unpublished.units().min(pending);
+        let true_up = c.allocation_true_up.units().min(pending - unknown);
+        let p = &self.params;
+        let doubt = p.unpublished_allocation_uncertainty * unknown as f64
+            + p.pending_allocation_uncertainty * true_up as f64;
+        let doubt = doubt as i128;
         gap.signum() * (gap.abs() - doubt).max(0)
     }
 
@@ -942,6 +957,39 @@ mod tests {
         let max_far = far.iter().map(|o| o.limit).max();
         let min_near = near.iter().map(|o| o.limit).min();
         assert!(min_near > max_far, "near {min_near:?} far {max_far:?}");
+    }
+
+    #[test]
+    fn a_firm_trades_only_the_gap_beyond_what_its_pending_allocation_may_still_change() {
+        let d = deadline(200);
+        let bars = flat_bars(10, 5000);
+        let m = market(&d, &bars, &[], &[]);
+        let holdings = cea(0);
+        let rich = Money::from_cny(1_000_000_000);
+        // Obligation 1,000,000 t, nothing held, 900,000 t pending: a gap of 100,000 t.
+        let bought = |unpublished: u64, true_up: u64| {
+            let pos = CompliancePosition {
+                allocation_pending: Quantity::new(900_000),
+                allocation_unpublished: Quantity::new(unpublished),
+                allocation_true_up: Quantity::new(true_up),
+                ..position(0, 1_000_000)
+            };
+            let account = account(&holdings, rich, Some(pos));
+            let params = ComplianceFirmParams {
+                min_trade_fraction: 1.0,
+                block_probability: 0.0,
+                ..always_active()
+            };
+            total(&orders_of(params, &m, &account, 5))
+        };
+        // Plan published, all of it on a true-up: 100,000 − 0.05 × 900,000 = 55,000 t.
+        assert_eq!(bought(0, 900_000), 55_000);
+        // Plan published, 70 % pre-allocated: 100,000 − 0.05 × 270,000 = 86,500 t.
+        assert_eq!(bought(0, 270_000), 86_500);
+        // Plan unpublished: 100,000 − 0.188 × 900,000 < 0, nothing is sure.
+        assert_eq!(bought(900_000, 270_000), 0);
+        // Nothing pending in doubt: the whole gap.
+        assert_eq!(bought(0, 0), 100_000);
     }
 
     #[test]

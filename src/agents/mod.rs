@@ -241,6 +241,14 @@ pub struct CompliancePosition {
     /// Free allocation announced or expected for the period but not yet credited to the account
     /// (it counts towards the obligation once credited, so firms plan with it).
     pub allocation_pending: Quantity,
+    /// Of `allocation_pending`, the part whose plan is not yet published: the firm cannot yet
+    /// compute it from its own output.
+    #[serde(default)]
+    pub allocation_unpublished: Quantity,
+    /// Of `allocation_pending`, the part that awaits a true-up on verified output (all of it
+    /// for a cycle without a pre-allocation).
+    #[serde(default)]
+    pub allocation_true_up: Quantity,
     /// Verified emissions to date.
     pub verified_emissions: Quantity,
     /// Expected emissions for the whole period.
@@ -719,6 +727,8 @@ pub(crate) mod test_support {
         CompliancePosition {
             allocation: Quantity::new(allocation),
             allocation_pending: Quantity::ZERO,
+            allocation_unpublished: Quantity::ZERO,
+            allocation_true_up: Quantity::ZERO,
             verified_emissions: Quantity::new(obligation / 2),
             expected_emissions: Quantity::new(obligation),
             expected_obligation: Quantity::new(obligation),

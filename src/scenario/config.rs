@@ -512,6 +512,10 @@ fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
             "pending_allocation_uncertainty",
             p.pending_allocation_uncertainty,
         ),
+        (
+            "unpublished_allocation_uncertainty",
+            p.unpublished_allocation_uncertainty,
+        ),
     ] {
         check_share(&f(name), v)?;
     }

@@ -316,6 +316,15 @@ impl Cycles {
             .collect()
     }
 
+    /// Whether cycle `k`'s entities can compute their allocation on `date`: its plan (or draft)
+    /// is published, or, for a cycle without a plan date, some of it has been credited.
+    pub fn plan_known(&self, k: usize, date: chrono::NaiveDate) -> bool {
+        match &self.timeline.spec().cycles[k].plan {
+            Some(p) => p.published <= date,
+            None => self.credited_any(k),
+        }
+    }
+
     /// Whether any of cycle `k`'s allocation has been credited.
     fn credited_any(&self, k: usize) -> bool {
         self.credited_pct
@@ -437,11 +446,18 @@ impl Cycles {
     /// Entity `i`'s allocation for cycle `k` still to be credited: each covered year's share
     /// that its vintage has not yet credited (a true-up still to come, or all of it).
     pub fn pending_allocation(&self, k: usize, i: usize) -> Quantity {
+        self.pending_parts(k, i).0
+    }
+
+    /// [`Self::pending_allocation`] and the part of it that awaits a true-up on verified
+    /// output (all of it for a cycle without a pre-allocation).
+    pub fn pending_parts(&self, k: usize, i: usize) -> (Quantity, Quantity) {
         let spec = self.timeline.spec();
         let Some(per_year) = self.periods[k].per_year.get(i) else {
-            return Quantity::ZERO;
+            return (Quantity::ZERO, Quantity::ZERO);
         };
-        let mut pending = 0_u64;
+        let pre_share = spec.cycles[k].pre_allocation.as_ref().map(|p| p.share_pct);
+        let (mut pending, mut true_up) = (0_u64, 0_u64);
         for (yi, year) in spec.cycles[k].years.iter().enumerate() {
             let pct = spec
                 .vintages
@@ -450,9 +466,11 @@ impl Cycles {
                 .find(|(v, _)| v.years.contains(year))
                 .map_or(0, |(_, pct)| u64::from(pct[k]));
             let amount = per_year.get(yi).map_or(0, |q| q.units());
-            pending += amount - CreditPart::Pre(pct as u32).of(amount).min(amount);
+            let left = amount - CreditPart::Pre(pct as u32).of(amount).min(amount);
+            pending += left;
+            true_up += pre_share.map_or(left, |s| CreditPart::TrueUp(s).of(amount).min(left));
         }
-        Quantity::new(pending)
+        (Quantity::new(pending), Quantity::new(true_up))
     }
 
     /// Settles deadline `d`: each entity of its cycle covers the share due, with `offsets`

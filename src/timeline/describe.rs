@@ -103,6 +103,9 @@ fn describe_cycle(out: &mut String, name: &str, c: &CycleSpec) {
         let _ = writeln!(out, "  credited         {d} (the cycle's own credit date)");
     }
     let _ = writeln!(out, "  allocation       {allocation}");
+    if let Some(p) = &c.plan {
+        let _ = writeln!(out, "  plan published   {} [{}]", p.published, p.source);
+    }
     if let Some(p) = &c.pre_allocation {
         let _ = writeln!(
             out,

@@ -30,8 +30,8 @@ pub use instruments::{
 pub use load::{EMBEDDED_NAME, TimelineError};
 pub use spec::{
     AllocationSpec, BankingCap, BorrowingSpec, CalendarSpec, CalendarYear, Coverage, CycleSpec,
-    DeadlineSpec, OffsetSpec, PenaltySpec, PreAllocation, Sector, ShareOf, ShortBeforeTrading,
-    TimelineSpec, VintageSpec,
+    DeadlineSpec, OffsetSpec, PenaltySpec, PlanSpec, PreAllocation, Sector, ShareOf,
+    ShortBeforeTrading, TimelineSpec, VintageSpec,
 };
 
 /// A validated policy timeline.

@@ -72,7 +72,7 @@ pub struct VintageSpec {
     pub listed: NaiveDate,
     /// The reference price the exchange set for its first day, which the replay lists it at
     /// (required for the first vintage, which opens the market). An agent-based run lists a later
-    /// vintage at its own market's previous close instead, since its prices are its own.
+    /// vintage at its own market's previous composite close instead, since its prices are its own.
     #[serde(default)]
     pub reference_price: Option<Price>,
     /// Where the dates come from.
@@ -99,6 +99,10 @@ pub struct CycleSpec {
     /// whole allocation is credited on the vintage's credit date.
     #[serde(default)]
     pub pre_allocation: Option<PreAllocation>,
+    /// When the allocation plan (its draft, where the final kept the draft's benchmarks) was
+    /// published; without it the entities learn their allocation from the first credit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanSpec>,
     /// The day this cycle's allocation is credited when it differs from its vintages' credit
     /// date (a sector that joins later than the vintage was first credited to others).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,6 +172,17 @@ pub struct PreAllocation {
     /// When the rest is credited.
     pub true_up: NaiveDate,
     /// Where the rule comes from.
+    pub source: String,
+}
+
+/// The publication of a cycle's allocation plan: from `published` on, an entity can compute
+/// its allocation from its own output, before any of it is credited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSpec {
+    /// The day the plan (or its draft) was published.
+    pub published: NaiveDate,
+    /// Where the date comes from.
     pub source: String,
 }
 

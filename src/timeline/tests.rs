@@ -143,6 +143,11 @@ fn the_published_timeline_has_both_cycles_and_their_interim_rules() {
     assert_eq!(t.market_open(), day("2021-07-16"));
     assert_eq!(t.vintage_of_year(2020), Some("CEA"));
     assert_eq!(t.cycle_of_year(2022), Some(1));
+    // Each power plan's publication, draft or final, is a dated fact of the timeline.
+    let published = |c: &str| t.spec().cycles[c].plan.as_ref().map(|p| p.published);
+    assert_eq!(published("2021-2022"), Some(day("2022-11-03")));
+    assert_eq!(published("2023"), Some(day("2024-07-02")));
+    assert_eq!(published("2025"), None);
 }
 
 #[test]
@@ -309,6 +314,10 @@ fn every_validation_rule_refuses_its_case() {
         (
             "[cycles.2019-2020.penalty]\nfine = \"-1.00\"",
             "penalty.fine",
+        ),
+        (
+            "[cycles.2023.plan]\npublished = 2025-01-02",
+            "cycles.2023.plan.published",
         ),
     ];
     for (text, field) in cases {

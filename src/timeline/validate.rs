@@ -247,6 +247,15 @@ fn check_rules(
         ));
     }
     check_pre_allocation(t, c, field, bad)?;
+    if let (Some(p), Some(last)) = (&c.plan, c.deadlines.values().last())
+        && p.published > last.date
+    {
+        return Err(bad(
+            &field("plan.published"),
+            &p.published,
+            &format!("must not come after the final deadline {}", last.date),
+        ));
+    }
     if let (Some(d), Some(last)) = (c.credited, c.deadlines.values().last())
         && d > last.date
     {

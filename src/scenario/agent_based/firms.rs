@@ -17,19 +17,26 @@ use crate::timeline::{DueDeadline, PenaltySpec, ShareOf};
 use crate::units::{Money, Price, Quantity};
 
 impl World {
-    /// Before a day's open: the vintages credited by the timeline, then those that list today
-    /// (a later vintage lists at the market's previous close).
-    pub(super) fn credit_and_list(&mut self, date: NaiveDate) -> Result<(), RunError> {
+    /// Before a day's open: the vintages credited by the timeline, then those that list today.
+    /// A later vintage lists at the market's previous composite `close` (the first vintage's
+    /// own close can be months old once its trading has moved to the newer ones), or at the
+    /// opening price before any trade.
+    pub(super) fn credit_and_list(
+        &mut self,
+        date: NaiveDate,
+        close: Price,
+    ) -> Result<(), RunError> {
         self.cycles.credit_due(self.ex.registry_mut(), date)?;
         for v in self.cycles.agenda.list_due(date) {
             let (subject, code) = self.cycles.vintages[v].clone();
             if self.listings.iter().any(|l| l.subject == subject) {
                 continue;
             }
-            let reference = self
-                .ex
-                .prev_close(self.cycles.vintages[0].0)
-                .unwrap_or(self.opening_price());
+            let reference = if close == Price::ZERO {
+                self.opening_price()
+            } else {
+                close
+            };
             self.make_room()?;
             self.ex
                 .list(subject, code.as_str(), reference, date, None)?;
@@ -96,15 +103,19 @@ impl World {
         let (period, rules, report) = (&c.periods[k], &c.rules[k], c.reports[k].as_ref());
         let outlook = self.economy.current;
         let per_tonne = fine_per_tonne(&c.timeline.spec().cycles[k].penalty, outlook);
+        let plan_known = c.plan_known(k, date);
         for (i, pos) in period.positions.iter().enumerate() {
             let a = c.account_index(k, i);
             let Some(p) = self.participants[..self.firms].get_mut(a) else {
                 continue;
             };
             let done = report.and_then(|r| r.entities.get(i));
+            let (pending, true_up) = c.pending_parts(k, i);
             p.compliance = Some(CompliancePosition {
                 allocation: pos.allocation,
-                allocation_pending: c.pending_allocation(k, i),
+                allocation_pending: pending,
+                allocation_unpublished: if plan_known { Quantity::ZERO } else { pending },
+                allocation_true_up: true_up,
                 verified_emissions: pos.emissions,
                 expected_emissions: pos.emissions,
                 expected_obligation: cycle::obligation(rules, pos).required,

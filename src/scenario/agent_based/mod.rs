@@ -649,7 +649,7 @@ impl World {
         close: Price,
     ) -> Result<(), RunError> {
         self.close_books(date)?;
-        self.credit_and_list(date)?;
+        self.credit_and_list(date, close)?;
         if *month != Some((date.year(), date.month())) {
             let per_tonne = self.config.fleet.operating_cash_per_tonne;
             let paid = operations::pay_month(&self.cycles, self.ex.registry_mut(), per_tonne)?;
