@@ -265,7 +265,7 @@ fn the_user_guide_demo_gives_the_figures_it_quotes() {
         format!("spends its budget of {evals} evaluations")
     };
     assert!(guide.contains(&stop), "{head}");
-    for value in ["0.279905", "0.075883", "0.021074744", "0.98928009"] {
+    for value in ["0.279905", "0.075882", "0.021074888", "0.98928009"] {
         assert!(fit.contains(value), "fit.md: {value}");
         assert!(guide.contains(value), "user guide: {value}");
     }

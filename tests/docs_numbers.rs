@@ -84,8 +84,9 @@ fn met_and_missed_quote_the_study(
             band("mean close 2023 (CNY/t)").p50
         ),
         format!(
-            "({} against 211.9 Mt, +20 %; {} of it in September–December against 88.5 %",
+            "({} against 211.9 Mt, {:+.0} %; {} of it in September–December against 88.5 %",
             mt(band("volume 2023 (t)").p50),
+            (band("volume 2023 (t)").p50 / 211_943_768.0 - 1.0) * 100.0,
             pct(band("deadline-month share 2023").p50)
         ),
         format!(
