@@ -247,6 +247,28 @@ fn check_rules(
         ));
     }
     check_pre_allocation(t, c, field, bad)?;
+    check_dates_before_final(c, field, bad)?;
+    check_banking(t, c, field, bad)?;
+    if c.penalty.fine().is_negative() {
+        return Err(bad(
+            &field("penalty.fine"),
+            &c.penalty.fine(),
+            "must be >= 0",
+        ));
+    }
+    if c.source.trim().is_empty() || c.coverage.source.trim().is_empty() {
+        return Err(bad(&field("source"), &"\"\"", "must name a source"));
+    }
+    Ok(())
+}
+
+/// The plan's publication and the cycle's own credit date come no later than its final
+/// deadline.
+fn check_dates_before_final(
+    c: &CycleSpec,
+    field: &dyn Fn(&str) -> String,
+    bad: &Bad<'_>,
+) -> Result<(), TimelineError> {
     if let (Some(p), Some(last)) = (&c.plan, c.deadlines.values().last())
         && p.published > last.date
     {
@@ -265,42 +287,43 @@ fn check_rules(
             "must not come after the final deadline",
         ));
     }
-    if let Some(b) = &c.banking {
-        if let Some(code) = b
-            .vintages
-            .iter()
-            .find(|v| !t.vintages.contains_key(v.as_str()))
-        {
-            return Err(bad(
-                &field("banking.vintages"),
-                code,
-                "is not a vintage of the timeline",
-            ));
-        }
-        if b.announced.is_some_and(|a| a > b.void_after) {
-            return Err(bad(
-                &field("banking.announced"),
-                &b.announced.unwrap_or_default(),
-                "must not come after void_after",
-            ));
-        }
-        if b.sales_from > b.void_after || b.net_sales_multiple.is_sign_negative() {
-            return Err(bad(
-                &field("banking"),
-                &b.void_after,
-                "needs sales_from <= void_after and a multiple >= 0",
-            ));
-        }
-    }
-    if c.penalty.fine().is_negative() {
+    Ok(())
+}
+
+/// A banking cap names vintages of the timeline and dates in order, with a multiple >= 0.
+fn check_banking(
+    t: &TimelineSpec,
+    c: &CycleSpec,
+    field: &dyn Fn(&str) -> String,
+    bad: &Bad<'_>,
+) -> Result<(), TimelineError> {
+    let Some(b) = &c.banking else {
+        return Ok(());
+    };
+    if let Some(code) = b
+        .vintages
+        .iter()
+        .find(|v| !t.vintages.contains_key(v.as_str()))
+    {
         return Err(bad(
-            &field("penalty.fine"),
-            &c.penalty.fine(),
-            "must be >= 0",
+            &field("banking.vintages"),
+            code,
+            "is not a vintage of the timeline",
         ));
     }
-    if c.source.trim().is_empty() || c.coverage.source.trim().is_empty() {
-        return Err(bad(&field("source"), &"\"\"", "must name a source"));
+    if b.announced.is_some_and(|a| a > b.void_after) {
+        return Err(bad(
+            &field("banking.announced"),
+            &b.announced.unwrap_or_default(),
+            "must not come after void_after",
+        ));
+    }
+    if b.sales_from > b.void_after || b.net_sales_multiple.is_sign_negative() {
+        return Err(bad(
+            &field("banking"),
+            &b.void_after,
+            "needs sales_from <= void_after and a multiple >= 0",
+        ));
     }
     Ok(())
 }
