@@ -82,6 +82,10 @@ fn the_banking_cap_and_the_penalty_of_the_interim_regulations() {
         (day("2024-01-01"), day("2025-12-31"))
     );
     assert_eq!(cap.vintages, ["CEA", "CEA21", "CEA22", "CEA23", "CEA24"]);
+    // The draft of 2024-07-02 already capped banking, at 1.5 × net sales without the base.
+    let draft = cap.draft.as_ref().unwrap();
+    assert_eq!((draft.published, draft.base_t), (day("2024-07-02"), 0));
+    assert_eq!(cap.announced, Some(day("2024-10-15")));
     assert!(t.spec().cycles["2023"].banking.is_none());
     for name in ["2023", "2024", "2024-industry"] {
         let p = &t.spec().cycles[name].penalty;
@@ -171,6 +175,7 @@ fn every_cycle_and_vintage_names_its_source() {
         "deadline final    2025-12-31  100 % of the volume",
         "banking cap      after 2025-12-31: 10000 t + 1.5 × net sales since 2024-01-01",
         "banking cap      after 2025-12-31: 100000 t",
+        "banking draft    2024-07-02: 0 t + the same multiple, until the final rule of 2024-10-15",
         "5 × the average price of the month before the deadline per tonne short",
         "grandfathering, 100 % of verified emissions",
         "borrowing        none",
@@ -202,6 +207,26 @@ fn cycles_of_one_sector_must_not_overlap_or_run_backwards() {
     assert!(
         err.contains("cycles.2024.deadlines = 2025-12-31")
             && err.contains("previous cycle's (2026-01-05) of the same sector"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_banking_draft_must_come_before_the_final_rule() {
+    let err = overrides(
+        "[cycles.2024.banking.draft]\npublished = 2024-11-01\nbase_t = 0\nsource = \"x\"",
+    );
+    assert!(
+        err.contains("cycles.2024.banking.draft.published = 2024-11-01")
+            && err.contains("must not come after it"),
+        "{err}"
+    );
+    let err = overrides(
+        "[cycles.2024-industry.banking.draft]\npublished = 2025-01-02\nbase_t = 0\nsource = \"x\"\n\
+         [cycles.2024-industry.banking]\nannounced = 2024-12-31",
+    );
+    assert!(
+        err.contains("cycles.2024-industry.banking.draft.published = 2025-01-02"),
         "{err}"
     );
 }

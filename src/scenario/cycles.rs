@@ -653,7 +653,7 @@ pub(crate) fn penalty_window(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::registry::RegistryConfig;
     use crate::timeline::tests::synthetic_two_cycles;
@@ -667,7 +667,7 @@ mod tests {
     }
 
     /// The cycles of a synthetic timeline written as `text`, on a fresh registry.
-    pub(super) fn set_up_from(text: &str) -> (Cycles, Registry) {
+    pub(crate) fn set_up_from(text: &str) -> (Cycles, Registry) {
         let timeline = Timeline::from_toml_str("synthetic", text).unwrap();
         let mut reg = Registry::new(RegistryConfig::default());
         let draw = FleetDraw {

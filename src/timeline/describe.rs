@@ -151,6 +151,16 @@ fn describe_rules(out: &mut String, c: &CycleSpec) {
             b.vintages.join(", "),
             b.source
         );
+        if let Some(d) = &b.draft {
+            let _ = writeln!(
+                out,
+                "  banking draft    {}: {} t + the same multiple, until the final rule{} [{}]",
+                d.published,
+                d.base_t,
+                b.announced.map(|a| format!(" of {a}")).unwrap_or_default(),
+                d.source
+            );
+        }
     }
     let p = &c.penalty;
     let (source, assumption) = p.source();

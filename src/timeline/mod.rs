@@ -29,8 +29,8 @@ pub use instruments::{
 };
 pub use load::{EMBEDDED_NAME, TimelineError};
 pub use spec::{
-    AllocationSpec, BankingCap, BorrowingSpec, CalendarSpec, CalendarYear, Coverage, CycleSpec,
-    DeadlineSpec, OffsetSpec, PenaltySpec, PlanSpec, PreAllocation, Sector, ShareOf,
+    AllocationSpec, BankingCap, BankingDraft, BorrowingSpec, CalendarSpec, CalendarYear, Coverage,
+    CycleSpec, DeadlineSpec, OffsetSpec, PenaltySpec, PlanSpec, PreAllocation, Sector, ShareOf,
     ShortBeforeTrading, TimelineSpec, VintageSpec,
 };
 

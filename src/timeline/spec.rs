@@ -289,7 +289,24 @@ pub struct BankingCap {
     /// sell what they may not); without it, from the cycle's first credit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announced: Option<NaiveDate>,
+    /// A draft of the rule published before `announced`: from its day the entities plan by it
+    /// until the final rule replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<BankingDraft>,
     /// Where the rule comes from.
+    pub source: String,
+}
+
+/// A banking cap's draft: what an entity may keep differs from the final rule only in the base
+/// (the multiple, window and vintages are the final's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankingDraft {
+    /// The day the draft was published.
+    pub published: NaiveDate,
+    /// What any entity may keep under the draft, t.
+    pub base_t: u64,
+    /// Where the draft comes from.
     pub source: String,
 }
 

@@ -318,6 +318,16 @@ fn check_banking(
             "must not come after void_after",
         ));
     }
+    if let Some(d) = &b.draft {
+        // A draft precedes the final rule it is replaced by.
+        if b.announced.is_none_or(|a| d.published > a) {
+            return Err(bad(
+                &field("banking.draft.published"),
+                &d.published,
+                "needs banking.announced, and must not come after it",
+            ));
+        }
+    }
     if b.sales_from > b.void_after || b.net_sales_multiple.is_sign_negative() {
         return Err(bad(
             &field("banking"),

@@ -1,5 +1,6 @@
-//! What each banking cap lets each entity keep, from the cap's announcement until it applies:
-//! the base plus the multiple of the entity's net sales of the capped vintages so far. The net
+//! What each banking cap lets each entity keep, from the cap's announcement (or its draft's)
+//! until it applies: the base (the draft's until the final rule is out) plus the multiple of
+//! the entity's net sales of the capped vintages so far. The net
 //! sales are running sums over the trade tape, so a firm knows each day what it may keep and
 //! what it must sell before the cap's date (see `BankLimit::must_sell`).
 
@@ -24,6 +25,8 @@ struct Watched {
     known_from: NaiveDate,
     void_after: NaiveDate,
     base_t: u64,
+    /// The draft's base and the day the final rule replaces it, when a draft came first.
+    draft: Option<(u64, NaiveDate)>,
     multiple: rust_decimal::Decimal,
 }
 
@@ -55,9 +58,18 @@ impl BankWatch {
                     .collect(),
                 net: vec![0; cycles.accounts.len()],
                 sales_from: b.sales_from,
-                known_from: b.announced.unwrap_or(b.sales_from),
+                known_from: b
+                    .draft
+                    .as_ref()
+                    .map(|d| d.published)
+                    .or(b.announced)
+                    .unwrap_or(b.sales_from),
                 void_after: b.void_after,
                 base_t: b.base_t,
+                draft: b
+                    .draft
+                    .as_ref()
+                    .map(|d| (d.base_t, b.announced.unwrap_or(d.published))),
                 multiple: b.net_sales_multiple,
             })
             .collect();
@@ -109,9 +121,13 @@ impl BankWatch {
         // Exact, as the cap itself is applied: base + ⌊multiple × net sales⌋.
         let sold = rust_decimal::Decimal::from(u64::try_from(w.net[a].max(0)).unwrap_or(u64::MAX));
         let extra = (w.multiple * sold).floor();
+        let base = match w.draft {
+            Some((draft_base, final_from)) if date < final_from => draft_base,
+            _ => w.base_t,
+        };
         let keep = u64::try_from(extra)
             .unwrap_or(u64::MAX)
-            .saturating_add(w.base_t);
+            .saturating_add(base);
         let capped_held = w
             .capped
             .iter()
@@ -124,5 +140,51 @@ impl BankWatch {
             capped_held,
             void_after: w.void_after,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::cycles::tests::set_up_from;
+    use crate::timeline::tests::synthetic_two_cycles;
+
+    #[test]
+    fn a_draft_sets_the_base_until_the_final_rule_is_out() {
+        let cap = "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nannounced = 2024-02-01\nsource = \"test\"\n[cycles.q.banking.draft]\npublished = 2024-01-10\nbase_t = 0\nsource = \"test\"\n[cycles.q.coverage]";
+        let text = synthetic_two_cycles().replace("[cycles.q.coverage]", cap);
+        let (mut c, mut reg) = set_up_from(&text);
+        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
+            .unwrap();
+        let k = c
+            .timeline
+            .spec()
+            .cycles
+            .keys()
+            .position(|n| n == "q")
+            .unwrap();
+        let watch = BankWatch::new(&c);
+        let keep = |date: &str| {
+            watch
+                .limit(
+                    &reg,
+                    (c.group_of[k], 0, c.accounts[0]),
+                    date.parse().unwrap(),
+                )
+                .map(|l| l.keep_at_most.units())
+        };
+        assert_eq!(
+            keep("2024-01-09"),
+            None,
+            "nothing is known before the draft"
+        );
+        assert_eq!(
+            keep("2024-01-10"),
+            Some(0),
+            "the draft's base, no sales yet"
+        );
+        assert_eq!(keep("2024-01-31"), Some(0));
+        assert_eq!(keep("2024-02-01"), Some(100), "the final rule's base");
+        assert_eq!(keep("2024-04-01"), None, "the cap has applied");
     }
 }
