@@ -34,6 +34,7 @@ fn every_cycle_through_2026_settles_with_all_four_sectors_and_units_are_conserve
     model_md_block_is_in_the_summary(&run);
     model_md_quotes_the_2024_quarters(&run);
     model_md_quotes_the_bank(&run);
+    model_md_quotes_the_2023_row(&run);
     model_md_quotes_the_2023_gross_short(&run);
     let finals: Vec<(&str, String)> = run
         .compliance
@@ -169,19 +170,38 @@ fn traded_2024(run: &carbonsim::scenario::agent_based::AgentRun) -> (u64, u64) {
 }
 
 /// `docs/model.md` ("After 2023", "Missed, and why") quotes this run's volume before and after
-/// 2024-09-30, in Mt to one decimal and to the unit.
+/// 2024-09-30, in Mt to one decimal and to the unit, and what of it traded in the first half.
 fn model_md_quotes_the_2024_quarters(run: &carbonsim::scenario::agent_based::AgentRun) {
     let (before, after) = traded_2024(run);
+    let first_half: u64 = run
+        .series("COMCEA")
+        .filter(|d| d.date.year() == 2024 && d.date.month() <= 6)
+        .map(|d| (d.listed_volume + d.block_volume).units())
+        .sum();
     let text = model_md_in_one_line();
     let quoted = format!(
-        "the run trades {:.1} Mt before 2024-09-30 against 39.2 Mt published [S121], and {:.0} Mt in the fourth quarter",
+        "the run trades {:.1} Mt before 2024-09-30 against 39.2 Mt published [S121], and {:.0} Mt in the fourth quarter against about 150 Mt ({:.1} Mt of it in the first half;",
         before as f64 / 1e6,
-        after as f64 / 1e6
+        after as f64 / 1e6,
+        first_half as f64 / 1e6
     );
     assert!(
         text.contains(&quoted),
         "docs/model.md should say {quoted:?} (rerun the 2021-2026 scenario)"
     );
+}
+
+/// `docs/model.md` ("After 2023", "Missed, and why") quotes what the 2023 cycle leaves short
+/// and banked.
+fn model_md_quotes_the_2023_row(run: &carbonsim::scenario::agent_based::AgentRun) {
+    let of_2023 = |f: &carbonsim::scenario::agent_based::FirmCycle| f.cycle == "2023";
+    let (short, _) = panel_sum(run, of_2023, |f| f.shortfall.units());
+    let (banked, _) = panel_sum(run, of_2023, |f| f.banked.units());
+    assert_model_md_says(&format!(
+        "(the 2023 row: {:.1} Mt short, {:.1} Mt banked)",
+        short as f64 / 1e6,
+        banked as f64 / 1e6
+    ));
 }
 
 /// The composite's last close of 2024.
