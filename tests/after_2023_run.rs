@@ -35,6 +35,7 @@ fn every_cycle_through_2026_settles_with_all_four_sectors_and_units_are_conserve
     model_md_quotes_the_2024_quarters(&run);
     model_md_quotes_the_bank(&run);
     model_md_quotes_the_2023_row(&run);
+    the_2025_rows_are_an_out_of_sample_check(&run);
     model_md_quotes_the_2023_gross_short(&run);
     let finals: Vec<(&str, String)> = run
         .compliance
@@ -188,6 +189,35 @@ fn model_md_quotes_the_2024_quarters(run: &carbonsim::scenario::agent_based::Age
     assert!(
         text.contains(&quoted),
         "docs/model.md should say {quoted:?} (rerun the 2021-2026 scenario)"
+    );
+}
+
+/// The 2025 allowance figures stand beside the published ones, each labelled out of sample, with
+/// the run's own totals.
+fn the_2025_rows_are_an_out_of_sample_check(run: &carbonsim::scenario::agent_based::AgentRun) {
+    let rows = carbonsim::scenario::agent_based::allowance_facts::out_of_sample(run);
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r.fact.contains("out of sample")
+        && r.note.contains("never used to set the model")
+        && r.source.contains("[S137]")));
+    let (volume, turnover) =
+        run.series("COMCEA")
+            .filter(|d| d.date.year() == 2025)
+            .fold((0u64, 0f64), |(v, t), d| {
+                (
+                    v + (d.listed_volume + d.block_volume).units(),
+                    t + (d.listed_turnover + d.block_turnover).to_f64(),
+                )
+            });
+    assert_eq!(rows[0].simulated, Some(volume as f64));
+    assert!((rows[1].simulated.unwrap() - turnover).abs() < 0.01);
+    let average = rows[2].simulated.unwrap();
+    assert!(
+        (average - turnover / volume as f64).abs() < 0.006,
+        "{average}"
+    );
+    assert!(
+        carbonsim::scenario::agent_based::report::table(run).contains("allowances, out of sample")
     );
 }
 

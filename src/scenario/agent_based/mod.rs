@@ -31,6 +31,7 @@
 //! ([`crate::agents::agent_rng`]) and the fleet's synthetic units. Nothing depends on the thread
 //! count or on hashing order, so a seed gives byte-identical results.
 
+pub mod allowance_facts;
 mod auction_day;
 mod bank_watch;
 mod books;

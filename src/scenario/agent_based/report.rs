@@ -404,6 +404,9 @@ pub struct Report<'a> {
     pub compliance: &'a [crate::scenario::replay::ComplianceSummary],
     /// CCER and GEC against the published facts.
     pub certificates: Vec<FactCheck>,
+    /// The allowance market's 2025 figures beside the published ones: an out-of-sample check
+    /// (never used to set the model), the simulated value `None` when the run stops earlier.
+    pub allowances_out_of_sample: Vec<FactCheck>,
     /// Order flow.
     pub flow: super::broker::Flow,
     /// Activity per agent kind.
@@ -434,6 +437,7 @@ pub fn report(run: &AgentRun) -> Report<'_> {
         calibration: run.calibration.as_ref(),
         compliance: &run.compliance,
         certificates: facts(run),
+        allowances_out_of_sample: super::allowance_facts::out_of_sample(run),
         flow: run.flow,
         activity: &run.activity,
         banking: &run.banking,
@@ -480,6 +484,41 @@ fn later_year_rows(t: &mut TextTable, y: i32, c: &YearCompared) {
         ]);
     }
     compared_row(t, &format!("Q4 share of volume {y}"), &c.q4_share, true);
+}
+
+/// The allowance market's 2025 figures beside the published ones, when the run covers 2025.
+fn out_of_sample_table(run: &AgentRun) -> String {
+    let rows: Vec<FactCheck> = super::allowance_facts::out_of_sample(run)
+        .into_iter()
+        .filter(|f| f.simulated.is_some())
+        .collect();
+    let Some(first) = rows.first() else {
+        return String::new();
+    };
+    let mut t = TextTable::new(&[
+        ("allowances, out of sample", Align::Left),
+        ("simulated", Align::Right),
+        ("published", Align::Right),
+        ("rel. error", Align::Right),
+    ]);
+    for f in &rows {
+        let (sim, publ) = (f.simulated.unwrap_or(0.0), f.published.unwrap_or(0.0));
+        let c = Compared::new(sim, publ);
+        let show = |x: f64| {
+            if f.fact.contains("price") {
+                format!("{x:.2}")
+            } else {
+                group_thousands(&format!("{x:.0}"))
+            }
+        };
+        t.row([
+            f.fact.clone(),
+            show(c.simulated),
+            show(c.published),
+            c.relative_error.map(pct).unwrap_or_default(),
+        ]);
+    }
+    format!("{t}{}; {}\n\n", first.note, first.source)
 }
 
 /// The compliance table of a run, with the published outcome and the note on `due`.
@@ -595,6 +634,7 @@ pub fn table(run: &AgentRun) -> String {
             c.days
         );
     }
+    out.push_str(&out_of_sample_table(run));
     out.push_str(&compliance_table(&run.compliance));
     out.push_str(&super::years_report::years_tables(run));
     out.push_str(&super::economy_report::abatement_table(run));
