@@ -110,3 +110,77 @@ fn p5_to_p95(b: &carbonsim::scenario::montecarlo::Bands, fmt: &dyn Fn(f64) -> St
     let number = low.split(' ').next().unwrap_or_default();
     format!("{number}–{}", fmt(b.p95))
 }
+
+/// Tonnes a day of the shipped run's composite and of the published series in `month`
+/// (`(year, month)`), as `(date, t)` in date order.
+fn days_of(
+    run: &carbonsim::scenario::agent_based::AgentRun,
+    (year, month): (i32, u32),
+) -> (Vec<(chrono::NaiveDate, u64)>, Vec<(chrono::NaiveDate, u64)>) {
+    use chrono::Datelike;
+    let within = |d: &chrono::NaiveDate| d.year() == year && d.month() == month;
+    let simulated = run
+        .series("COMCEA")
+        .filter(|d| within(&d.date))
+        .map(|d| (d.date, (d.listed_volume + d.block_volume).units()))
+        .collect();
+    let published = carbonsim::history::daily()
+        .unwrap()
+        .iter()
+        .filter(|d| within(&d.date))
+        .map(|d| {
+            let t = d.listed_volume_t + d.block_volume_t + d.auction_volume_t;
+            (d.date, t.units())
+        })
+        .collect();
+    (simulated, published)
+}
+
+/// The busiest day of `days`, its tonnes and its share of the month's.
+fn busiest(days: &[(chrono::NaiveDate, u64)]) -> (chrono::NaiveDate, f64, f64) {
+    let total: u64 = days.iter().map(|d| d.1).sum();
+    let (date, t) = days.iter().copied().max_by_key(|d| d.1).unwrap();
+    (date, t as f64 / 1e6, t as f64 * 100.0 / total.max(1) as f64)
+}
+
+/// "Missed" quotes how the shipped run's deadline months trade day by day (its default seed)
+/// beside the published days.
+#[test]
+fn the_deadline_days_quoted_are_the_shipped_runs() {
+    let config =
+        ScenarioConfig::from_path(Path::new("examples/scenarios/agent_based_2021_2023.toml"))
+            .unwrap();
+    let run = carbonsim::scenario::agent_based::run(&config, config.seed).unwrap();
+    let mt = |days: &[(chrono::NaiveDate, u64)]| days.iter().map(|d| d.1).sum::<u64>() as f64 / 1e6;
+    let (sim21, pub21) = days_of(&run, (2021, 12));
+    let (s21, p21) = (busiest(&sim21), busiest(&pub21));
+    let (sim_nov, pub_nov) = days_of(&run, (2023, 11));
+    let (sim_oct, pub_oct) = days_of(&run, (2023, 10));
+    let (sim_dec, pub_dec) = days_of(&run, (2023, 12));
+    let s_nov = busiest(&sim_nov);
+    let quoted = format!(
+        "on its default seed the shipped run trades {:.1} Mt on {}, {:.0} % of its December, where the published market's busiest day was {:.1} Mt ({:.0} % of December, on {}); in 2023 it trades {:.1} Mt in October, {:.1} Mt in November ({:.1} Mt of it on {}) and {:.1} Mt in December, where the published market traded {:.1} Mt, {:.1} Mt and {:.1} Mt",
+        s21.1,
+        s21.0,
+        s21.2,
+        p21.1,
+        p21.2,
+        p21.0,
+        mt(&sim_oct),
+        mt(&sim_nov),
+        s_nov.1,
+        s_nov.0,
+        mt(&sim_dec),
+        mt(&pub_oct),
+        mt(&pub_nov),
+        mt(&pub_dec)
+    );
+    let one_line = read("docs/model.md")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        one_line.contains(&quoted),
+        "docs/model.md should say {quoted:?}"
+    );
+}
