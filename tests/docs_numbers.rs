@@ -111,12 +111,15 @@ fn p5_to_p95(b: &carbonsim::scenario::montecarlo::Bands, fmt: &dyn Fn(f64) -> St
     format!("{number}–{}", fmt(b.p95))
 }
 
+/// Tonnes traded on each day of a month, in date order.
+type Days = Vec<(chrono::NaiveDate, u64)>;
+
 /// Tonnes a day of the shipped run's composite and of the published series in `month`
-/// (`(year, month)`), as `(date, t)` in date order.
+/// (`(year, month)`).
 fn days_of(
     run: &carbonsim::scenario::agent_based::AgentRun,
     (year, month): (i32, u32),
-) -> (Vec<(chrono::NaiveDate, u64)>, Vec<(chrono::NaiveDate, u64)>) {
+) -> (Days, Days) {
     use chrono::Datelike;
     let within = |d: &chrono::NaiveDate| d.year() == year && d.month() == month;
     let simulated = run
