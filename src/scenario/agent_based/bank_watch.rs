@@ -1,8 +1,8 @@
 //! What each banking cap lets each entity keep, from the cap's announcement (or its draft's)
 //! until it applies: the base (the draft's until the final rule is out) plus the multiple of
-//! the entity's net sales of the capped vintages so far. The net
-//! sales are running sums over the trade tape, so a firm knows each day what it may keep and
-//! what it must sell before the cap's date (see `BankLimit::must_sell`).
+//! the entity's net sales of the capped vintages so far. The net sales are running sums over
+//! the trade tape, so a firm knows each day what it may keep and what it must sell before the
+//! cap's date (see `BankLimit::must_sell`).
 
 use std::collections::HashMap;
 
