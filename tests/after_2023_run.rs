@@ -338,6 +338,36 @@ fn a_certain_allocation_still_trades_less_than_the_published_before_the_fourth_q
     assert_model_md_says(&quoted);
 }
 
+/// The draft plan's banking cap (from 2024-07-02) brings sales forward into the third quarter
+/// of 2024: with the draft moved to the final plan's date the run trades less before
+/// 2024-10-01, and `docs/model.md` ("After 2023", "Missed, and why") quotes both runs.
+#[test]
+fn the_draft_banking_cap_brings_sales_into_the_third_quarter() {
+    let shipped = config();
+    let set = carbonsim::scenario::overrides::Override::parse(
+        "policy.cycles.2024.banking.draft.published=2024-10-15",
+    )
+    .unwrap();
+    let no_draft = shipped.with_overrides(&[set]).unwrap();
+    let before = |c: &ScenarioConfig| {
+        let run = carbonsim::scenario::agent_based::run(c, c.seed).unwrap();
+        traded_2024(&run).0
+    };
+    let (with, without) = (before(&shipped), before(&no_draft));
+    assert!(
+        with > without,
+        "{with} t with the draft, {without} t without"
+    );
+    assert_model_md_says(&format!(
+        "the run trades {:.1} Mt before 2024-09-30 against 39.2 Mt published [S121]",
+        with as f64 / 1e6
+    ));
+    assert_model_md_says(&format!(
+        "{:.1} Mt with the draft known only from the final plan's date",
+        without as f64 / 1e6
+    ));
+}
+
 /// Every line of `docs/model.md`'s block of this run's figures is a line of the run's summary.
 fn model_md_block_is_in_the_summary(run: &carbonsim::scenario::agent_based::AgentRun) {
     let model =
