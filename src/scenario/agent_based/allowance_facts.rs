@@ -2,11 +2,12 @@
 //! the model is calibrated on 2021–2024 and no 2025 outcome sets any of its values, so these
 //! rows measure the forecast, they do not fit it. Source ids are those of `docs/sources.md`.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 
 use super::AgentRun;
 use super::record::COMPOSITE;
 use super::report::FactCheck;
+use crate::scenario::study::facts::covers_year;
 use crate::units::{Money, Quantity};
 
 /// What every row of this check says.
@@ -15,17 +16,14 @@ const OUT_OF_SAMPLE: &str = "out-of-sample check: 2025 outcomes are never used t
 /// Where the 2025 figures come from.
 const SOURCE_2025: &str = "2025 market review, secondary [S137]";
 
-/// A year's volume and turnover of the composite quote, when the run covers the whole year (a
-/// trading day in its first ten and in its last ten days, as for the 2024 comparison).
+/// A year's volume and turnover of the composite quote, when the run covers the whole year (as
+/// for the 2024 comparison, [`covers_year`]).
 fn whole_year(run: &AgentRun, year: i32) -> Option<(Quantity, Money)> {
     let days: Vec<_> = run
         .series(COMPOSITE)
         .filter(|d| d.date.year() == year)
         .collect();
-    let (first, last) = (days.first()?.date, days.last()?.date);
-    let covers = first <= NaiveDate::from_ymd_opt(year, 1, 10)?
-        && last >= NaiveDate::from_ymd_opt(year, 12, 21)?;
-    covers.then(|| {
+    covers_year(days.first()?.date, days.last()?.date, year).then(|| {
         days.iter()
             .fold((Quantity::ZERO, Money::ZERO), |(v, t), d| {
                 (

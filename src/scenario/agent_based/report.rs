@@ -468,6 +468,16 @@ fn compared_row(t: &mut TextTable, name: &str, c: &Compared, as_pct: bool) {
     ]);
 }
 
+/// A price beside its published value, to the fen.
+fn price_row(t: &mut TextTable, name: &str, c: &Compared) {
+    t.row([
+        name.to_owned(),
+        format!("{:.2}", c.simulated),
+        format!("{:.2}", c.published),
+        c.relative_error.map(pct).unwrap_or_default(),
+    ]);
+}
+
 /// A year after the daily series against its published figures (prices to the fen).
 fn later_year_rows(t: &mut TextTable, y: i32, c: &YearCompared) {
     compared_row(t, &format!("volume {y} (t)"), &c.volume, false);
@@ -476,12 +486,7 @@ fn later_year_rows(t: &mut TextTable, y: i32, c: &YearCompared) {
         ("year-end close", &c.year_end_close),
         ("peak close", &c.peak_close),
     ] {
-        t.row([
-            format!("{name} {y} (CNY/t)"),
-            format!("{:.2}", v.simulated),
-            format!("{:.2}", v.published),
-            v.relative_error.map(pct).unwrap_or_default(),
-        ]);
+        price_row(t, &format!("{name} {y} (CNY/t)"), v);
     }
     compared_row(t, &format!("Q4 share of volume {y}"), &c.q4_share, true);
 }
@@ -502,21 +507,12 @@ fn out_of_sample_table(run: &AgentRun) -> String {
         ("rel. error", Align::Right),
     ]);
     for f in &rows {
-        let (sim, publ) = (f.simulated.unwrap_or(0.0), f.published.unwrap_or(0.0));
-        let c = Compared::new(sim, publ);
-        let show = |x: f64| {
-            if f.fact.contains("price") {
-                format!("{x:.2}")
-            } else {
-                group_thousands(&format!("{x:.0}"))
-            }
-        };
-        t.row([
-            f.fact.clone(),
-            show(c.simulated),
-            show(c.published),
-            c.relative_error.map(pct).unwrap_or_default(),
-        ]);
+        let c = Compared::new(f.simulated.unwrap_or(0.0), f.published.unwrap_or(0.0));
+        if f.fact.contains("price") {
+            price_row(&mut t, &f.fact, &c);
+        } else {
+            compared_row(&mut t, &f.fact, &c, false);
+        }
     }
     format!("{t}{}; {}\n\n", first.note, first.source)
 }

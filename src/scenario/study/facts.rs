@@ -32,10 +32,7 @@ pub struct YearCompared {
 pub fn compare_year(series: &[DayRecord], facts: &AnnualFacts) -> Option<YearCompared> {
     let y = facts.year;
     let days: Vec<&DayRecord> = series.iter().filter(|d| d.date.year() == y).collect();
-    let (first, last) = (days.first()?.date, days.last()?.date);
-    let covers =
-        first <= NaiveDate::from_ymd_opt(y, 1, 10)? && last >= NaiveDate::from_ymd_opt(y, 12, 21)?;
-    if !covers {
+    if !covers_year(days.first()?.date, days.last()?.date, y) {
         return None;
     }
     let volume: f64 = days.iter().map(|d| d.volume()).sum();
@@ -56,6 +53,14 @@ pub fn compare_year(series: &[DayRecord], facts: &AnnualFacts) -> Option<YearCom
         peak_close: Compared::new(peak.to_f64(), facts.peak_close.to_f64()),
         q4_share: Compared::new(if volume > 0.0 { q4 / volume } else { 0.0 }, published_q4),
     })
+}
+
+/// Whether trading days from `first` to `last` cover all of year `y`: one in its first ten
+/// and one in its last ten days.
+#[must_use]
+pub fn covers_year(first: NaiveDate, last: NaiveDate, y: i32) -> bool {
+    NaiveDate::from_ymd_opt(y, 1, 10).is_some_and(|d| first <= d)
+        && NaiveDate::from_ymd_opt(y, 12, 21).is_some_and(|d| last >= d)
 }
 
 fn last_close(days: &[&DayRecord]) -> f64 {
