@@ -285,6 +285,10 @@ fn statistics<'py>(py: Python<'py>, run: &AgentRun) -> PyResult<Bound<'py, PyDic
             let name = format!("deadline-month share {y}");
             rows.push((name, v.simulated, Some(v.published), v.relative_error));
         }
+        for (y, v) in &cal.busiest_day_share {
+            let name = format!("busiest-day share {y}");
+            rows.push((name, v.simulated, Some(v.published), v.relative_error));
+        }
         for (name, v) in [
             ("volatility", &cal.volatility),
             ("maximum drawdown", &cal.max_drawdown),

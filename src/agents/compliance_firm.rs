@@ -67,6 +67,11 @@ pub struct ComplianceFirmParams {
     pub trend_window_days: u32,
     /// Trading days over which urgency decays, `> 0`. Default 15.
     pub urgency_horizon_days: f64,
+    /// Mean share of a deadline's notice a firm keeps as its lead, in `[0, 1]`: each firm works
+    /// to its own date, `⌊φ_i·N⌋` trading days before a deadline announced `N` trading days
+    /// ahead, `φ_i` uniform on `[0, 2·mean]`, at most 1, drawn once per firm
+    /// ([`draw_lead_share`]). Default 0: every firm works to the deadline itself.
+    pub internal_lead_share: f64,
     /// Probability of acting on a day far from any deadline, in `[0, 1]`. Default 0.02 (a
     /// calibration value).
     pub base_activity: f64,
@@ -136,6 +141,7 @@ impl Default for ComplianceFirmParams {
             trend_weight: 0.2,
             trend_window_days: 5,
             urgency_horizon_days: 15.0,
+            internal_lead_share: 0.0,
             base_activity: 0.02,
             min_trade_fraction: 0.05,
             bid_markup: 0.0,
@@ -171,6 +177,18 @@ pub fn urgency(days_left: Option<u32>, horizon_days: f64) -> f64 {
         Some(days) if horizon_days > 0.0 => (-f64::from(days) / horizon_days).exp(),
         _ => 0.0,
     }
+}
+
+/// A firm's lead share `φ_i`: uniform on `[0, 2·mean]`, at most 1 (a firm is not done before
+/// the deadline is known); 0 without drawing when `mean` is not positive, so a fleet without
+/// leads leaves `rng` untouched. Bounded, so no firm's date falls far outside the window the
+/// others' share.
+pub fn draw_lead_share(mean: f64, rng: &mut impl Rng) -> f64 {
+    if mean.is_nan() || mean <= 0.0 {
+        return 0.0;
+    }
+    let u: f64 = rng.random();
+    (2.0 * mean * u).min(1.0)
 }
 
 /// Relative change of the close over the last `window` bars (0 without enough history).
@@ -218,8 +236,12 @@ pub struct ComplianceFirm {
     active_on: Option<chrono::NaiveDate>,
     /// The newest allowance subject (index into `allowance_subjects`) seen listed.
     newest_listed: Option<usize>,
-    /// The last trading days left seen and their urgency (see [`Self::urgency_at`]).
-    last_urgency: Option<(Option<u32>, f64)>,
+    /// The last deadline's trading days left and notice seen, and their urgency (see
+    /// [`Self::urgency_at`]).
+    last_urgency: Option<(Option<(u32, u32)>, f64)>,
+    /// The share of each deadline's notice by which the firm means to be done before it (its
+    /// own or its province's earlier date; see [`ComplianceFirmParams::internal_lead_share`]).
+    lead_share: f64,
 }
 
 impl ComplianceFirm {
@@ -246,7 +268,23 @@ impl ComplianceFirm {
             active_on: None,
             newest_listed: None,
             last_urgency: None,
+            lead_share: 0.0,
         }
+    }
+
+    /// The firm working to its own date before each deadline, `lead_share` of the deadline's
+    /// notice ahead of it.
+    #[must_use]
+    pub fn with_lead_share(mut self, lead_share: f64) -> Self {
+        self.lead_share = lead_share;
+        self.last_urgency = None;
+        self
+    }
+
+    /// Trading days before `deadline` by which the firm means to be done: `⌊φ_i·N⌋`.
+    #[must_use]
+    pub fn lead_days(&self, deadline: &super::Deadline) -> u32 {
+        (self.lead_share * f64::from(deadline.notice_trading_days)).floor() as u32
     }
 
     /// The current expectation of the allowance close, in yuan.
@@ -354,15 +392,17 @@ impl ComplianceFirm {
         self.outlook.map_or(expected, |o| o.fundamental.to_f64())
     }
 
-    /// [`urgency`] with `days_left` to the deadline, remembered: a firm decides on each listed
-    /// vintage a day, all with the same days left, and `exp` is the dearest step of a day it
-    /// does not act.
-    fn urgency_at(&mut self, days_left: Option<u32>) -> f64 {
+    /// [`urgency`] with the trading days left to the firm's own date before the next deadline
+    /// (its lead less), remembered: a firm decides on each listed vintage a day, all with the
+    /// same days left, and `exp` is the dearest step of a day it does not act.
+    fn urgency_at(&mut self, deadline: Option<&super::Deadline>) -> f64 {
+        let key = deadline.map(|d| (d.trading_days_left, d.notice_trading_days));
         match self.last_urgency {
-            Some((days, u)) if days == days_left => u,
+            Some((seen, u)) if seen == key => u,
             _ => {
-                let u = urgency(days_left, self.params.urgency_horizon_days);
-                self.last_urgency = Some((days_left, u));
+                let own = deadline.map(|d| d.trading_days_left.saturating_sub(self.lead_days(d)));
+                let u = urgency(own, self.params.urgency_horizon_days);
+                self.last_urgency = Some((key, u));
                 u
             }
         }
@@ -384,7 +424,7 @@ impl ComplianceFirm {
         }
         let (_, bid_today, offered_today) = self.allowances_committed;
         self.outlook = account.compliance.and_then(|c| c.outlook);
-        let u = self.urgency_at(market.next_deadline().map(|d| d.trading_days_left));
+        let u = self.urgency_at(market.next_deadline());
         let p = &self.params;
         let activity = p.base_activity + (1.0 - p.base_activity) * u;
         let expected = self.expected_price(market);
@@ -1008,6 +1048,52 @@ mod tests {
     }
 
     #[test]
+    fn a_firm_with_a_lead_buys_all_from_its_own_date_before_the_deadline() {
+        // Announced 100 trading days ahead; a firm with φ = 0.2 works to 20 days before it, so
+        // 21 days out it is as urgent as a firm without a lead is on the deadline's eve.
+        let mut d = deadline(21);
+        d[0].notice_trading_days = 100;
+        let bars = flat_bars(10, 5000);
+        let m = market(&d, &bars, &[], &[]);
+        let (holdings, rich) = (cea(0), Money::from_cny(1_000_000_000));
+        let account = account(&holdings, rich, Some(position(0, 400_000)));
+        let params = ComplianceFirmParams {
+            block_probability: 0.0,
+            ..always_active()
+        };
+        let bought = |lead_share: f64| {
+            let mut out = Vec::new();
+            let mut firm = ComplianceFirm::new(params.clone()).with_lead_share(lead_share);
+            assert_eq!(firm.lead_days(&d[0]), (lead_share * 100.0) as u32);
+            firm.on_day(&m, &account, &mut agent_rng(3, 0), &mut out);
+            total(&placed(&out))
+        };
+        assert_eq!(bought(0.2), 400_000, "all of the gap from its own date");
+        let without = bought(0.0);
+        assert!(without < 100_000, "without a lead, 21 days out: {without}");
+        // Without a known announcement the lead is nothing, whatever the habit.
+        d[0].notice_trading_days = 0;
+        assert_eq!(ComplianceFirm::new(params).with_lead_share(0.2).lead_days(&d[0]), 0);
+    }
+
+    #[test]
+    fn lead_shares_are_uniform_with_the_mean_asked_and_at_most_one() {
+        let mut rng = agent_rng(11, 0);
+        let draws: Vec<f64> = (0..20_000).map(|_| draw_lead_share(0.1, &mut rng)).collect();
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        assert!((mean - 0.1).abs() < 0.005, "mean {mean}");
+        assert!(draws.iter().all(|x| (0.0..0.2).contains(x)));
+        let above = draws.iter().filter(|&&x| x > 0.15).count() as f64 / draws.len() as f64;
+        assert!((above - 0.25).abs() < 0.01, "above {above}");
+        assert!((0..100).all(|_| draw_lead_share(0.9, &mut rng) <= 1.0));
+        // No lead, no draw: the generator is left as it was.
+        let (mut a, mut b) = (agent_rng(11, 1), agent_rng(11, 1));
+        assert_eq!(draw_lead_share(0.0, &mut a), 0.0);
+        assert_eq!(draw_lead_share(f64::NAN, &mut a), 0.0);
+        assert_eq!(a.random::<u64>(), b.random::<u64>());
+    }
+
+    #[test]
     fn long_firm_with_no_need_sells_but_banks_part() {
         let orders = run(
             &mut ComplianceFirm::new(always_active()),
@@ -1435,6 +1521,7 @@ mod property_tests {
                 date: NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default(),
                 trading_days_left: days_left,
                 required_share_bp: 10_000,
+                notice_trading_days: 0,
             }];
             let bars = flat_bars(8, close_fen);
             let asks = [Level { price: Price::from_fen(ask_fen), quantity: Quantity::new(1000) }];

@@ -508,6 +508,7 @@ fn check_firm(p: &ComplianceFirmParams) -> Result<(), ConfigError> {
         ("price_noise", p.price_noise),
         ("max_bank_discount", p.max_bank_discount),
         ("fundamental_weight", p.fundamental_weight),
+        ("internal_lead_share", p.internal_lead_share),
         (
             "pending_allocation_uncertainty",
             p.pending_allocation_uncertainty,
@@ -1151,6 +1152,11 @@ end = "2021-12-31"
                 "[behaviour.compliance_firm]\nurgency_horizon_days = 0.0",
                 "behaviour.compliance_firm.urgency_horizon_days",
                 "0",
+            ),
+            (
+                "[behaviour.compliance_firm]\ninternal_lead_share = 1.5",
+                "behaviour.compliance_firm.internal_lead_share",
+                "1.5",
             ),
             (
                 "[behaviour.market_maker]\nhalf_spread = -0.1",

@@ -29,6 +29,8 @@ pub struct DueDeadline {
     pub share_of: ShareOf,
     /// Whether it is the cycle's final deadline.
     pub is_final: bool,
+    /// The day it was made known ([`super::spec::CycleSpec::announced`]).
+    pub announced: Option<NaiveDate>,
 }
 
 /// Which part of a vintage's allocation a credit is.
@@ -123,6 +125,7 @@ impl Agenda {
                     share_pct: d.share_pct,
                     share_of: d.share_of,
                     is_final: i + 1 == count,
+                    announced: c.announced(d),
                 });
             }
         }

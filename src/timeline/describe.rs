@@ -78,9 +78,12 @@ fn describe_cycle(out: &mut String, name: &str, c: &CycleSpec) {
             ShareOf::Volume => "of the volume",
             ShareOf::Entities => "of entities in full",
         };
+        let known = c
+            .announced(d)
+            .map_or(String::new(), |a| format!(", known from {a}"));
         let _ = writeln!(
             out,
-            "  deadline {d_name:<8} {}  {:>3} % {of}  [{}]",
+            "  deadline {d_name:<8} {}  {:>3} % {of}{known}  [{}]",
             d.date, d.share_pct, d.source
         );
     }

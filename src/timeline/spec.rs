@@ -237,6 +237,11 @@ pub struct DeadlineSpec {
     /// What the share counts.
     #[serde(default = "volume")]
     pub share_of: ShareOf,
+    /// The day the notice that set it was published, when that is not the cycle's plan
+    /// (without it the plan's publication date: [`CycleSpec::announced`]): the firms plan
+    /// their buying within the time from this day to the deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announced: Option<NaiveDate>,
     /// The notice that set it.
     pub source: String,
 }
@@ -341,6 +346,17 @@ pub enum PenaltySpec {
         #[serde(default)]
         assumption: bool,
     },
+}
+
+impl CycleSpec {
+    /// The day `deadline` was made known: its own notice's date, else the cycle's plan's,
+    /// else none (the firms then plan for it without a lead).
+    #[must_use]
+    pub fn announced(&self, deadline: &DeadlineSpec) -> Option<NaiveDate> {
+        deadline
+            .announced
+            .or_else(|| self.plan.as_ref().map(|p| p.published))
+    }
 }
 
 impl PenaltySpec {

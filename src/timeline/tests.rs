@@ -215,6 +215,28 @@ fn overrides(text: &str) -> Result<Timeline, TimelineError> {
 }
 
 #[test]
+fn a_deadline_is_known_from_its_own_notice_else_from_its_cycles_plan() {
+    let t = Timeline::published().unwrap();
+    let known = |cycle: &str, deadline: &str| {
+        let c = &t.spec().cycles[cycle];
+        c.announced(&c.deadlines[deadline])
+    };
+    assert_eq!(known("2019-2020", "interim"), Some(day("2021-10-26")));
+    assert_eq!(known("2019-2020", "final"), Some(day("2020-12-30")), "the plan's");
+    assert_eq!(known("2021-2022", "interim"), Some(day("2023-03-15")));
+    assert_eq!(known("2023", "final"), Some(day("2024-07-02")), "the draft plan's");
+    assert_eq!(known("2025", "final"), None, "no plan, no notice");
+    let due = Agenda::new(&t).upcoming().first().map(|d| d.announced);
+    assert_eq!(due, Some(Some(day("2021-10-26"))));
+    assert!(
+        t.describe()
+            .contains("2021-12-15   95 % of entities in full, known from 2021-10-26"),
+        "{}",
+        t.describe()
+    );
+}
+
+#[test]
 fn overrides_change_one_field_and_keep_the_rest() {
     let t = overrides("[cycles.2019-2020.offsets]\nlimit_pct = 10").unwrap();
     assert_eq!(t.cycle_rules(0).unwrap().offset_limit_pct, 10);
@@ -318,6 +340,10 @@ fn every_validation_rule_refuses_its_case() {
         (
             "[cycles.2023.plan]\npublished = 2025-01-02",
             "cycles.2023.plan.published",
+        ),
+        (
+            "[cycles.2019-2020.deadlines.interim]\nannounced = 2021-12-15",
+            "cycles.2019-2020.deadlines.interim.announced",
         ),
     ];
     for (text, field) in cases {

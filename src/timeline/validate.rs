@@ -491,6 +491,13 @@ fn check_deadlines(
                 "deadlines must be in date order",
             ));
         }
+        if let Some(a) = d.announced.filter(|a| *a >= d.date) {
+            return Err(bad(
+                &format!("{f}.announced"),
+                &a,
+                &format!("must come before the deadline it announces, {}", d.date),
+            ));
+        }
         previous = Some(d.date);
         let is_final = d.share_pct == 100 && d.share_of == ShareOf::Volume;
         if is_final != (i + 1 == count) {

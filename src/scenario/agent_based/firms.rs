@@ -53,7 +53,8 @@ impl World {
     }
 
     /// The deadlines of the cycles in force on `date` still ahead (one per date), with the
-    /// trading days left counted on the calendar. An entity-share deadline asks each firm for
+    /// trading days left and the days from their announcement counted on the calendar (a run's
+    /// calendar starts on its first day, so an earlier announcement counts from there). An entity-share deadline asks each firm for
     /// all of its obligation.
     pub(super) fn deadlines_on(
         &self,
@@ -75,9 +76,11 @@ impl World {
                 continue;
             }
             let to = all_days.partition_point(|x| *x <= d.date);
+            let notice = d.announced.map_or(to, |a| all_days.partition_point(|x| *x < a));
             out.push(Deadline {
                 date: d.date,
                 trading_days_left: to.saturating_sub(from) as u32,
+                notice_trading_days: to.saturating_sub(notice) as u32,
                 required_share_bp: match d.share_of {
                     ShareOf::Volume => d.share_pct * 100,
                     ShareOf::Entities => 10_000,

@@ -3,12 +3,14 @@
 //! Order (and so stream index): covered entities first, then market makers, then investors, each
 //! group in index order; market makers and investors only when the scenario admits them. Agent
 //! `i` draws from [`agent_rng`]`(seed, i)`, so a fleet is rebuilt identically from its scenario.
+//! The firms' lead shares come from a stream of their own ([`LEAD_STREAM`]), drawn in firm
+//! order, so turning them on leaves every agent's own stream as it was.
 
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::agents::compliance_firm::ComplianceFirm;
+use crate::agents::compliance_firm::{ComplianceFirm, draw_lead_share};
 use crate::agents::investor::Investor;
 use crate::agents::market_maker::MarketMaker;
 use crate::agents::{Agent, agent_rng};
@@ -33,6 +35,9 @@ impl std::fmt::Debug for FleetMember {
     }
 }
 
+/// The stream of the firms' lead shares under the master seed: far above any agent index.
+pub const LEAD_STREAM: u64 = u64::MAX;
+
 /// Builds the built-in fleet of `config` under master seed `seed` (a Monte Carlo run passes its
 /// own seed; a single run passes `config.seed`): one compliance firm for each of the `covered`
 /// entities' accounts (every group of sectors; `fleet.compliance_firms` sizes the largest
@@ -52,8 +57,12 @@ pub fn build_fleet(config: &ScenarioConfig, seed: u64, covered: usize) -> Vec<Fl
         0
     };
     let params = Arc::new(behaviour.compliance_firm.clone());
-    let firms = (0..covered)
-        .map(|_| Box::new(ComplianceFirm::sharing(Arc::clone(&params))) as Box<dyn Agent + Send>);
+    let mut leads = agent_rng(seed, LEAD_STREAM);
+    let firms = (0..covered).map(move |_| {
+        let lead = draw_lead_share(params.internal_lead_share, &mut leads);
+        Box::new(ComplianceFirm::sharing(Arc::clone(&params)).with_lead_share(lead))
+            as Box<dyn Agent + Send>
+    });
     let makers = (0..makers).map(|_| {
         Box::new(MarketMaker::new(behaviour.market_maker.clone())) as Box<dyn Agent + Send>
     });
@@ -124,5 +133,13 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), 4);
         assert_eq!(a[2], agent_rng(9, 2).next_u64());
+        // The firms' lead shares come from a stream of their own: turning them on leaves
+        // every member's stream as it was.
+        let led = config("[fleet]\ncompliance_firms = 4\n[behaviour.compliance_firm]\ninternal_lead_share = 0.1\n");
+        let with_leads: Vec<u64> = build_fleet(&led, 9, 4)
+            .iter_mut()
+            .map(|m| m.rng.next_u64())
+            .collect();
+        assert_eq!(with_leads, a);
     }
 }

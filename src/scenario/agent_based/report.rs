@@ -615,6 +615,9 @@ pub fn table(run: &AgentRun) -> String {
         for (year, v) in &c.deadline_month_share {
             compared_row(&mut t, &format!("deadline-month share {year}"), v, true);
         }
+        for (year, v) in &c.busiest_day_share {
+            compared_row(&mut t, &format!("busiest-day share {year}"), v, true);
+        }
         compared_row(&mut t, "volatility (annualised)", &c.volatility, true);
         compared_row(&mut t, "maximum drawdown", &c.max_drawdown, true);
         compared_row(&mut t, "listed share of volume", &c.listed_share, true);

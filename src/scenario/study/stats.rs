@@ -106,6 +106,9 @@ pub struct CalibrationReport {
     pub annual_volume: BTreeMap<i32, Compared>,
     /// Share of each deadline year's volume traded in its deadline months, keyed by year.
     pub deadline_month_share: BTreeMap<i32, Compared>,
+    /// The busiest day's share of each deadline year's deadline-month volume, keyed by year.
+    #[serde(default)]
+    pub busiest_day_share: BTreeMap<i32, Compared>,
     /// Close-path error.
     pub close_path: PathError,
     /// Annualised volatility of daily log returns of the close.
@@ -153,6 +156,19 @@ pub fn month_share(series: &[DayRecord], year: i32, months: &[u32]) -> Option<f6
         .map(DayRecord::volume)
         .sum();
     (total > 0.0).then(|| part / total)
+}
+
+/// The busiest day's share of the volume of `year`'s `months`; `None` without volume in them.
+/// The deadline months' share says when in the year the buying fell; this says whether it
+/// was spread over their days or done in one.
+#[must_use]
+pub fn busiest_day_share(series: &[DayRecord], year: i32, months: &[u32]) -> Option<f64> {
+    let days = series
+        .iter()
+        .filter(|d| d.date.year() == year && months.contains(&d.date.month()));
+    let total: f64 = days.clone().map(DayRecord::volume).sum();
+    let busiest = days.map(DayRecord::volume).fold(0.0, f64::max);
+    (total > 0.0).then(|| busiest / total)
 }
 
 /// Listed share of total volume; `None` without volume.
@@ -306,6 +322,14 @@ pub fn compare(
             ))
         })
         .collect();
+    let busiest_day_share = DEADLINE_MONTHS
+        .iter()
+        .filter_map(|&(year, months)| {
+            let p = busiest_day_share(published, year, months)?;
+            let sim = busiest_day_share(simulated, year, months).unwrap_or(0.0);
+            Some((year, Compared::new(sim, p)))
+        })
+        .collect();
     let both = |f: fn(&[DayRecord]) -> Option<f64>| {
         Compared::new(f(simulated).unwrap_or(0.0), f(published).unwrap_or(0.0))
     };
@@ -328,6 +352,7 @@ pub fn compare(
         days: simulated.len(),
         annual_volume,
         deadline_month_share,
+        busiest_day_share,
         close_path,
         volatility: both(annualised_volatility),
         max_drawdown: Compared::new(max_drawdown(simulated), max_drawdown(published)),
@@ -370,6 +395,10 @@ mod tests {
         assert_eq!(month_share(&p, 2021, &[12]), Some(0.9));
         assert_eq!(month_share(&p, 2023, &[12]), None);
         assert_eq!(listed_share(&p), Some(250.0 / 1100.0));
+        // December 2021: 300 t and 600 t, so its busiest day is two thirds of it.
+        assert_eq!(busiest_day_share(&p, 2021, &[12]), Some(600.0 / 900.0));
+        assert_eq!(busiest_day_share(&p, 2021, &[11, 12]), Some(0.6));
+        assert_eq!(busiest_day_share(&p, 2023, &[12]), None);
     }
 
     #[test]
@@ -425,6 +454,9 @@ mod tests {
             .map(|c| (c.simulated, c.published));
         assert_eq!(share, Some((0.8, 0.9)));
         assert!(!r.deadline_month_share.contains_key(&2023));
+        // Simulated December: 300 t and 100 t.
+        let busiest = r.busiest_day_share.get(&2021).map(|c| (c.simulated, c.published));
+        assert_eq!(busiest, Some((0.75, 600.0 / 900.0)));
     }
 
     #[test]
