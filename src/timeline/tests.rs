@@ -222,9 +222,17 @@ fn a_deadline_is_known_from_its_own_notice_else_from_its_cycles_plan() {
         c.announced(&c.deadlines[deadline])
     };
     assert_eq!(known("2019-2020", "interim"), Some(day("2021-10-26")));
-    assert_eq!(known("2019-2020", "final"), Some(day("2020-12-30")), "the plan's");
+    assert_eq!(
+        known("2019-2020", "final"),
+        Some(day("2020-12-30")),
+        "the plan's"
+    );
     assert_eq!(known("2021-2022", "interim"), Some(day("2023-03-15")));
-    assert_eq!(known("2023", "final"), Some(day("2024-07-02")), "the draft plan's");
+    assert_eq!(
+        known("2023", "final"),
+        Some(day("2024-07-02")),
+        "the draft plan's"
+    );
     assert_eq!(known("2025", "final"), None, "no plan, no notice");
     let due = Agenda::new(&t).upcoming().first().map(|d| d.announced);
     assert_eq!(due, Some(Some(day("2021-10-26"))));

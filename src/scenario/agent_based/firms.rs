@@ -76,7 +76,9 @@ impl World {
                 continue;
             }
             let to = all_days.partition_point(|x| *x <= d.date);
-            let notice = d.announced.map_or(to, |a| all_days.partition_point(|x| *x < a));
+            let notice = d
+                .announced
+                .map_or(to, |a| all_days.partition_point(|x| *x < a));
             out.push(Deadline {
                 date: d.date,
                 trading_days_left: to.saturating_sub(from) as u32,

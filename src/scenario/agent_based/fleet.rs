@@ -135,7 +135,9 @@ mod tests {
         assert_eq!(a[2], agent_rng(9, 2).next_u64());
         // The firms' lead shares come from a stream of their own: turning them on leaves
         // every member's stream as it was.
-        let led = config("[fleet]\ncompliance_firms = 4\n[behaviour.compliance_firm]\ninternal_lead_share = 0.1\n");
+        let led = config(
+            "[fleet]\ncompliance_firms = 4\n[behaviour.compliance_firm]\ninternal_lead_share = 0.1\n",
+        );
         let with_leads: Vec<u64> = build_fleet(&led, 9, 4)
             .iter_mut()
             .map(|m| m.rng.next_u64())

@@ -59,9 +59,11 @@ pub fn calibration_values(c: &CalibrationReport) -> Vec<(String, f64, f64)> {
             v.published,
         )
     }));
-    out.extend(c.busiest_day_share.iter().map(|(y, v)| {
-        (format!("busiest-day share {y}"), v.simulated, v.published)
-    }));
+    out.extend(
+        c.busiest_day_share
+            .iter()
+            .map(|(y, v)| (format!("busiest-day share {y}"), v.simulated, v.published)),
+    );
     out.extend([
         (
             "volatility".into(),

@@ -455,7 +455,10 @@ mod tests {
         assert_eq!(share, Some((0.8, 0.9)));
         assert!(!r.deadline_month_share.contains_key(&2023));
         // Simulated December: 300 t and 100 t.
-        let busiest = r.busiest_day_share.get(&2021).map(|c| (c.simulated, c.published));
+        let busiest = r
+            .busiest_day_share
+            .get(&2021)
+            .map(|c| (c.simulated, c.published));
         assert_eq!(busiest, Some((0.75, 600.0 / 900.0)));
     }
 
