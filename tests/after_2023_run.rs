@@ -23,6 +23,34 @@ fn industrial(name: &str) -> bool {
     ["ST", "CE", "AL"].iter().any(|p| name.starts_with(p))
 }
 
+/// The rows of the 20-seed study of this scenario that docs/model.md ("After 2023") quotes: the
+/// header and every statistic of 2024.
+#[test]
+fn the_2024_figures_over_twenty_seeds_are_the_studys() {
+    use carbonsim::scenario::montecarlo::{SeedRange, Shard};
+    use carbonsim::scenario::study;
+    let c = config();
+    let range = SeedRange {
+        first: c.seed,
+        count: 20,
+    };
+    let result = study::run_study(&c, range, Shard::WHOLE, |_| {}).unwrap();
+    let table = study::statistics_table(&study::statistic_bands(&result));
+    let rows: String = table
+        .lines()
+        .filter(|l| l.starts_with("| statistic") || l.starts_with("|---") || l.contains(" 2024"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(rows.contains("| volume 2024 (t) |"), "{table}");
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
+    assert_eq!(
+        marked_block(&page, "after-2023-seeds"),
+        rows,
+        "rerun `carbonsim montecarlo examples/scenarios/agent_based_2021_2026.toml --seeds 20`"
+    );
+}
+
 #[test]
 fn every_cycle_through_2026_settles_with_all_four_sectors_and_units_are_conserved() {
     let c = config();

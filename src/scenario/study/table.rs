@@ -46,11 +46,13 @@ pub fn statistics_table(rows: &[StatisticBands]) -> String {
     out
 }
 
-/// A volume in Mt, a price in CNY/t, a count of days, anything else (a share or rate) in
-/// percent.
+/// A volume in Mt, a turnover in CNY bn, a price in CNY/t, a count of days, anything else (a
+/// share or rate) in percent.
 fn value(statistic: &str, v: f64) -> String {
     if statistic.ends_with("(t)") {
         format!("{:.1} Mt", v / 1e6)
+    } else if statistic.ends_with("(CNY)") {
+        format!("CNY {:.2} bn", v / 1e9)
     } else if statistic.ends_with("(CNY/t)") {
         format!("{v:.2}")
     } else if statistic.ends_with("(days)") {
@@ -86,6 +88,23 @@ mod tests {
                 bands: None,
             },
         ];
+        let turnover = StatisticBands {
+            statistic: "turnover 2024 (CNY)".into(),
+            published: Some(18.114e9),
+            bands: Some(Bands {
+                p5: 1.2e10,
+                p25: 1.3e10,
+                p50: 1.4e10,
+                p75: 1.5e10,
+                p95: 1.6e10,
+            }),
+        };
+        assert!(
+            statistics_table(std::slice::from_ref(&turnover)).contains(
+                "| turnover 2024 (CNY) | CNY 18.11 bn | CNY 12.00 bn | CNY 13.00 bn | CNY 14.00 bn |"
+            ),
+            "a turnover in CNY bn, not a share"
+        );
         let t = statistics_table(&rows);
         assert!(t.contains("| volume 2021 (t) | 200.0 Mt | 100.0 Mt | 120.0 Mt | 150.0 Mt | 160.0 Mt | 180.0 Mt | -25 % |"), "{t}");
         assert!(t.contains("| close path MAPE | — | — |"), "{t}");
