@@ -39,7 +39,7 @@ fn the_2024_figures_over_twenty_seeds_are_the_studys() {
     let rows: String = table
         .lines()
         .filter(|l| l.starts_with("| statistic") || l.starts_with("|---") || l.contains(" 2024"))
-        .map(|l| format!("{l}\n"))
+        .flat_map(|l| [l, "\n"])
         .collect();
     assert!(rows.contains("| volume 2024 (t) |"), "{table}");
     let page =
