@@ -54,8 +54,8 @@ impl World {
 
     /// The deadlines of the cycles in force on `date` still ahead (one per date), with the
     /// trading days left and the days from their announcement counted on the calendar (a run's
-    /// calendar starts on its first day, so an earlier announcement counts from there). An entity-share deadline asks each firm for
-    /// all of its obligation.
+    /// calendar starts on its first day, so an earlier announcement counts from there). An
+    /// entity-share deadline asks each firm for all of its obligation.
     pub(super) fn deadlines_on(
         &self,
         date: NaiveDate,

@@ -3,9 +3,10 @@
 //!
 //! The targets are the calibration statistics that have a published, non-zero value (mean close
 //! per year, last close, the longest limit-up run, annual volumes, deadline-month shares, the
-//! busiest day's share of the deadline months, volatility, maximum drawdown, listed share; see [`super::super::headline::calibration_values`]),
-//! each weighted 1 unless told otherwise. A published value of zero is left out: its relative
-//! error is undefined. For a parameter point θ run over the seeds `s = 1..K`,
+//! busiest day's share of the deadline months, volatility, maximum drawdown, listed share; see
+//! [`super::super::headline::calibration_values`]), each weighted 1 unless told otherwise. A
+//! published value of zero is left out: its relative error is undefined. For a parameter point
+//! θ run over the seeds `s = 1..K`,
 //!
 //! ```text
 //!            Σ_j w_j · ((m_j(θ) − t_j) / t_j)²                  1   K
