@@ -145,6 +145,7 @@ SCHEMAS: Dict[str, List[Column]] = {
         _c("detail", "object", "", "the deadline's name or the vintage's code"),
         _c("share_due_pct", "Int64", "%", "share due by a deadline, of the volume or of the entities"),
         _c("share_of", "object", "", "volume or entities (deadlines only)"),
+        _c("announced", _DATE, "day", "the day a deadline was made known (its own notice, else its cycle's plan); NaT for other events and deadlines without either"),
         _c("in_run", "bool", "", "whether the date lies between the scenario's start and end"),
         _c("source", "object", "", "where the date comes from"),
     ],

@@ -65,6 +65,20 @@ impl<'py> Columns<'py> {
         self.add(name, values.map(day).collect::<Vec<_>>())
     }
 
+    /// Adds a date column with gaps: a missing date is numpy's NaT (the least `i64`), which
+    /// the frame's date conversion keeps as NaT.
+    pub fn optional_dates(
+        &mut self,
+        name: &'static str,
+        values: impl Iterator<Item = Option<NaiveDate>>,
+    ) -> PyResult<&mut Self> {
+        self.dates.push(name);
+        self.add(
+            name,
+            values.map(|d| d.map_or(i64::MIN, day)).collect::<Vec<_>>(),
+        )
+    }
+
     /// The finished dict.
     pub fn finish(self) -> PyResult<Bound<'py, PyDict>> {
         self.dict.set_item("__dates__", self.dates)?;

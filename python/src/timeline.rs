@@ -18,6 +18,7 @@ struct Event {
     detail: String,
     share_due_pct: Option<u32>,
     share_of: Option<&'static str>,
+    announced: Option<NaiveDate>,
     source: String,
 }
 
@@ -41,6 +42,7 @@ fn events(timeline: &Timeline) -> Vec<Event> {
                     ShareOf::Volume => "volume",
                     ShareOf::Entities => "entities",
                 }),
+                announced: c.announced(d),
                 source: d.source.clone(),
             });
         }
@@ -63,6 +65,7 @@ fn events(timeline: &Timeline) -> Vec<Event> {
                 detail: code.clone(),
                 share_due_pct: None,
                 share_of: None,
+                announced: None,
                 source: v.source.clone(),
             });
         }
@@ -72,7 +75,7 @@ fn events(timeline: &Timeline) -> Vec<Event> {
 }
 
 /// The timeline of `config` as columns: date, event, cycle, detail, share_due_pct, share_of,
-/// in_run, source.
+/// announced, in_run, source.
 pub fn columns<'py>(py: Python<'py>, config: &ScenarioConfig) -> PyResult<Bound<'py, PyDict>> {
     let timeline = config.timeline().map_err(|e| errors::config(&e))?;
     let rows = events(&timeline);
@@ -87,6 +90,7 @@ pub fn columns<'py>(py: Python<'py>, config: &ScenarioConfig) -> PyResult<Bound<
         rows.iter().map(|e| e.share_due_pct).collect(),
     )?;
     c.add("share_of", rows.iter().map(|e| e.share_of).collect())?;
+    c.optional_dates("announced", rows.iter().map(|e| e.announced))?;
     c.add(
         "in_run",
         rows.iter()

@@ -123,6 +123,12 @@ def test_timeline_lists_the_deadlines_and_marks_the_run(small):
     first, second = interims.iloc[0], interims.iloc[1]
     assert (first["cycle"], first["share_due_pct"], first["share_of"]) == ("2019-2020", 95, "entities")
     assert (second["cycle"], second["share_due_pct"], second["share_of"]) == ("2021-2022", 95, "volume")
+    # The day each deadline was made known: its own notice, else its cycle's plan; none for
+    # the other events or for the assumed 2025 power year, which has neither.
+    assert [str(d.date()) for d in (first["announced"], second["announced"])] == ["2021-10-26", "2023-03-15"]
+    assert finals.iloc[0]["announced"].strftime("%Y-%m-%d") == "2020-12-30"
+    assert t[~t["event"].str.contains("deadline")]["announced"].isna().all()
+    assert finals["announced"].isna().sum() == 1
     assert t["date"].is_monotonic_increasing
     assert t["source"].str.len().min() > 0
 
