@@ -312,24 +312,20 @@ pub fn compare(
             )
         })
         .collect();
-    let deadline_month_share = DEADLINE_MONTHS
-        .iter()
-        .filter_map(|&(year, months)| {
-            let p = month_share(published, year, months)?;
-            Some((
-                year,
-                Compared::new(month_share(simulated, year, months).unwrap_or(0.0), p),
-            ))
-        })
-        .collect();
-    let busiest_day_share = DEADLINE_MONTHS
-        .iter()
-        .filter_map(|&(year, months)| {
-            let p = busiest_day_share(published, year, months)?;
-            let sim = busiest_day_share(simulated, year, months).unwrap_or(0.0);
-            Some((year, Compared::new(sim, p)))
-        })
-        .collect();
+    // A statistic of each deadline year's deadline months, for the years the published series
+    // has it.
+    let per_deadline_year = |f: fn(&[DayRecord], i32, &[u32]) -> Option<f64>| {
+        DEADLINE_MONTHS
+            .iter()
+            .filter_map(|&(year, months)| {
+                let p = f(published, year, months)?;
+                let sim = f(simulated, year, months).unwrap_or(0.0);
+                Some((year, Compared::new(sim, p)))
+            })
+            .collect()
+    };
+    let deadline_month_share = per_deadline_year(month_share);
+    let busiest_day_share = per_deadline_year(busiest_day_share);
     let both = |f: fn(&[DayRecord]) -> Option<f64>| {
         Compared::new(f(simulated).unwrap_or(0.0), f(published).unwrap_or(0.0))
     };
