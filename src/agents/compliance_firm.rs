@@ -24,6 +24,9 @@
 //! - banks: a long firm keeps `banking_share` of its surplus while the market pays no more than
 //!   the bank value (by `hold_if_expected_rise`), and holds all of it while the expected rise
 //!   exceeds `hold_if_expected_rise`, unless its cash is below `liquidity_cash_target`;
+//! - plans the next cycle too once its plan is out while the cycle in force is open: a surplus
+//!   now is kept for a shortfall next, and what the next cycle lacks beyond it is bought at that
+//!   cycle's own (later) pace ([`super::joint_plan`]);
 //! - buys where units are: every eligible vintage counts alike, so a buyer passes over a vintage
 //!   with nothing offered and nothing traded on its last day while a newer one is listed (where
 //!   the fresh allocation, and so the sellers, are), instead of waiting in an empty book;
@@ -41,6 +44,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::joint_plan::{JointPlan, Step, shrink};
 use super::{
     AccountView, Agent, AuctionBid, AuctionNotice, DayOutcome, Fill, MarketView, OrderIntent,
     OrderKind, Outlook, Routing, Side, affordable, budget_from_yuan, codes, price_from_yuan,
@@ -232,8 +236,9 @@ pub struct ComplianceFirm {
     allowances_committed: (Option<chrono::NaiveDate>, Quantity, Quantity),
     /// Whether today's offset bids already cover the room left.
     offsets_room_met: bool,
-    /// The last day the firm acted on allowances: it shops for offsets only then.
-    active_on: Option<chrono::NaiveDate>,
+    /// The last day the firm acted on allowances (it shops for offsets only then), and
+    /// whether it acted on the next cycle's needs too.
+    active_on: Option<(chrono::NaiveDate, bool)>,
     /// The newest allowance subject (index into `allowance_subjects`) seen listed.
     newest_listed: Option<usize>,
     /// The last deadline's trading days left and notice seen, and their urgency (see
@@ -372,8 +377,25 @@ impl ComplianceFirm {
         let p = &self.params;
         let doubt = p.unpublished_allocation_uncertainty * unknown as f64
             + p.pending_allocation_uncertainty * true_up as f64;
-        let doubt = doubt as i128;
-        gap.signum() * (gap.abs() - doubt).max(0)
+        shrink(gap, doubt as i128)
+    }
+
+    /// The next cycle's gap (positive = short) beyond the doubt of its true-up, once its plan
+    /// is known ([`super::NextCycle`]), and its urgency: what the firm will owe for it less the
+    /// allocation it will be credited for it. Its holdings count against the cycle in force
+    /// first ([`joint_plan::JointPlan`]).
+    fn next_cycle_gap(&self, account: &AccountView<'_>) -> Option<(i128, f64)> {
+        let next = account.compliance?.next_cycle?;
+        let pending = next.allocation_pending.units();
+        let doubt = self.params.pending_allocation_uncertainty
+            * next.allocation_true_up.units().min(pending) as f64;
+        let gap = i128::from(next.expected_obligation.units()) - i128::from(pending);
+        let own = next
+            .deadline
+            .trading_days_left
+            .saturating_sub(self.lead_days(&next.deadline));
+        let u = urgency(Some(own), self.params.urgency_horizon_days);
+        Some((shrink(gap, doubt as i128), u))
     }
 
     /// `(w·F + (1 − w)·A)·(1 + β·trend)`, or `A·(1 + β·trend)` without an outlook.
@@ -419,42 +441,58 @@ impl ComplianceFirm {
             return;
         };
         let gap = self.beyond_doubt(gap, account);
+        let next = self.next_cycle_gap(account);
+        let plan = JointPlan::new(gap, next.map(|n| n.0));
         if self.allowances_committed.0 != Some(market.date) {
             self.allowances_committed = (Some(market.date), Quantity::ZERO, Quantity::ZERO);
         }
         let (_, bid_today, offered_today) = self.allowances_committed;
         self.outlook = account.compliance.and_then(|c| c.outlook);
         let u = self.urgency_at(market.next_deadline());
-        let p = &self.params;
-        let activity = p.base_activity + (1.0 - p.base_activity) * u;
+        let u_next = next.map_or(0.0, |n| n.1);
         let expected = self.expected_price(market);
-        let p = &self.params;
+        let (base, least) = (self.params.base_activity, self.params.min_trade_fraction);
+        let activity = |u: f64| base + (1.0 - base) * u;
+        let fraction = |u: f64| least + (1.0 - least) * u;
         // Draw both numbers every day so a firm's stream advances the same way whatever it decides.
         let (act_draw, block_draw, noise_draw): (f64, f64, f64) =
             (rng.random(), rng.random(), rng.random());
-        // A firm decides once a day whether to act; having acted on one vintage it goes on
-        // with the others the same day.
-        let acting = self.active_on == Some(market.date) || act_draw < activity;
-        if gap == 0 || !acting {
+        // A firm decides once a day whether to act, for the cycle in force and for the next
+        // (the same draw: the next deadline is the later, so acting on it means acting on
+        // both); having acted on one vintage it goes on with the others the same day.
+        let today_acted = self.active_on.filter(|a| a.0 == market.date);
+        let acting = today_acted.is_some() || act_draw < activity(u);
+        let acting_next = today_acted.map_or(act_draw < activity(u_next), |a| a.1);
+        let Some(step) = plan.step(acting, acting_next) else {
             return;
-        }
-        self.active_on = Some(market.date);
+        };
+        self.active_on = Some((market.date, acting_next));
+        // A buy for both cycles trades the blend of their shares; one for the next cycle alone
+        // is priced at its urgency.
+        let (u, fraction) = match step {
+            Step::Buy { now, next } if next > 0.0 => {
+                let f = (now * fraction(u) + next * fraction(u_next)) / (now + next);
+                (if now > 0.0 { u } else { u_next }, f)
+            }
+            Step::Buy { .. } | Step::Sell(_) => (u, fraction(u)),
+        };
         let today = Today {
             u,
-            fraction: p.min_trade_fraction + (1.0 - p.min_trade_fraction) * u,
+            fraction,
             expected,
-            noise: 1.0 + p.price_noise * (2.0 * noise_draw - 1.0),
+            noise: 1.0 + self.params.price_noise * (2.0 * noise_draw - 1.0),
             routing: Routing {
-                block: block_draw < p.block_probability,
-                max_listed_orders: p.max_listed_orders,
+                block: block_draw < self.params.block_probability,
+                max_listed_orders: self.params.max_listed_orders,
             },
         };
-        let order = if gap > 0 {
-            self.buy_order(gap as f64, &today, market, account, bid_today)
-                .map(|(limit, want)| (Side::Buy, limit, want))
-        } else {
-            self.sell_order((-gap) as f64, &today, market, account, offered_today)
-                .map(|(limit, want)| (Side::Sell, limit, want))
+        let order = match step {
+            Step::Buy { now, next } => self
+                .buy_order(now + next, &today, market, account, bid_today)
+                .map(|(limit, want)| (Side::Buy, limit, want)),
+            Step::Sell(surplus) => self
+                .sell_order(surplus, &today, market, account, offered_today)
+                .map(|(limit, want)| (Side::Sell, limit, want)),
         };
         let Some((side, limit, want)) = order.filter(|o| !o.2.is_zero()) else {
             return;
@@ -732,7 +770,7 @@ impl ComplianceFirm {
             return;
         };
         // Offsets are part of the day's cover decision: shopped for only on a day the firm acts.
-        if self.active_on != Some(market.date) {
+        if self.active_on.is_none_or(|a| a.0 != market.date) {
             return;
         }
         if self.offsets_committed.0 != Some(market.date) {
@@ -786,7 +824,7 @@ impl Agent for ComplianceFirm {
         // Offsets interest a firm that acted on allowances today and has not yet bid for all the
         // offsets it may use today.
         !self.is_offset(subject)
-            || (self.active_on == Some(date)
+            || (self.active_on.is_some_and(|a| a.0 == date)
                 && !(self.offsets_committed.0 == Some(date) && self.offsets_room_met))
     }
 
@@ -1099,6 +1137,50 @@ mod tests {
         assert!(draw_lead_share(0.0, &mut a).abs() < f64::EPSILON);
         assert!(draw_lead_share(f64::NAN, &mut a).abs() < f64::EPSILON);
         assert_eq!(a.random::<u64>(), b.random::<u64>());
+    }
+
+    /// A position with `obligation` due, `allocation` credited (held as `CEA`), and the next
+    /// cycle's `next_obligation` against `next_pending` still to be credited, no true-up.
+    fn with_next_cycle(
+        obligation: u64,
+        next_obligation: u64,
+        next_pending: u64,
+    ) -> CompliancePosition {
+        let mut pos = position(obligation, obligation);
+        pos.next_cycle = Some(super::super::NextCycle {
+            expected_obligation: Quantity::new(next_obligation),
+            allocation_pending: Quantity::new(next_pending),
+            allocation_true_up: Quantity::ZERO,
+            deadline: deadline(250)[0],
+        });
+        pos
+    }
+
+    #[test]
+    fn a_firm_planning_the_next_cycle_keeps_its_surplus_for_it_and_buys_the_rest_ahead() {
+        let d = deadline(3);
+        let bars = flat_bars(10, 5000);
+        let m = market(&d, &bars, &[], &[]);
+        let holdings = cea(200_000);
+        // 100,000 t long now; 50,000 t short next: sells only from the other 50,000 t.
+        let pos = with_next_cycle(100_000, 500_000, 450_000);
+        let acc = account(&holdings, Money::ZERO, Some(pos));
+        let sold = orders_of(always_active(), &m, &acc, 1);
+        assert!(sold.iter().all(|o| o.side == Side::Sell), "{sold:?}");
+        assert!(
+            total(&sold) > 0 && total(&sold) <= 40_000,
+            "{}",
+            total(&sold)
+        );
+        // 150,000 t short next: keeps all, buys ahead the 50,000 t its surplus does not cover,
+        // at the far deadline's pace (the least share of a gap a day), not the near one's.
+        let pos = with_next_cycle(100_000, 500_000, 350_000);
+        let acc = account(&holdings, Money::from_cny(10_000_000), Some(pos));
+        let bought = orders_of(always_active(), &m, &acc, 1);
+        assert!(bought.iter().all(|o| o.side == Side::Buy), "{bought:?}");
+        // (250 trading days out the urgency is e^(−250/15), not quite 0, hence one tonne more.)
+        let least = (50_000.0 * ComplianceFirmParams::default().min_trade_fraction) as u64;
+        assert!((least..=least + 1).contains(&total(&bought)), "{bought:?}");
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod certificate_seller;
 mod codes;
 pub mod compliance_firm;
 pub mod investor;
+pub mod joint_plan;
 pub mod market_maker;
 
 use chrono::NaiveDate;
@@ -274,6 +275,25 @@ pub struct CompliancePosition {
     /// A banking cap announced and not yet applied, as it stands for this entity.
     #[serde(default)]
     pub bank_limit: Option<BankLimit>,
+    /// The group's next cycle, once its plan is published while this one is still open.
+    #[serde(default)]
+    pub next_cycle: Option<NextCycle>,
+}
+
+/// The next cycle of an entity's group, known from its plan while the cycle in force is still
+/// open (the 2023 and 2024 power years were planned together from the draft of 2024-07-02):
+/// what the entity will owe for it and the allocation it expects, still to be credited, so it
+/// can plan both years at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextCycle {
+    /// Expected surrender obligation at its final deadline, after relief.
+    pub expected_obligation: Quantity,
+    /// Its allocation not yet credited (what is credited is in the account already).
+    pub allocation_pending: Quantity,
+    /// Of `allocation_pending`, the part awaiting a true-up on verified output.
+    pub allocation_true_up: Quantity,
+    /// Its final deadline.
+    pub deadline: Deadline,
 }
 
 /// What a banking cap lets an entity keep past its date: `keep_at_most` now, and `multiple_bp`
@@ -747,6 +767,7 @@ pub(crate) mod test_support {
             },
             outlook: None,
             bank_limit: None,
+            next_cycle: None,
         }
     }
 

@@ -274,6 +274,13 @@ impl Cycles {
         largest_cycle(self.groups.get(g)?, &self.periods)
     }
 
+    /// The cycle after `k` in its group's timeline order, if any.
+    pub fn next_in_group(&self, k: usize) -> Option<usize> {
+        let cycles = &self.groups.get(*self.group_of.get(k)?)?.cycles;
+        let at = cycles.iter().position(|&j| j == k)?;
+        cycles.get(at + 1).copied()
+    }
+
     /// The index into [`Cycles::accounts`] of cycle `k`'s `i`-th entity.
     pub fn account_index(&self, k: usize, i: usize) -> usize {
         self.groups[self.group_of[k]].first + i

@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 use super::broker::RunListing;
 use super::record::COMPOSITE;
 use super::{RunError, SubjectDay, World};
-use crate::agents::{CompliancePosition, Deadline, PenaltyTerms};
+use crate::agents::{CompliancePosition, Deadline, NextCycle, PenaltyTerms};
 use crate::compliance::cycle;
 use crate::history;
 use crate::registry::{Registry, Settlement, Subject, SubjectId};
-use crate::scenario::cycles::penalty_window;
+use crate::scenario::cycles::{Cycles, penalty_window};
 use crate::scenario::replay::ComplianceSummary;
 use crate::timeline::{DueDeadline, PenaltySpec, ShareOf};
 use crate::units::{Money, Price, Quantity};
@@ -64,7 +64,6 @@ impl World {
     ) {
         out.clear();
         let in_force = self.cycles.in_force(date);
-        let from = all_days.partition_point(|d| *d < date);
         for d in self
             .cycles
             .agenda
@@ -75,19 +74,7 @@ impl World {
             if out.last().is_some_and(|l| l.date == d.date) {
                 continue;
             }
-            let to = all_days.partition_point(|x| *x <= d.date);
-            let notice = d
-                .announced
-                .map_or(to, |a| all_days.partition_point(|x| *x < a));
-            out.push(Deadline {
-                date: d.date,
-                trading_days_left: to.saturating_sub(from) as u32,
-                notice_trading_days: to.saturating_sub(notice) as u32,
-                required_share_bp: match d.share_of {
-                    ShareOf::Volume => d.share_pct * 100,
-                    ShareOf::Entities => 10_000,
-                },
-            });
+            out.push(deadline_view(d, date, all_days));
         }
     }
 
@@ -109,6 +96,8 @@ impl World {
         let outlook = self.economy.current;
         let per_tonne = fine_per_tonne(&c.timeline.spec().cycles[k].penalty, outlook);
         let plan_known = c.plan_known(k, date);
+        let next = next_cycle_known(c, k, date);
+        let days = &self.trading_days;
         for (i, pos) in period.positions.iter().enumerate() {
             let a = c.account_index(k, i);
             let Some(p) = self.participants[..self.firms].get_mut(a) else {
@@ -139,6 +128,7 @@ impl World {
                     (c.group_of[k], a, c.accounts[a]),
                     date,
                 ),
+                next_cycle: next.and_then(|(k2, d)| next_cycle_position(c, days, (k2, i), d, date)),
             });
         }
     }
@@ -316,6 +306,53 @@ impl World {
 
 /// The published average price (turnover over volume) of the days from `from` (or the start of
 /// the series) to `until`; `None` without trades.
+/// The group's cycle after `k` with its final deadline, once its plan is published on `date`:
+/// from then on the firms plan it together with `k`.
+fn next_cycle_known(c: &Cycles, k: usize, date: NaiveDate) -> Option<(usize, &DueDeadline)> {
+    let k2 = c.next_in_group(k)?;
+    let last = c.agenda.upcoming().iter().rfind(|d| d.cycle == k2)?;
+    (c.plan_known(k2, date) && last.is_final).then_some((k2, last))
+}
+
+/// Entity `i`'s position in cycle `k2` (the next cycle of its group), seen on `date`, with
+/// `k2`'s final deadline `d` counted on `all_days`.
+fn next_cycle_position(
+    c: &Cycles,
+    all_days: &[NaiveDate],
+    (k2, i): (usize, usize),
+    d: &DueDeadline,
+    date: NaiveDate,
+) -> Option<NextCycle> {
+    let pos = c.periods[k2].positions.get(i)?;
+    let (pending, true_up) = c.pending_parts(k2, i);
+    Some(NextCycle {
+        expected_obligation: cycle::obligation(&c.rules[k2], pos).required,
+        allocation_pending: pending,
+        allocation_true_up: true_up,
+        deadline: deadline_view(d, date, all_days),
+    })
+}
+
+/// What a firm sees on `date` of deadline `d`: the trading days left (today included) and
+/// those from its announcement, counted on the calendar's `all_days`. An entity-share deadline
+/// asks each firm for all of its obligation.
+fn deadline_view(d: &DueDeadline, date: NaiveDate, all_days: &[NaiveDate]) -> Deadline {
+    let from = all_days.partition_point(|x| *x < date);
+    let to = all_days.partition_point(|x| *x <= d.date);
+    let notice = d
+        .announced
+        .map_or(to, |a| all_days.partition_point(|x| *x < a));
+    Deadline {
+        date: d.date,
+        trading_days_left: to.saturating_sub(from) as u32,
+        notice_trading_days: to.saturating_sub(notice) as u32,
+        required_share_bp: match d.share_of {
+            ShareOf::Volume => d.share_pct * 100,
+            ShareOf::Entities => 10_000,
+        },
+    }
+}
+
 fn published_average(from: Option<NaiveDate>, until: NaiveDate) -> Result<Option<Price>, RunError> {
     let days = history::daily()?
         .iter()

@@ -293,6 +293,8 @@ pub struct World {
     bank_watch: bank_watch::BankWatch,
     /// Cash the firms' operations have paid in so far ([`operations`]).
     operating_cash: Money,
+    /// Every trading day of the exchange's calendar, to count the days to a deadline.
+    trading_days: Vec<NaiveDate>,
 }
 
 impl std::fmt::Debug for World {
@@ -361,6 +363,7 @@ impl World {
             instruments,
             bank_watch,
             operating_cash: Money::ZERO,
+            trading_days: Vec::new(),
         })
     }
 
@@ -430,6 +433,7 @@ impl World {
             });
         }
         let all_days = cal.trading_days(cal.first(), cal.last())?;
+        self.trading_days.clone_from(&all_days);
         for i in 0..self.listings.len() {
             let l = &self.listings[i];
             self.listings[i] = self.run_listing(l.code.clone(), l.subject, l.from);
