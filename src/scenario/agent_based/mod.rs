@@ -692,8 +692,12 @@ impl World {
         self.ex.set_time(MORNING)?;
         let mut consulted: Vec<Vec<u32>> = vec![Vec::new(); active.len()];
         // Firms of a group not yet credited (the industrial sectors before their first
-        // allocation) have nothing to decide: they are not consulted.
+        // allocation) have nothing to decide: they are not consulted ([`Self::awake_traders`]).
         let dormant = self.cycles.dormant_accounts();
+        let awake: Vec<(usize, Vec<u32>)> = active
+            .iter()
+            .map(|&li| self.awake_traders(li, &dormant))
+            .collect();
         let mut holdings = Vec::with_capacity(8);
         for step in std::iter::once(None).chain((0..self.config.fleet.intraday_steps).map(Some)) {
             if step == Some(0) {
@@ -701,12 +705,9 @@ impl World {
             }
             for (slot, &li) in active.iter().enumerate() {
                 broker.refresh_depth(&self.ex, self.listings[li].subject);
-                let (lead, traders) = (self.listings[li].lead, self.listings[li].traders.len());
-                for k in 0..traders {
-                    let a = self.listings[li].traders[turn_order(lead, traders, start, k)] as usize;
-                    if a < self.firms && dormant.iter().any(|r| r.contains(&a)) {
-                        continue;
-                    }
+                let (lead, awake) = (awake[slot].0, &awake[slot].1);
+                for k in 0..awake.len() {
+                    let a = awake[turn_order(lead, awake.len(), start, k)] as usize;
                     let code = &self.listings[li].code;
                     if !self.participants[a].agent.wants_view(code, date) {
                         continue;
@@ -733,6 +734,15 @@ impl World {
             }
         }
         Ok(consulted)
+    }
+
+    /// The traders of listing `li` that have something to decide, in their order, and how many
+    /// of them lead: the firms of a group not yet credited (`dormant`) take no turn.
+    fn awake_traders(&self, li: usize, dormant: &[std::ops::Range<usize>]) -> (usize, Vec<u32>) {
+        let l = &self.listings[li];
+        awake(&l.traders, l.lead, |a| {
+            (a as usize) < self.firms && dormant.iter().any(|r| r.contains(&(a as usize)))
+        })
     }
 
     /// After the close: each active listing keeps its bar in its history, and the agents
@@ -854,6 +864,18 @@ impl World {
 /// The `k`-th trader consulted on a book of `traders` whose first `lead` always go first: the
 /// others follow in a rotation, a fixed stride through them from `start`, different each day
 /// (so no agent is always first).
+/// `traders` without those `asleep`, in their order, and how many of the first `lead` remain.
+/// The sleepers take no place in the rotation either ([`turn_order`]), so that a group joining
+/// later leaves the others' turns (who comes before the sellers on a book) as they would be
+/// without it.
+fn awake(traders: &[u32], lead: usize, asleep: impl Fn(u32) -> bool) -> (usize, Vec<u32>) {
+    let lead = traders.iter().take(lead).filter(|&&a| !asleep(a)).count();
+    (
+        lead,
+        traders.iter().copied().filter(|&a| !asleep(a)).collect(),
+    )
+}
+
 fn turn_order(lead: usize, traders: usize, start: usize, k: usize) -> usize {
     if k < lead {
         return k;
@@ -1085,4 +1107,34 @@ fn exchange_for(
 /// As [`World::new`] and [`World::run`].
 pub fn run(config: &ScenarioConfig, seed: u64) -> Result<AgentRun, RunError> {
     World::new(config, seed)?.run()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{awake, turn_order};
+
+    /// Each day's consultation order of `traders` (the first `lead` first, the rest rotating).
+    fn day_order(traders: &[u32], lead: usize, day: usize) -> Vec<u32> {
+        (0..traders.len())
+            .map(|k| traders[turn_order(lead, traders.len(), day * 7_919, k)])
+            .collect()
+    }
+
+    #[test]
+    fn a_dormant_group_takes_no_place_in_the_rotation() {
+        // Firms 0..5, a dormant group 5..9, then two sellers (9, 10).
+        let with: Vec<u32> = (0..11).collect();
+        let without: Vec<u32> = (0..5).chain(9..11).collect();
+        for day in 0..50 {
+            let (lead, awake_with) = awake(&with, 0, |a| (5..9).contains(&a));
+            assert_eq!(lead, 0);
+            assert_eq!(
+                day_order(&awake_with, lead, day),
+                day_order(&without, 0, day),
+                "day {day}"
+            );
+        }
+        // Leaders that sleep stop leading; the others keep their place at the front.
+        assert_eq!(awake(&[7, 9, 1, 2], 2, |a| a == 7), (1, vec![9, 1, 2]));
+    }
 }
