@@ -133,7 +133,7 @@ SCHEMAS: Dict[str, List[Column]] = {
         _c("held_after_t", "int64", "t", "the reserve's holdings after the move"),
     ],
     "run.statistics": [
-        _c("statistic", "object", "", "calibration statistic of the allowance market (COMCEA), and the first cycle's CCER offsets when the run has the CCER market"),
+        _c("statistic", "object", "", "calibration statistic of the allowance market (COMCEA), named as in `montecarlo.statistics` and the CLI's `study.json`: mean and last closes, volumes, deadline-month and busiest-day shares, volatility, drawdown, listed share, close-path MAPE, the first cycle's CCER offsets when the run has the CCER market and the published figures of each later year it covers (2024: volume, turnover, year-end and peak close, fourth-quarter share); the close path's RMSE (CNY) last"),
         _c("simulated", "float64", "as named", "the run's value (volumes in t, shares and rates as fractions)"),
         _c("published", "float64", "as named", "the published market's value (NaN where none)"),
         _c("relative_error", "float64", "fraction", "(simulated - published) / published"),

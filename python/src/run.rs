@@ -6,6 +6,8 @@ use carbonsim::exchange::Exchange;
 use carbonsim::registry::{AccountId, AccountKind, Market, SubjectId};
 use carbonsim::scenario::agent_based::{AgentRun, World};
 use carbonsim::scenario::agent_report;
+use carbonsim::scenario::study::headline;
+use carbonsim::scenario::study::stats::Compared;
 use carbonsim::units::Money;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -270,38 +272,17 @@ fn label<T: std::fmt::Debug>(value: &T) -> String {
     format!("{value:?}").to_lowercase()
 }
 
+/// The run's calibration statistics, as the study and the CLI name them
+/// ([`headline::calibration_values`]), with the close path's RMSE after them.
 fn statistics<'py>(py: Python<'py>, run: &AgentRun) -> PyResult<Bound<'py, PyDict>> {
     let mut rows: Vec<(String, f64, Option<f64>, Option<f64>)> = Vec::new();
     if let Some(cal) = &run.calibration {
-        for (y, v) in &cal.annual_volume {
-            rows.push((
-                format!("volume {y} (t)"),
-                v.simulated,
-                Some(v.published),
-                v.relative_error,
-            ));
+        for (name, simulated, published) in headline::calibration_values(cal) {
+            let published = published.is_finite().then_some(published);
+            let compared = published.map(|p| Compared::new(simulated, p));
+            let error = compared.and_then(|c| c.relative_error);
+            rows.push((name, simulated, published, error));
         }
-        for (y, v) in &cal.deadline_month_share {
-            let name = format!("deadline-month share {y}");
-            rows.push((name, v.simulated, Some(v.published), v.relative_error));
-        }
-        for (y, v) in &cal.busiest_day_share {
-            let name = format!("busiest-day share {y}");
-            rows.push((name, v.simulated, Some(v.published), v.relative_error));
-        }
-        for (name, v) in [
-            ("volatility", &cal.volatility),
-            ("maximum drawdown", &cal.max_drawdown),
-            ("listed share", &cal.listed_share),
-        ] {
-            rows.push((
-                name.into(),
-                v.simulated,
-                Some(v.published),
-                v.relative_error,
-            ));
-        }
-        rows.push(("close path MAPE".into(), cal.close_path.mape, None, None));
         rows.push((
             "close path RMSE (CNY)".into(),
             cal.close_path.rmse,

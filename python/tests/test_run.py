@@ -61,6 +61,20 @@ def test_statistics_match_the_calibration_report(run):
     assert s.loc["volatility", "simulated"] == cal["volatility"]["simulated"]
     assert s.loc["maximum drawdown", "published"] == cal["max_drawdown"]["published"]
     assert s.loc["close path MAPE", "simulated"] == cal["close_path"]["mape"]
+    assert s.loc["close path RMSE (CNY)", "simulated"] == cal["close_path"]["rmse"]
+    assert s.loc["mean close 2021 (CNY/t)", "published"] == cal["mean_close"]["2021"]["published"]
+    last = s.loc["last close (CNY/t)"]
+    assert last["relative_error"] == (last["simulated"] - last["published"]) / last["published"]
+    assert pd.isna(s.loc["close path MAPE", "published"])
+
+
+def test_run_statistics_are_named_as_the_studys(run, small):
+    """Every statistic the study bands for a seed is a row of that seed's run.statistics."""
+    mc = carbonsim.montecarlo(small, seeds=1)
+    names = mc.statistics["statistic"]
+    calibration = [n for n in names if not n.startswith(("compliance", "entities"))]
+    ran = set(small.run().statistics["statistic"])
+    assert calibration and set(calibration) <= ran, set(calibration) - ran
 
 
 def test_the_same_seed_gives_identical_results(small):
