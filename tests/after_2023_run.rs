@@ -396,6 +396,46 @@ fn the_draft_banking_cap_brings_sales_into_the_third_quarter() {
     ));
 }
 
+/// Planning the 2024 year with the 2023 year (from the draft plan of 2024-07-02) adds buyers in
+/// the second half of 2024 but no sellers: `docs/model.md` ("After 2023", "Missed, and why")
+/// quotes the 2024 volume with it and with the 2024 plan known only from 2025-01-01, when the
+/// 2024 year comes into force, and the units the 2023 cycle's long entities have to sell.
+#[test]
+fn planning_2024_with_2023_adds_buyers_but_no_sellers() {
+    let shipped = config();
+    let set = carbonsim::scenario::overrides::Override::parse(
+        "policy.cycles.2024.plan.published=2025-01-01",
+    )
+    .unwrap();
+    let apart = shipped.with_overrides(&[set]).unwrap();
+    let volume_2024 = |c: &ScenarioConfig| {
+        let run = carbonsim::scenario::agent_based::run(c, c.seed).unwrap();
+        let (before, after) = traded_2024(&run);
+        let (long, _) = panel_sum(
+            &run,
+            |f| f.cycle == "2023" && f.sector == "power" && f.allocation > f.obligation,
+            |f| f.allocation.units() - f.obligation.units(),
+        );
+        (before + after, long)
+    };
+    let ((together, long), (alone, long_alone)) = (volume_2024(&shipped), volume_2024(&apart));
+    assert_ne!(together, alone, "the joint plan changes what trades");
+    assert!(
+        together.abs_diff(alone) * 20 < alone,
+        "{together} t together, {alone} t apart: the sellers are the same"
+    );
+    assert_eq!(long, long_alone, "the fleet is drawn alike");
+    assert_model_md_says(&format!(
+        "the same seed trades {:.1} Mt in 2024, against {:.1} Mt with the 2024 plan known only from 2025-01-01",
+        together as f64 / 1e6,
+        alone as f64 / 1e6
+    ));
+    assert_model_md_says(&format!(
+        "before any trade the 2023 cycle's long power entities hold {:.1} Mt beyond their obligation",
+        long as f64 / 1e6
+    ));
+}
+
 /// Every line of `docs/model.md`'s block of this run's figures is a line of the run's summary.
 fn model_md_block_is_in_the_summary(run: &carbonsim::scenario::agent_based::AgentRun) {
     let model =
