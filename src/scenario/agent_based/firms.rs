@@ -2,7 +2,7 @@
 //! obligation and deadlines, crediting and listing the vintages, settling each deadline, and
 //! inheriting the cycles that closed before a late start.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::broker::RunListing;
 use super::record::COMPOSITE;
@@ -96,8 +96,7 @@ impl World {
         let outlook = self.economy.current;
         let per_tonne = fine_per_tonne(&c.timeline.spec().cycles[k].penalty, outlook);
         let plan_known = c.plan_known(k, date);
-        let next = next_cycle_known(c, k, date);
-        let days = &self.trading_days;
+        let next = next_cycle_known(c, k, date, &self.trading_days);
         for (i, pos) in period.positions.iter().enumerate() {
             let a = c.account_index(k, i);
             let Some(p) = self.participants[..self.firms].get_mut(a) else {
@@ -128,7 +127,7 @@ impl World {
                     (c.group_of[k], a, c.accounts[a]),
                     date,
                 ),
-                next_cycle: next.and_then(|(k2, d)| next_cycle_position(c, days, (k2, i), d, date)),
+                next_cycle: next.and_then(|(k2, d)| next_cycle_position(c, (k2, i), d)),
             });
         }
     }
@@ -304,24 +303,25 @@ impl World {
     }
 }
 
-/// The published average price (turnover over volume) of the days from `from` (or the start of
-/// the series) to `until`; `None` without trades.
-/// The group's cycle after `k` with its final deadline, once its plan is published on `date`:
-/// from then on the firms plan it together with `k`.
-fn next_cycle_known(c: &Cycles, k: usize, date: NaiveDate) -> Option<(usize, &DueDeadline)> {
+/// The group's cycle after `k` and what its firms see on `date` of its final deadline (counted
+/// on `all_days`), once its plan is published: from then on they plan it together with `k`.
+fn next_cycle_known(
+    c: &Cycles,
+    k: usize,
+    date: NaiveDate,
+    all_days: &[NaiveDate],
+) -> Option<(usize, Deadline)> {
     let k2 = c.next_in_group(k)?;
     let last = c.agenda.upcoming().iter().rfind(|d| d.cycle == k2)?;
-    (c.plan_known(k2, date) && last.is_final).then_some((k2, last))
+    (c.plan_known(k2, date) && last.is_final).then(|| (k2, deadline_view(last, date, all_days)))
 }
 
-/// Entity `i`'s position in cycle `k2` (the next cycle of its group), seen on `date`, with
-/// `k2`'s final deadline `d` counted on `all_days`.
+/// Entity `i`'s position in cycle `k2` (the next cycle of its group), whose final deadline the
+/// firms see as `deadline`.
 fn next_cycle_position(
     c: &Cycles,
-    all_days: &[NaiveDate],
     (k2, i): (usize, usize),
-    d: &DueDeadline,
-    date: NaiveDate,
+    deadline: Deadline,
 ) -> Option<NextCycle> {
     let pos = c.periods[k2].positions.get(i)?;
     let (pending, true_up) = c.pending_parts(k2, i);
@@ -329,16 +329,17 @@ fn next_cycle_position(
         expected_obligation: cycle::obligation(&c.rules[k2], pos).required,
         allocation_pending: pending,
         allocation_true_up: true_up,
-        deadline: deadline_view(d, date, all_days),
+        deadline,
     })
 }
 
 /// What a firm sees on `date` of deadline `d`: the trading days left (today included) and
-/// those from its announcement, counted on the calendar's `all_days`. An entity-share deadline
-/// asks each firm for all of its obligation.
+/// those from its announcement, counted on the calendar's `all_days`, and past the calendar's
+/// end on weekdays ([`days_through`]). An entity-share deadline asks each firm for all of its
+/// obligation.
 fn deadline_view(d: &DueDeadline, date: NaiveDate, all_days: &[NaiveDate]) -> Deadline {
     let from = all_days.partition_point(|x| *x < date);
-    let to = all_days.partition_point(|x| *x <= d.date);
+    let to = days_through(all_days, d.date);
     let notice = d
         .announced
         .map_or(to, |a| all_days.partition_point(|x| *x < a));
@@ -353,6 +354,26 @@ fn deadline_view(d: &DueDeadline, date: NaiveDate, all_days: &[NaiveDate]) -> De
     }
 }
 
+/// How many of `all_days` fall on or before `date`, and past the calendar's last day every
+/// weekday up to `date`: a run's calendar may end before a deadline its firms plan for (a run
+/// to 2024-12-31 sees the 2024 power year's deadline of 2025-12-31), and its holidays are not
+/// known there.
+fn days_through(all_days: &[NaiveDate], date: NaiveDate) -> usize {
+    let known = all_days.partition_point(|x| *x <= date);
+    let Some(&last) = all_days.last().filter(|l| **l < date) else {
+        return known;
+    };
+    let days = (date - last).num_days();
+    let mut weekdays = days / 7 * 5;
+    for k in days / 7 * 7 + 1..=days {
+        let day = last + chrono::Days::new(k as u64);
+        weekdays += i64::from(day.weekday().num_days_from_monday() < 5);
+    }
+    known + weekdays as usize
+}
+
+/// The published average price (turnover over volume) of the days from `from` (or the start of
+/// the series) to `until`; `None` without trades.
 fn published_average(from: Option<NaiveDate>, until: NaiveDate) -> Result<Option<Price>, RunError> {
     let days = history::daily()?
         .iter()
@@ -415,6 +436,20 @@ fn fine_per_tonne(penalty: &PenaltySpec, outlook: Option<crate::agents::Outlook>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_past_the_calendar_count_as_weekdays() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // A calendar ending on Tuesday 2024-12-31 with a holiday on Monday 2024-12-30.
+        let all = [d("2024-12-26"), d("2024-12-27"), d("2024-12-31")];
+        assert_eq!(days_through(&all, d("2024-12-27")), 2);
+        assert_eq!(days_through(&all, d("2024-12-31")), 3);
+        // Wednesday 1 to Tuesday 7 January: five weekdays, whatever the holidays.
+        assert_eq!(days_through(&all, d("2025-01-07")), 8);
+        assert_eq!(days_through(&all, d("2025-01-05")), 6);
+        // A year on: 52 weeks and one Wednesday.
+        assert_eq!(days_through(&all, d("2025-12-31")), 3 + 52 * 5 + 1);
+    }
 
     fn day(date: &str, tonnes: u64, yuan: i64) -> SubjectDay {
         SubjectDay {
