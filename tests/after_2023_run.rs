@@ -19,6 +19,12 @@ fn config() -> ScenarioConfig {
     ScenarioConfig::from_path(std::path::Path::new(SCENARIO)).unwrap()
 }
 
+/// `c` with one `--set` override.
+fn with_set(c: &ScenarioConfig, set: &str) -> ScenarioConfig {
+    let set = carbonsim::scenario::overrides::Override::parse(set).unwrap();
+    c.with_overrides(&[set]).unwrap()
+}
+
 fn industrial(name: &str) -> bool {
     ["ST", "CE", "AL"].iter().any(|p| name.starts_with(p))
 }
@@ -372,11 +378,10 @@ fn a_certain_allocation_still_trades_less_than_the_published_before_the_fourth_q
 #[test]
 fn the_draft_banking_cap_brings_sales_into_the_third_quarter() {
     let shipped = config();
-    let set = carbonsim::scenario::overrides::Override::parse(
+    let no_draft = with_set(
+        &shipped,
         "policy.cycles.2024.banking.draft.published=2024-10-15",
-    )
-    .unwrap();
-    let no_draft = shipped.with_overrides(&[set]).unwrap();
+    );
     let before = |c: &ScenarioConfig| {
         let run = carbonsim::scenario::agent_based::run(c, c.seed).unwrap();
         traded_2024(&run).0
@@ -403,11 +408,7 @@ fn the_draft_banking_cap_brings_sales_into_the_third_quarter() {
 #[test]
 fn planning_2024_with_2023_adds_buyers_but_no_sellers() {
     let shipped = config();
-    let set = carbonsim::scenario::overrides::Override::parse(
-        "policy.cycles.2024.plan.published=2025-01-01",
-    )
-    .unwrap();
-    let apart = shipped.with_overrides(&[set]).unwrap();
+    let apart = with_set(&shipped, "policy.cycles.2024.plan.published=2025-01-01");
     let volume_2024 = |c: &ScenarioConfig| {
         let run = carbonsim::scenario::agent_based::run(c, c.seed).unwrap();
         let (before, after) = traded_2024(&run);

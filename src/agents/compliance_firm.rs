@@ -371,13 +371,24 @@ impl ComplianceFirm {
         let Some(c) = account.compliance else {
             return gap;
         };
-        let pending = c.allocation_pending.units();
-        let unknown = c.allocation_unpublished.units().min(pending);
-        let true_up = c.allocation_true_up.units().min(pending - unknown);
+        let doubt = self.doubt(
+            c.allocation_pending,
+            c.allocation_unpublished,
+            c.allocation_true_up,
+        );
+        shrink(gap, doubt)
+    }
+
+    /// How far a `pending` allocation may still move, t: `ε_u·U + ε·min(T, P − U)` (see
+    /// [`Self::beyond_doubt`]), `U` its `unpublished` part and `T` its part awaiting a true-up.
+    fn doubt(&self, pending: Quantity, unpublished: Quantity, true_up: Quantity) -> i128 {
+        let pending = pending.units();
+        let unknown = unpublished.units().min(pending);
+        let true_up = true_up.units().min(pending - unknown);
         let p = &self.params;
         let doubt = p.unpublished_allocation_uncertainty * unknown as f64
             + p.pending_allocation_uncertainty * true_up as f64;
-        shrink(gap, doubt as i128)
+        doubt as i128
     }
 
     /// The next cycle's gap (positive = short) beyond the doubt of its true-up, once its plan
@@ -386,16 +397,20 @@ impl ComplianceFirm {
     /// first ([`joint_plan::JointPlan`]).
     fn next_cycle_gap(&self, account: &AccountView<'_>) -> Option<(i128, f64)> {
         let next = account.compliance?.next_cycle?;
-        let pending = next.allocation_pending.units();
-        let doubt = self.params.pending_allocation_uncertainty
-            * next.allocation_true_up.units().min(pending) as f64;
-        let gap = i128::from(next.expected_obligation.units()) - i128::from(pending);
-        let own = next
-            .deadline
+        let pending = next.allocation_pending;
+        // Its plan is out, so none of it is unpublished.
+        let doubt = self.doubt(pending, Quantity::ZERO, next.allocation_true_up);
+        let gap = i128::from(next.expected_obligation.units()) - i128::from(pending.units());
+        Some((shrink(gap, doubt), self.own_urgency(&next.deadline)))
+    }
+
+    /// [`urgency`] with the trading days left to the firm's own date before `deadline` (its
+    /// lead less).
+    fn own_urgency(&self, deadline: &super::Deadline) -> f64 {
+        let own = deadline
             .trading_days_left
-            .saturating_sub(self.lead_days(&next.deadline));
-        let u = urgency(Some(own), self.params.urgency_horizon_days);
-        Some((shrink(gap, doubt as i128), u))
+            .saturating_sub(self.lead_days(deadline));
+        urgency(Some(own), self.params.urgency_horizon_days)
     }
 
     /// `(w·F + (1 − w)·A)·(1 + β·trend)`, or `A·(1 + β·trend)` without an outlook.
@@ -414,16 +429,15 @@ impl ComplianceFirm {
         self.outlook.map_or(expected, |o| o.fundamental.to_f64())
     }
 
-    /// [`urgency`] with the trading days left to the firm's own date before the next deadline
-    /// (its lead less), remembered: a firm decides on each listed vintage a day, all with the
-    /// same days left, and `exp` is the dearest step of a day it does not act.
+    /// [`Self::own_urgency`] of the next deadline, remembered: a firm decides on each listed
+    /// vintage a day, all with the same days left, and `exp` is the dearest step of a day it
+    /// does not act.
     fn urgency_at(&mut self, deadline: Option<&super::Deadline>) -> f64 {
         let key = deadline.map(|d| (d.trading_days_left, d.notice_trading_days));
         match self.last_urgency {
             Some((seen, u)) if seen == key => u,
             _ => {
-                let own = deadline.map(|d| d.trading_days_left.saturating_sub(self.lead_days(d)));
-                let u = urgency(own, self.params.urgency_horizon_days);
+                let u = deadline.map_or(0.0, |d| self.own_urgency(d));
                 self.last_urgency = Some((key, u));
                 u
             }
