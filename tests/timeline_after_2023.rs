@@ -82,6 +82,8 @@ fn the_banking_cap_and_the_penalty_of_the_interim_regulations() {
         (day("2024-01-01"), day("2025-12-31"))
     );
     assert_eq!(cap.vintages, ["CEA", "CEA21", "CEA22", "CEA23", "CEA24"]);
+    // Late compliance for either year forfeits the carry-over (the registry's Q&A).
+    assert_eq!(cap.forfeit_if_short, ["2023", "2024"]);
     // The draft of 2024-07-02 already capped banking, at 1.5 × net sales without the base.
     let draft = cap.draft.as_ref().unwrap();
     assert_eq!((draft.published, draft.base_t), (day("2024-07-02"), 0));
@@ -209,6 +211,20 @@ fn cycles_of_one_sector_must_not_overlap_or_run_backwards() {
             && err.contains("previous cycle's (2026-01-05) of the same sector"),
         "{err}"
     );
+}
+
+#[test]
+fn a_forfeit_names_a_cycle_settled_by_the_cap_s_date() {
+    for (name, why) in [("2021-2023", "unknown"), ("2025", "settled after the cap")] {
+        let err = overrides(&format!(
+            "[cycles.2024.banking]\nforfeit_if_short = [\"{name}\"]"
+        ));
+        assert!(
+            err.contains(&format!("cycles.2024.banking.forfeit_if_short = {name}"))
+                && err.contains("whose final deadline is on or before void_after"),
+            "{why}: {err}"
+        );
+    }
 }
 
 #[test]

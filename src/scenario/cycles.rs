@@ -64,6 +64,8 @@ pub(crate) struct Cycles {
     eligible: Vec<Vec<SubjectId>>,
     /// Owed by each account from the last final deadline, taken off its next credits.
     deductions: Vec<Quantity>,
+    /// Each cycle's entities left short at its final deadline (empty before it settles).
+    short_at_final: Vec<Vec<bool>>,
     /// Each cycle's latest deadline report.
     pub reports: Vec<Option<ComplianceReport>>,
     /// Each cycle's entities' sector and unit class (of their first unit; none for a plant),
@@ -253,6 +255,7 @@ impl Cycles {
             auctioneer: None,
             agenda: Agenda::new(&timeline),
             deductions: vec![Quantity::ZERO; accounts.len()],
+            short_at_final: vec![Vec::new(); periods.len()],
             reports: vec![None; periods.len()],
             kinds,
             credited_pct: vec![vec![0; periods.len()]; vintages.len()],
@@ -525,6 +528,11 @@ impl Cycles {
                 let a = self.account_index(k, i);
                 self.deductions[a] = e.deduction;
             }
+            self.short_at_final[k] = report
+                .entities
+                .iter()
+                .map(|e| !e.shortfall.is_zero())
+                .collect();
         }
         self.reports[k] = Some(report.clone());
         Ok(report)
@@ -569,8 +577,28 @@ impl Cycles {
         net
     }
 
+    /// Whether account `a` (an index into [`Self::accounts`]) has lost what cycle `k`'s banking
+    /// cap would let it keep: it was left short at the final deadline of a cycle the cap names
+    /// in `forfeit_if_short`.
+    pub fn bank_forfeited(&self, k: usize, a: usize) -> bool {
+        let Some(b) = &self.timeline.spec().cycles[k].banking else {
+            return false;
+        };
+        let spec = &self.timeline.spec().cycles;
+        b.forfeit_if_short
+            .iter()
+            .filter_map(|name| spec.get_index_of(name.as_str()))
+            .any(|k2| {
+                let first = self.groups[self.group_of[k2]].first;
+                a.checked_sub(first)
+                    .and_then(|i| self.short_at_final[k2].get(i))
+                    .is_some_and(|short| *short)
+            })
+    }
+
     /// Applies cycle `k`'s banking cap: each entity keeps `base + multiple × max(net sales, 0)`
-    /// of the capped vintages and the rest is cancelled, oldest vintage first.
+    /// of the capped vintages, or nothing once it has forfeited the carry-over
+    /// ([`Self::bank_forfeited`]), and the rest is cancelled, oldest vintage first.
     pub fn apply_cap(
         &self,
         reg: &mut Registry,
@@ -588,9 +616,12 @@ impl Cycles {
             let account = self.accounts[i];
             let sold = rust_decimal::Decimal::from(net.get(i).copied().unwrap_or(0).max(0));
             let extra = (sold * b.net_sales_multiple).floor();
-            let cap = b
-                .base_t
-                .saturating_add(u64::try_from(extra.mantissa()).unwrap_or(u64::MAX));
+            let cap = if self.bank_forfeited(k, i) {
+                0
+            } else {
+                b.base_t
+                    .saturating_add(u64::try_from(extra.mantissa()).unwrap_or(u64::MAX))
+            };
             let held: u64 = capped
                 .iter()
                 .map(|&s| reg.holding(account, s).map_or(0, |h| h.available.units()))
@@ -987,6 +1018,56 @@ mod banking_tests {
                 .filter(|(i, b)| **b > cap_of(*i))
                 .count()
         );
+        reg.check_conservation().unwrap();
+    }
+
+    #[test]
+    fn an_entity_short_at_a_named_final_deadline_carries_nothing_over() {
+        let cap = "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nforfeit_if_short = [\"q\"]\nsource = \"test\"\n[cycles.q.coverage]";
+        let text = synthetic_two_cycles().replace("[cycles.q.coverage]", cap);
+        assert!(
+            Timeline::from_toml_str("synthetic", &text)
+                .unwrap()
+                .describe()
+                .contains("nothing carried by an entity short at the final deadline of q")
+        );
+        let (mut c, mut reg) = super::tests::set_up_from(&text);
+        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
+            .unwrap();
+        assert!(
+            !c.bank_forfeited(0, 0),
+            "nothing is forfeited before the deadline"
+        );
+        let mut reports = Vec::new();
+        for d in c.agenda.settle_due(Some("2024-04-01".parse().unwrap())) {
+            reports.push(c.settle(&mut reg, &d, &[], None).unwrap());
+        }
+        let last = reports.last().unwrap();
+        let short: Vec<usize> = (0..10)
+            .filter(|&i| !last.entities[i].shortfall.is_zero())
+            .collect();
+        let (&s, &l) = (
+            short.first().expect("some entity ends short"),
+            &(0..10)
+                .find(|i| !short.contains(i))
+                .expect("some entity complies"),
+        );
+        assert!(c.bank_forfeited(0, s) && !c.bank_forfeited(0, l));
+        // Both are credited 1,000 t after the deadline: the compliant one keeps its base, the
+        // short one nothing.
+        let q = c.vintages[0].0;
+        let spare = Quantity::new(1_000);
+        for i in [s, l] {
+            reg.issue(c.accounts[i], q, spare).unwrap();
+        }
+        let before =
+            |reg: &Registry, i: usize| reg.holding(c.accounts[i], q).unwrap().available.units();
+        let (held_s, held_l) = (before(&reg, s), before(&reg, l));
+        assert!(held_s >= 1_000 && held_l >= 1_000);
+        c.apply_cap(&mut reg, 0, &vec![0_i128; c.accounts.len()])
+            .unwrap();
+        assert_eq!(before(&reg, s), 0, "the short entity forfeits all it held");
+        assert_eq!(before(&reg, l), 100, "the compliant entity keeps the base");
         reg.check_conservation().unwrap();
     }
 }

@@ -154,6 +154,13 @@ fn describe_rules(out: &mut String, c: &CycleSpec) {
             b.vintages.join(", "),
             b.source
         );
+        if !b.forfeit_if_short.is_empty() {
+            let _ = writeln!(
+                out,
+                "  banking forfeit  nothing carried by an entity short at the final deadline of {}",
+                b.forfeit_if_short.join(", ")
+            );
+        }
         if let Some(d) = &b.draft {
             let _ = writeln!(
                 out,

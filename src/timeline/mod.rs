@@ -229,7 +229,7 @@ impl Timeline {
 }
 
 /// A cycle's final deadline (validation guarantees it is the last).
-fn final_deadline(c: &CycleSpec) -> NaiveDate {
+pub(super) fn final_deadline(c: &CycleSpec) -> NaiveDate {
     c.deadlines
         .values()
         .last()

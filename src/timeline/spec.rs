@@ -290,6 +290,10 @@ pub struct BankingCap {
     pub void_after: NaiveDate,
     /// The vintages capped, cancelled in this order.
     pub vintages: Vec<String>,
+    /// Cycles whose final deadline an entity must meet in full to carry anything over: an
+    /// entity short at any of them keeps nothing of the capped vintages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forfeit_if_short: Vec<String>,
     /// The day the cap was announced: from then on the entities know what they may keep (and
     /// sell what they may not); without it, from the cycle's first credit.
     #[serde(default, skip_serializing_if = "Option::is_none")]

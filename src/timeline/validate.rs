@@ -29,7 +29,27 @@ pub(crate) fn check(file: &str, t: &TimelineSpec) -> Result<(), TimelineError> {
         check_sector_order(cycle, fin, &earlier, &field, &bad)?;
         earlier.push((cycle, fin));
     }
+    check_forfeits(t, &bad)?;
     super::instruments::check(t, &bad)
+}
+
+/// A banking cap's forfeit names cycles settled by the cap's date (checked once every cycle's
+/// deadlines are), since the shortfalls that forfeit the carry-over must be known when it applies.
+fn check_forfeits(t: &TimelineSpec, bad: &Bad<'_>) -> Result<(), TimelineError> {
+    for (name, c) in &t.cycles {
+        let Some(b) = &c.banking else { continue };
+        for cycle in &b.forfeit_if_short {
+            let settled = t.cycles.get(cycle.as_str()).map(super::final_deadline);
+            if settled.is_none_or(|d| d > b.void_after) {
+                return Err(bad(
+                    &format!("cycles.{name}.banking.forfeit_if_short"),
+                    cycle,
+                    "must name a cycle of the timeline whose final deadline is on or before void_after",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Cycles of one sector follow each other: a later cycle covers none of an earlier one's years

@@ -17,6 +17,8 @@ use crate::units::Quantity;
 /// One banking cap being watched.
 #[derive(Debug)]
 struct Watched {
+    /// The cycle whose cap it is.
+    cycle: usize,
     group: usize,
     capped: Vec<SubjectId>,
     /// Each covered account's net sales of the capped vintages since `sales_from`, t.
@@ -49,6 +51,7 @@ impl BankWatch {
             .enumerate()
             .filter_map(|(k, c)| Some((k, c.banking.as_ref()?)))
             .map(|(k, b)| Watched {
+                cycle: k,
                 group: cycles.group_of[k],
                 capped: cycles
                     .vintages
@@ -107,9 +110,11 @@ impl BankWatch {
     }
 
     /// The cap account `a` (an index into the covered accounts) of `group` knows on `date` and
-    /// has not yet seen applied, as it stands.
+    /// has not yet seen applied, as it stands: nothing to keep once the account has forfeited
+    /// the carry-over by a shortfall ([`Cycles::bank_forfeited`]).
     pub(super) fn limit(
         &self,
+        cycles: &Cycles,
         reg: &Registry,
         (group, a, account): (usize, usize, AccountId),
         date: NaiveDate,
@@ -125,9 +130,20 @@ impl BankWatch {
             Some((draft_base, final_from)) if date < final_from => draft_base,
             _ => w.base_t,
         };
-        let keep = u64::try_from(extra)
-            .unwrap_or(u64::MAX)
-            .saturating_add(base);
+        let forfeited = cycles.bank_forfeited(w.cycle, a);
+        let keep = if forfeited {
+            0
+        } else {
+            u64::try_from(extra)
+                .unwrap_or(u64::MAX)
+                .saturating_add(base)
+        };
+        // Once forfeited, a tonne sold adds nothing to what the entity may keep.
+        let multiple = if forfeited {
+            rust_decimal::Decimal::ZERO
+        } else {
+            w.multiple
+        };
         let capped_held = w
             .capped
             .iter()
@@ -135,7 +151,7 @@ impl BankWatch {
             .fold(Quantity::ZERO, |sum, h| sum.saturating_add(h.total()));
         Some(BankLimit {
             keep_at_most: Quantity::new(keep),
-            multiple_bp: u32::try_from((w.multiple * rust_decimal::Decimal::from(10_000)).floor())
+            multiple_bp: u32::try_from((multiple * rust_decimal::Decimal::from(10_000)).floor())
                 .unwrap_or(0),
             capped_held,
             void_after: w.void_after,
@@ -167,6 +183,7 @@ mod tests {
         let keep = |date: &str| {
             watch
                 .limit(
+                    &c,
                     &reg,
                     (c.group_of[k], 0, c.accounts[0]),
                     date.parse().unwrap(),
@@ -186,5 +203,37 @@ mod tests {
         assert_eq!(keep("2024-01-31"), Some(0));
         assert_eq!(keep("2024-02-01"), Some(100), "the final rule's base");
         assert_eq!(keep("2024-04-01"), None, "the cap has applied");
+    }
+
+    #[test]
+    fn an_entity_short_at_a_named_deadline_may_keep_nothing() {
+        let cap = "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nforfeit_if_short = [\"q\"]\nsource = \"test\"\n[cycles.q.coverage]";
+        let text = synthetic_two_cycles().replace("[cycles.q.coverage]", cap);
+        let (mut c, mut reg) = set_up_from(&text);
+        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
+            .unwrap();
+        let day: NaiveDate = "2024-03-31".parse().unwrap();
+        let mut last = None;
+        for d in c.agenda.settle_due(Some(day.succ_opt().unwrap())) {
+            last = Some(c.settle(&mut reg, &d, &[], None).unwrap());
+        }
+        let last = last.unwrap();
+        let watch = BankWatch::new(&c);
+        for (i, e) in last.entities.iter().enumerate() {
+            let limit = watch
+                .limit(&c, &reg, (c.group_of[0], i, c.accounts[i]), day)
+                .unwrap();
+            let expected = if e.shortfall.is_zero() {
+                (100, 15_000)
+            } else {
+                (0, 0)
+            };
+            assert_eq!(
+                (limit.keep_at_most.units(), limit.multiple_bp),
+                expected,
+                "entity {i}"
+            );
+        }
+        assert!(last.entities.iter().any(|e| !e.shortfall.is_zero()));
     }
 }

@@ -123,6 +123,7 @@ impl World {
                 },
                 outlook,
                 bank_limit: self.bank_watch.limit(
+                    c,
                     self.ex.registry(),
                     (c.group_of[k], a, c.accounts[a]),
                     date,
