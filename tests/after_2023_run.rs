@@ -464,6 +464,32 @@ fn the_2021_2026_run_is_deterministic() {
     assert_eq!(a.compliance, b.compliance);
 }
 
+/// What a run does up to a day does not depend on how long it runs on: a run that lasts until
+/// the industrial sectors are first credited (2025-11-20), and so opens their 1,500 accounts,
+/// trades 2021–2024 as one that ends on 2024-12-31 (the calibration's runs), day for day.
+#[test]
+fn a_run_s_past_does_not_depend_on_its_end() {
+    let c = config();
+    let through_2024 =
+        carbonsim::scenario::agent_based::run(&with_set(&c, "end=2024-12-31"), 7).unwrap();
+    let through_2025 =
+        carbonsim::scenario::agent_based::run(&with_set(&c, "end=2025-12-31"), 7).unwrap();
+    let last: chrono::NaiveDate = "2024-12-31".parse().unwrap();
+    let upto = |run: &carbonsim::scenario::agent_based::AgentRun| -> Vec<SubjectDay> {
+        run.days
+            .iter()
+            .filter(|d| d.date <= last)
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (upto(&through_2024), upto(&through_2025));
+    assert!(a.len() > 1_000);
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y, "{} {}", x.date, x.subject);
+    }
+}
+
 /// Annualised volatility of the composite's daily close in `year`, by the calibration's own
 /// statistic.
 fn volatility(run: &carbonsim::scenario::agent_based::AgentRun, year: i32) -> f64 {

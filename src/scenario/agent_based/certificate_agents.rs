@@ -4,11 +4,12 @@
 
 use chrono::Datelike;
 
+use super::Streams;
 use super::broker::Participant;
 use super::certificates::Certificates;
+use crate::agents::Agent;
 use crate::agents::certificate_buyer::CertificateBuyer;
 use crate::agents::certificate_seller::CertificateSeller;
-use crate::agents::{Agent, agent_rng};
 use crate::scenario::config::{ScenarioConfig, SubMarkets};
 use crate::schedule::MonthlyStep;
 
@@ -17,17 +18,17 @@ use crate::schedule::MonthlyStep;
 /// mandated GEC buyers (each with its part of its mandate's schedule), each with its own stream.
 pub(super) fn later_participants(
     config: &ScenarioConfig,
-    seed: u64,
+    streams: &Streams,
     certificates: &Certificates,
     participants: &mut Vec<Participant>,
 ) {
     let behaviour = &config.behaviour;
     let mut add = |account, agent: Box<dyn Agent + Send>| {
-        let index = participants.len() as u64;
+        let rng = streams.rng(participants.len());
         participants.push(Participant {
             account,
             agent,
-            rng: agent_rng(seed, index),
+            rng,
             compliance: None,
         });
     };

@@ -1,10 +1,15 @@
 //! The fleet of a scenario: its agents in a fixed order, each with its own random stream.
 //!
-//! Order (and so stream index): covered entities first, then market makers, then investors, each
-//! group in index order; market makers and investors only when the scenario admits them. Agent
-//! `i` draws from [`agent_rng`]`(seed, i)`, so a fleet is rebuilt identically from its scenario.
-//! The firms' lead shares come from a stream of their own ([`LEAD_STREAM`]), drawn in firm
-//! order, so turning them on leaves every agent's own stream as it was.
+//! Order: covered entities first, then market makers, then investors, each group in index order;
+//! market makers and investors only when the scenario admits them. Each agent draws from
+//! [`agent_rng`]`(seed, s)` with `s` its stream index ([`stream_index`]): its position, except
+//! that the entities of the groups of sectors after the first (the industrial sectors) draw from
+//! streams far above every other's. A run that covers those groups (one that lasts until they are
+//! first credited) therefore leaves every other agent's stream as it is in a run that does not,
+//! so what a run does up to a day does not depend on how long it runs on. A fleet is rebuilt
+//! identically from its scenario. The firms' lead shares come from a stream of their own
+//! ([`LEAD_STREAM`]), drawn in firm order, so turning them on leaves every agent's own stream as
+//! it was.
 
 use std::sync::Arc;
 
@@ -18,7 +23,7 @@ use crate::scenario::config::ScenarioConfig;
 
 /// One agent of the fleet with its generator.
 pub struct FleetMember {
-    /// Position in the fleet, which is also its stream index.
+    /// Position in the fleet (for a covered entity, its account's).
     pub index: u64,
     /// The behaviour.
     pub agent: Box<dyn Agent + Send>,
@@ -38,12 +43,44 @@ impl std::fmt::Debug for FleetMember {
 /// The stream of the firms' lead shares under the master seed: far above any agent index.
 pub const LEAD_STREAM: u64 = u64::MAX;
 
+/// The first stream index of the entities of the groups after the first: far above any other
+/// agent's index.
+pub const LATER_GROUPS_STREAM: u64 = 1 << 40;
+
+/// The stream index of the agent at `position` among a run's agents, whose first `covered` are
+/// the covered entities, the first `first_group` of them the first group's: the position itself,
+/// less the later groups' entities for an agent after them, and [`LATER_GROUPS_STREAM`] onwards
+/// for the later groups' entities.
+#[must_use]
+pub fn stream_index(position: usize, first_group: usize, covered: usize) -> u64 {
+    let first_group = first_group.min(covered);
+    if position < first_group {
+        position as u64
+    } else if position < covered {
+        LATER_GROUPS_STREAM + (position - first_group) as u64
+    } else {
+        (position - (covered - first_group)) as u64
+    }
+}
+
 /// Builds the built-in fleet of `config` under master seed `seed` (a Monte Carlo run passes its
 /// own seed; a single run passes `config.seed`): one compliance firm for each of the `covered`
-/// entities' accounts (every group of sectors; `fleet.compliance_firms` sizes the largest
-/// cycle), then the market makers and investors.
+/// entities' accounts, all of one group of sectors, then the market makers and investors.
 #[must_use]
 pub fn build_fleet(config: &ScenarioConfig, seed: u64, covered: usize) -> Vec<FleetMember> {
+    build_grouped_fleet(config, seed, covered, covered)
+}
+
+/// [`build_fleet`] for `covered` entities of which the first `first_group` are the first group
+/// of sectors' (every group's; `fleet.compliance_firms` sizes the largest cycle): the others
+/// draw from the later groups' streams ([`stream_index`]).
+#[must_use]
+pub fn build_grouped_fleet(
+    config: &ScenarioConfig,
+    seed: u64,
+    first_group: usize,
+    covered: usize,
+) -> Vec<FleetMember> {
     let fleet = &config.fleet;
     let behaviour = &config.behaviour;
     let makers = if config.participants.market_makers {
@@ -71,11 +108,11 @@ pub fn build_fleet(config: &ScenarioConfig, seed: u64, covered: usize) -> Vec<Fl
     firms
         .chain(makers)
         .chain(investors)
-        .zip(0u64..)
-        .map(|(agent, index)| FleetMember {
-            index,
+        .enumerate()
+        .map(|(position, agent)| FleetMember {
+            index: position as u64,
             agent,
-            rng: agent_rng(seed, index),
+            rng: agent_rng(seed, stream_index(position, first_group, covered)),
         })
         .collect()
 }

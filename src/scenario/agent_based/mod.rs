@@ -66,7 +66,7 @@ use self::certificate_agents::{demand_schedule, later_participants};
 use self::certificates::{CertificateMonth, Certificates, NewListing};
 pub use self::economy::{Economics, FirmAbatement, OutlookDay};
 use self::economy::{Economy, OffsetSupply};
-use self::fleet::{FleetMember, build_fleet};
+use self::fleet::{FleetMember, build_grouped_fleet};
 use self::instruments::Instruments;
 pub use self::instruments::{AuctionRow, InstrumentsRecord, ReserveAction, ReserveRow};
 pub use self::panel::FirmCycle;
@@ -339,16 +339,21 @@ impl World {
         // every account acts in the run.
         let firms = cycles.accounts.len();
         let bank_watch = bank_watch::BankWatch::new(&cycles);
+        let streams = Streams {
+            seed,
+            first_group: cycles.groups.first().map_or(firms, |g| g.len),
+            covered: firms,
+        };
         let mut participants = participants(
             config,
-            seed,
+            streams,
             &cycles.accounts[..firms],
             &mut ex,
             &certificates,
         )?;
         // CCER 2.0 owners and mandated buyers open their accounts after every other.
         certificates.set_up_later(ex.registry_mut(), config.end)?;
-        later_participants(config, seed, &certificates, &mut participants);
+        later_participants(config, &streams, &certificates, &mut participants);
         Ok(World {
             config: config.clone(),
             seed,
@@ -394,11 +399,16 @@ impl World {
         if cash > Money::ZERO {
             self.ex.registry_mut().deposit_cash(account, cash)?;
         }
-        let index = self.participants.len() as u64;
+        let first_group = self.cycles.groups.first().map_or(self.firms, |g| g.len);
+        let streams = Streams {
+            seed: self.seed,
+            first_group,
+            covered: self.firms,
+        };
         self.participants.push(Participant {
             account,
             agent,
-            rng: agent_rng(self.seed, index),
+            rng: streams.rng(self.participants.len()),
             compliance: None,
         });
         Ok(account)
@@ -902,16 +912,35 @@ fn admission(config: &ScenarioConfig, timeline: &crate::timeline::Timeline) -> A
 /// The run's agents: the built-in fleet (covered entities on their accounts, then the admitted
 /// market makers and investors on new institution accounts), then the certificate sellers and
 /// buyers, each with its own stream.
+/// How a run's agents get their streams ([`fleet::stream_index`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Streams {
+    seed: u64,
+    /// The first group of sectors' entities.
+    first_group: usize,
+    /// Every group's entities.
+    covered: usize,
+}
+
+impl Streams {
+    /// The generator of the agent at `position` among the run's agents.
+    pub(super) fn rng(&self, position: usize) -> rand_chacha::ChaCha8Rng {
+        agent_rng(
+            self.seed,
+            fleet::stream_index(position, self.first_group, self.covered),
+        )
+    }
+}
+
 fn participants(
     config: &ScenarioConfig,
-    seed: u64,
+    streams: Streams,
     accounts: &[AccountId],
     ex: &mut Exchange,
     certificates: &Certificates,
 ) -> Result<Vec<Participant>, RunError> {
     let mut participants = Vec::new();
-    let members = build_fleet(config, seed, accounts.len());
-    let mut next_index = members.len() as u64;
+    let members = build_grouped_fleet(config, streams.seed, streams.first_group, accounts.len());
     for FleetMember { index, agent, rng } in members {
         let account = if let Some(a) = accounts.get(index as usize) {
             *a
@@ -932,13 +961,13 @@ fn participants(
     }
     let behaviour = &config.behaviour;
     let mut add = |account, agent: Box<dyn Agent + Send>| {
+        let rng = streams.rng(participants.len());
         participants.push(Participant {
             account,
             agent,
-            rng: agent_rng(seed, next_index),
+            rng,
             compliance: None,
         });
-        next_index += 1;
     };
     for owner in &certificates.ccer_owners {
         let mut p = behaviour.ccer_seller.clone();

@@ -150,6 +150,10 @@ pub fn statistics(run: &SeedSummary) -> Vec<Statistic> {
             .compliance_dates
             .get(k)
             .map_or_else(|| (k + 1).to_string(), ToString::to_string);
+        let when = match run.shared_deadline_cycle(k) {
+            Some(c) => format!("{when}_{c}"),
+            None => when,
+        };
         out.push(Statistic {
             key: format!("compliance_rate_{when}"),
             value: *bp as f64 / 10_000.0,
@@ -189,6 +193,7 @@ mod tests {
             compliance_bp: vec![9_950],
             compliance_entities_bp: vec![],
             compliance_dates: vec![d("2021-12-31")],
+            compliance_cycles: vec!["2019-2020".into()],
         };
         let s = statistics(&run);
         let keys: Vec<&str> = s.iter().map(|s| s.key.as_str()).collect();

@@ -62,9 +62,27 @@ pub struct SeedSummary {
     /// before they were recorded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compliance_dates: Vec<NaiveDate>,
+    /// The cycles of `compliance_bp`, in the same order (absent from shard files written before
+    /// they were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compliance_cycles: Vec<String>,
     /// Compliance rate by entities (in full) at each deadline, basis points.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compliance_entities_bp: Vec<u64>,
+}
+
+impl SeedSummary {
+    /// The cycle of the `k`-th deadline when another deadline falls on its day (power's and
+    /// the industrial sectors' 2025-12-31), to tell them apart; `None` when its day is its own.
+    #[must_use]
+    pub fn shared_deadline_cycle(&self, k: usize) -> Option<&str> {
+        let date = self.compliance_dates.get(k)?;
+        let shared = self.compliance_dates.iter().filter(|d| *d == date).count() > 1;
+        self.compliance_cycles
+            .get(k)
+            .filter(|_| shared)
+            .map(String::as_str)
+    }
 }
 
 /// Keeps what a study needs of `run`.
@@ -81,6 +99,7 @@ pub fn summarise(run: &AgentRun) -> SeedSummary {
         calibration: run.calibration.clone(),
         compliance_bp: run.compliance.iter().map(|c| c.rate_by_volume_bp).collect(),
         compliance_dates: run.compliance.iter().map(|c| c.date).collect(),
+        compliance_cycles: run.compliance.iter().map(|c| c.cycle.clone()).collect(),
         compliance_entities_bp: run
             .compliance
             .iter()
@@ -171,6 +190,10 @@ fn compliance_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> {
     };
     let mut out = Vec::new();
     for (k, date) in first.result.compliance_dates.iter().enumerate() {
+        let at = match first.result.shared_deadline_cycle(k) {
+            Some(c) => format!("{date} ({c} cycle)"),
+            None => date.to_string(),
+        };
         for by_entities in [false, true] {
             let pick = |s: &SeedSummary| {
                 let v = if by_entities {
@@ -191,7 +214,7 @@ fn compliance_bands(study: &ShardOutput<SeedSummary>) -> Vec<StatisticBands> {
                 "compliance by volume"
             };
             out.push(StatisticBands {
-                statistic: format!("{what} at {date}"),
+                statistic: format!("{what} at {at}"),
                 published,
                 bands: montecarlo::bands(&sample, PercentileMethod::NearestRank),
             });
@@ -241,7 +264,8 @@ fn bands_csv(study: &ShardOutput<SeedSummary>) -> Result<String, ReportError> {
     Ok(out)
 }
 
-/// `seeds.csv`'s compliance columns, one per deadline: `compliance_bp_2021-12-31`, or by
+/// `seeds.csv`'s compliance columns, one per deadline: `compliance_bp_2021-12-31` (with the
+/// cycle, `compliance_bp_2025-12-31_2025-industry`, when two deadlines share the day), or by
 /// position (`compliance_bp_1`) for shard files that did not record the deadlines.
 fn compliance_columns(study: &ShardOutput<SeedSummary>) -> Vec<String> {
     let widest = study
@@ -250,14 +274,17 @@ fn compliance_columns(study: &ShardOutput<SeedSummary>) -> Vec<String> {
         .map(|r| r.result.compliance_bp.len())
         .max()
         .unwrap_or(0);
-    let dates = study
+    let dated = study
         .runs
         .iter()
-        .map(|r| &r.result.compliance_dates)
-        .find(|d| d.len() == widest);
+        .map(|r| &r.result)
+        .find(|s| s.compliance_dates.len() == widest);
     (0..widest)
-        .map(|k| match dates {
-            Some(d) => format!("compliance_bp_{}", d[k]),
+        .map(|k| match dated {
+            Some(s) => match s.shared_deadline_cycle(k) {
+                Some(c) => format!("compliance_bp_{}_{c}", s.compliance_dates[k]),
+                None => format!("compliance_bp_{}", s.compliance_dates[k]),
+            },
             None => format!("compliance_bp_{}", k + 1),
         })
         .collect()
@@ -466,8 +493,36 @@ mod tests {
             calibration: None,
             compliance_bp: bp.to_vec(),
             compliance_dates: dates.iter().map(|d| d.parse().unwrap()).collect(),
+            compliance_cycles: (1..=dates.len()).map(|k| format!("c{k}")).collect(),
             compliance_entities_bp: vec![],
         }
+    }
+
+    #[test]
+    fn two_deadlines_on_one_day_are_told_apart_by_their_cycles() {
+        let dates = ["2024-12-31", "2025-12-31", "2025-12-31"];
+        let s = study(vec![summary(&[9900, 9800, 10000], &dates)]);
+        assert_eq!(
+            compliance_columns(&s),
+            [
+                "compliance_bp_2024-12-31",
+                "compliance_bp_2025-12-31_c2",
+                "compliance_bp_2025-12-31_c3"
+            ]
+        );
+        let labels: Vec<String> = compliance_bands(&s)
+            .into_iter()
+            .map(|b| b.statistic)
+            .filter(|l| l.starts_with("compliance by volume"))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "compliance by volume at 2024-12-31",
+                "compliance by volume at 2025-12-31 (c2 cycle)",
+                "compliance by volume at 2025-12-31 (c3 cycle)"
+            ]
+        );
     }
 
     fn study(runs: Vec<SeedSummary>) -> ShardOutput<SeedSummary> {
