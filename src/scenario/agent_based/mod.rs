@@ -339,11 +339,7 @@ impl World {
         // every account acts in the run.
         let firms = cycles.accounts.len();
         let bank_watch = bank_watch::BankWatch::new(&cycles);
-        let streams = Streams {
-            seed,
-            first_group: cycles.groups.first().map_or(firms, |g| g.len),
-            covered: firms,
-        };
+        let streams = Streams::of(seed, &cycles, firms);
         let mut participants = participants(
             config,
             streams,
@@ -399,12 +395,7 @@ impl World {
         if cash > Money::ZERO {
             self.ex.registry_mut().deposit_cash(account, cash)?;
         }
-        let first_group = self.cycles.groups.first().map_or(self.firms, |g| g.len);
-        let streams = Streams {
-            seed: self.seed,
-            first_group,
-            covered: self.firms,
-        };
+        let streams = Streams::of(self.seed, &self.cycles, self.firms);
         self.participants.push(Participant {
             account,
             agent,
@@ -909,9 +900,6 @@ fn admission(config: &ScenarioConfig, timeline: &crate::timeline::Timeline) -> A
     admission
 }
 
-/// The run's agents: the built-in fleet (covered entities on their accounts, then the admitted
-/// market makers and investors on new institution accounts), then the certificate sellers and
-/// buyers, each with its own stream.
 /// How a run's agents get their streams ([`fleet::stream_index`]).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Streams {
@@ -923,6 +911,16 @@ pub(super) struct Streams {
 }
 
 impl Streams {
+    /// The streams under master seed `seed` of a run whose `covered` entities are the accounts
+    /// of `cycles`' groups.
+    fn of(seed: u64, cycles: &Cycles, covered: usize) -> Self {
+        Streams {
+            seed,
+            first_group: cycles.groups.first().map_or(covered, |g| g.len),
+            covered,
+        }
+    }
+
     /// The generator of the agent at `position` among the run's agents.
     pub(super) fn rng(&self, position: usize) -> rand_chacha::ChaCha8Rng {
         agent_rng(
@@ -932,6 +930,9 @@ impl Streams {
     }
 }
 
+/// The run's agents: the built-in fleet (covered entities on their accounts, then the admitted
+/// market makers and investors on new institution accounts), then the certificate sellers and
+/// buyers, each with its own stream.
 fn participants(
     config: &ScenarioConfig,
     streams: Streams,
