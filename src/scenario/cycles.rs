@@ -719,6 +719,24 @@ pub(crate) mod tests {
         (cycles, reg)
     }
 
+    /// The synthetic two-cycle timeline with a banking cap on cycle `q` (base 100 t, 1.5 × net
+    /// sales from 2024-01-02, void after 2024-03-31, vintage `Q`) and the cap's `extra` lines,
+    /// credited on 2024-01-02; with the timeline's description.
+    pub(crate) fn credited_with_cap(extra: &str) -> (Cycles, Registry, String) {
+        let cap = format!(
+            "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nsource = \"test\"\n{extra}\n[cycles.q.coverage]"
+        );
+        let text =
+            crate::timeline::tests::synthetic_two_cycles().replace("[cycles.q.coverage]", &cap);
+        let described = Timeline::from_toml_str("synthetic", &text)
+            .unwrap()
+            .describe();
+        let (mut c, mut reg) = set_up_from(&text);
+        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
+            .unwrap();
+        (c, reg, described)
+    }
+
     fn held(reg: &Registry, c: &Cycles, i: usize, v: usize) -> Quantity {
         reg.holding(c.accounts[i], c.vintages[v].0)
             .unwrap()
@@ -966,21 +984,11 @@ mod pre_allocation_tests {
 #[cfg(test)]
 mod banking_tests {
     use super::*;
-    use crate::timeline::tests::synthetic_two_cycles;
 
     #[test]
     fn a_banking_cap_voids_what_exceeds_base_plus_a_multiple_of_net_sales() {
-        let cap = "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nsource = \"test\"\n[cycles.q.coverage]";
-        let text = synthetic_two_cycles().replace("[cycles.q.coverage]", cap);
-        assert!(
-            Timeline::from_toml_str("synthetic", &text)
-                .unwrap()
-                .describe()
-                .contains("100 t + 1.5 × net sales since 2024-01-02 of Q")
-        );
-        let (mut c, mut reg) = super::tests::set_up_from(&text);
-        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
-            .unwrap();
+        let (mut c, mut reg, described) = super::tests::credited_with_cap("");
+        assert!(described.contains("100 t + 1.5 × net sales since 2024-01-02 of Q"));
         for d in c.agenda.settle_due(Some("2024-04-01".parse().unwrap())) {
             c.settle(&mut reg, &d, &[], None).unwrap();
         }
@@ -1023,17 +1031,11 @@ mod banking_tests {
 
     #[test]
     fn an_entity_short_at_a_named_final_deadline_carries_nothing_over() {
-        let cap = "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nforfeit_if_short = [\"q\"]\nsource = \"test\"\n[cycles.q.coverage]";
-        let text = synthetic_two_cycles().replace("[cycles.q.coverage]", cap);
+        let (mut c, mut reg, described) =
+            super::tests::credited_with_cap("forfeit_if_short = [\"q\"]");
         assert!(
-            Timeline::from_toml_str("synthetic", &text)
-                .unwrap()
-                .describe()
-                .contains("nothing carried by an entity short at the final deadline of q")
+            described.contains("nothing carried by an entity short at the final deadline of q")
         );
-        let (mut c, mut reg) = super::tests::set_up_from(&text);
-        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
-            .unwrap();
         assert!(
             !c.bank_forfeited(0, 0),
             "nothing is forfeited before the deadline"

@@ -162,16 +162,13 @@ impl BankWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::cycles::tests::set_up_from;
-    use crate::timeline::tests::synthetic_two_cycles;
+    use crate::scenario::cycles::tests::credited_with_cap;
 
     #[test]
     fn a_draft_sets_the_base_until_the_final_rule_is_out() {
-        let cap = "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nannounced = 2024-02-01\nsource = \"test\"\n[cycles.q.banking.draft]\npublished = 2024-01-10\nbase_t = 0\nsource = \"test\"\n[cycles.q.coverage]";
-        let text = synthetic_two_cycles().replace("[cycles.q.coverage]", cap);
-        let (mut c, mut reg) = set_up_from(&text);
-        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
-            .unwrap();
+        let (c, reg, _) = credited_with_cap(
+            "announced = 2024-02-01\n[cycles.q.banking.draft]\npublished = 2024-01-10\nbase_t = 0\nsource = \"test\"",
+        );
         let k = c
             .timeline
             .spec()
@@ -207,11 +204,7 @@ mod tests {
 
     #[test]
     fn an_entity_short_at_a_named_deadline_may_keep_nothing() {
-        let cap = "[cycles.q.banking]\nbase_t = 100\nnet_sales_multiple = \"1.5\"\nsales_from = 2024-01-02\nvoid_after = 2024-03-31\nvintages = [\"Q\"]\nforfeit_if_short = [\"q\"]\nsource = \"test\"\n[cycles.q.coverage]";
-        let text = synthetic_two_cycles().replace("[cycles.q.coverage]", cap);
-        let (mut c, mut reg) = set_up_from(&text);
-        c.credit_due(&mut reg, "2024-01-02".parse().unwrap())
-            .unwrap();
+        let (mut c, mut reg, _) = credited_with_cap("forfeit_if_short = [\"q\"]");
         let day: NaiveDate = "2024-03-31".parse().unwrap();
         let mut last = None;
         for d in c.agenda.settle_due(Some(day.succ_opt().unwrap())) {
