@@ -181,4 +181,36 @@ mod tests {
             .collect();
         assert_eq!(with_leads, a);
     }
+
+    #[test]
+    fn later_groups_move_no_other_agent_s_stream() {
+        // 3 entities of the first group, 2 of a later one, then 2 market makers.
+        assert_eq!(
+            (0..7).map(|p| stream_index(p, 3, 5)).collect::<Vec<_>>(),
+            [0, 1, 2, LATER_GROUPS_STREAM, LATER_GROUPS_STREAM + 1, 3, 4]
+        );
+        let c = config(
+            "[fleet]\ncompliance_firms = 3\nmarket_makers = 2\n[participants]\nmarket_makers = true\n",
+        );
+        let draws = |fleet: Vec<FleetMember>| -> Vec<(u64, u64)> {
+            fleet
+                .into_iter()
+                .map(|mut m| (m.index, m.rng.next_u64()))
+                .collect()
+        };
+        let alone = draws(build_fleet(&c, 9, 3));
+        let grouped = draws(build_grouped_fleet(&c, 9, 3, 5));
+        // The first group's entities and the market makers keep their streams; the later
+        // group's entities sit between them by position only.
+        assert_eq!(grouped[..3], alone[..3]);
+        assert_eq!(
+            grouped[5..].iter().map(|d| d.1).collect::<Vec<_>>(),
+            alone[3..].iter().map(|d| d.1).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            grouped.iter().map(|d| d.0).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5, 6]
+        );
+        assert_eq!(grouped[3].1, agent_rng(9, LATER_GROUPS_STREAM).next_u64());
+    }
 }
