@@ -515,21 +515,28 @@ fn draw_bands(chart: &mut Chart<'_>, panel: &Panel, scale: &Scale, dates: &Dates
     Ok(())
 }
 
+/// Days without a point after which a line breaks: longer than any exchange holiday (Spring
+/// Festival closes it for up to 11 days), so a gap in the data is drawn as one, not as a trend.
+const LINE_BREAK_DAYS: i64 = 31;
+
+/// Splits date-ordered `points` where two neighbours are more than [`LINE_BREAK_DAYS`] apart.
+fn segments(points: &[(NaiveDate, f64)]) -> impl Iterator<Item = &[(NaiveDate, f64)]> {
+    points.chunk_by(|a, b| (b.0 - a.0).num_days() <= LINE_BREAK_DAYS)
+}
+
 fn draw_lines(chart: &mut Chart<'_>, panel: &Panel, scale: &Scale, dates: &Dates) -> DrawResult {
     let mut colour_index = 0;
     for s in &panel.series {
-        let points: Vec<(f64, f64)> = s
-            .points
-            .iter()
-            .map(|p| (dates.x(p.0), scale.clip(p.1)))
-            .collect();
         let style = if s.reference {
             REFERENCE_GREY.stroke_width(4)
         } else {
             colour_index += 1;
             PALETTE[(colour_index - 1) % PALETTE.len()].stroke_width(1)
         };
-        chart.draw_series(LineSeries::new(points, style))?;
+        for segment in segments(&s.points) {
+            let points = segment.iter().map(|p| (dates.x(p.0), scale.clip(p.1)));
+            chart.draw_series(LineSeries::new(points, style))?;
+        }
     }
     Ok(())
 }
@@ -741,6 +748,20 @@ mod tests {
         }
         assert!(svg.contains("<polyline"), "lines are drawn");
         assert!(svg.contains("<polygon"), "band is drawn");
+    }
+
+    #[test]
+    fn a_month_without_points_breaks_the_line() {
+        let points = [
+            (d("2024-02-08"), 1.0),
+            (d("2024-02-19"), 2.0), // Spring Festival: 11 days, one line
+            (d("2024-12-31"), 3.0), // months without data: a new line
+            (d("2025-03-03"), 4.0), // and again
+            (d("2025-03-04"), 5.0),
+        ];
+        let parts: Vec<usize> = segments(&points).map(<[_]>::len).collect();
+        assert_eq!(parts, [2, 1, 2]);
+        assert_eq!(segments(&[]).count(), 0);
     }
 
     #[test]

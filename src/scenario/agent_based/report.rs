@@ -277,11 +277,22 @@ pub(crate) fn deadline_markers(
     first: Option<NaiveDate>,
     last: Option<NaiveDate>,
 ) -> Vec<(NaiveDate, String)> {
-    compliance
+    let mut markers: Vec<(NaiveDate, String)> = Vec::new();
+    for c in compliance
         .iter()
         .filter(|c| Some(c.date) >= first && Some(c.date) <= last)
-        .map(|c| (c.date, deadline_label(c)))
-        .collect()
+    {
+        let label = deadline_label(c);
+        // Deadlines of two groups on one day share one marker: "deadline 2024, 2024-industry".
+        match markers.last_mut() {
+            Some((date, joint)) if *date == c.date => {
+                joint.push_str(", ");
+                joint.push_str(label.strip_prefix("deadline ").unwrap_or(&label));
+            }
+            _ => markers.push((c.date, label)),
+        }
+    }
+    markers
 }
 
 /// A deadline's chart label: `2019-2020 final`, `2021-2022 95 % due`.
@@ -724,6 +735,36 @@ mod tests {
             economics: crate::scenario::agent_based::Economics::default(),
             panel: vec![],
         }
+    }
+
+    #[test]
+    fn deadlines_of_two_groups_on_one_day_share_a_marker() {
+        let at = |cycle: &str, date: &str, share_pct| ComplianceSummary {
+            cycle: cycle.into(),
+            date: date.parse().unwrap(),
+            share_pct,
+            entities: 0,
+            entities_complying: 0,
+            obligation: Quantity::ZERO,
+            covered: Quantity::ZERO,
+            shortfall: Quantity::ZERO,
+            rate_by_volume_bp: 0,
+            rate_by_entities_bp: 0,
+            fines: crate::units::Money::ZERO,
+            entity_target_pct: None,
+        };
+        let compliance = [
+            at("2023", "2024-12-31", 100),
+            at("2024", "2025-12-31", 100),
+            at("2024-industry", "2025-12-31", 100),
+        ];
+        let markers = deadline_markers(
+            &compliance,
+            "2024-01-02".parse().ok(),
+            "2025-12-31".parse().ok(),
+        );
+        let labels: Vec<&str> = markers.iter().map(|m| m.1.as_str()).collect();
+        assert_eq!(labels, ["deadline 2023", "deadline 2024, 2024-industry"]);
     }
 
     #[test]
