@@ -64,8 +64,6 @@ pub(crate) struct Cycles {
     eligible: Vec<Vec<SubjectId>>,
     /// Owed by each account from the last final deadline, taken off its next credits.
     deductions: Vec<Quantity>,
-    /// Each cycle's entities left short at its final deadline (empty before it settles).
-    short_at_final: Vec<Vec<bool>>,
     /// Each cycle's latest deadline report.
     pub reports: Vec<Option<ComplianceReport>>,
     /// Each cycle's entities' sector and unit class (of their first unit; none for a plant),
@@ -255,7 +253,6 @@ impl Cycles {
             auctioneer: None,
             agenda: Agenda::new(&timeline),
             deductions: vec![Quantity::ZERO; accounts.len()],
-            short_at_final: vec![Vec::new(); periods.len()],
             reports: vec![None; periods.len()],
             kinds,
             credited_pct: vec![vec![0; periods.len()]; vintages.len()],
@@ -528,11 +525,6 @@ impl Cycles {
                 let a = self.account_index(k, i);
                 self.deductions[a] = e.deduction;
             }
-            self.short_at_final[k] = report
-                .entities
-                .iter()
-                .map(|e| !e.shortfall.is_zero())
-                .collect();
         }
         self.reports[k] = Some(report.clone());
         Ok(report)
@@ -581,18 +573,23 @@ impl Cycles {
     /// cap would let it keep: it was left short at the final deadline of a cycle the cap names
     /// in `forfeit_if_short`.
     pub fn bank_forfeited(&self, k: usize, a: usize) -> bool {
-        let Some(b) = &self.timeline.spec().cycles[k].banking else {
+        let Some(cap) = &self.timeline.spec().cycles[k].banking else {
             return false;
         };
-        let spec = &self.timeline.spec().cycles;
-        b.forfeit_if_short
+        let timeline = &self.timeline;
+        cap.forfeit_if_short
             .iter()
-            .filter_map(|name| spec.get_index_of(name.as_str()))
-            .any(|k2| {
-                let first = self.groups[self.group_of[k2]].first;
-                a.checked_sub(first)
-                    .and_then(|i| self.short_at_final[k2].get(i))
-                    .is_some_and(|short| *short)
+            .filter_map(|name| timeline.spec().cycles.get_index_of(name.as_str()))
+            .any(|named| {
+                // The cycle's latest report, once it is its final deadline's.
+                let settled = self.reports[named]
+                    .as_ref()
+                    .filter(|r| Some(r.date) == timeline.final_deadline(named));
+                let entity = a.checked_sub(self.groups[self.group_of[named]].first);
+                settled
+                    .zip(entity)
+                    .and_then(|(report, i)| report.entities.get(i))
+                    .is_some_and(|e| !e.shortfall.is_zero())
             })
     }
 
