@@ -12,14 +12,20 @@
 //!   a year at price `P`. The horizon price is `P_H = φ·L(T)`, at most the top of the curve
 //!   (every option taken). A deficit must be made up soon (no borrowing; a shortfall is
 //!   deducted from the next allocation), so it is absorbed up to the last surveyed year; a
-//!   surplus can be banked, so it is absorbed over the years up to `bank_horizon_year` (the
-//!   2060 neutrality goal), at the last surveyed price after the survey ends. Both windows
-//!   give `φ = 1` at `D = 0`, so the price is continuous in `D`.
+//!   surplus (under accrued foresight also a deficit that the offsets bought at the surveyed
+//!   price more than make up) can be banked, so it is absorbed over the years up to
+//!   `bank_horizon_year` (the 2060 neutrality goal), at the last surveyed price after the
+//!   survey ends. Both windows give `φ = 1` at `D = 0`, so the price is continuous in `D`.
+//! - **What the market knows of an open cycle.** With [`Foresight::Full`] (the default) the
+//!   outlook counts a cycle's whole balance from its first covered year on. With
+//!   [`Foresight::Accrued`] it counts the part its emissions have accrued: the share `a` of its
+//!   covered years' months that have passed, the rest expected in balance (each entity's
+//!   obligation counted as `allocation + a·(obligation − allocation)`).
 //! - **Cost of carry.** Holding an allowance to the horizon forgoes interest at rate `r`, so today
 //!   it is worth `F = P_H·e^{−r·τ}` with `τ` the years to the horizon (Hotelling's rule with a
 //!   market interest rate instead of a tuning growth rate).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -49,6 +55,46 @@ pub struct SurveyRevision {
     pub source: String,
 }
 
+/// How much of an open cycle's balance the outlook knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Foresight {
+    /// The whole balance from the cycle's first covered year on (perfect foresight).
+    #[default]
+    Full,
+    /// The part the cycle's emissions have accrued: the share of its covered years' months
+    /// that have passed; the months to come are expected in balance.
+    Accrued,
+}
+
+impl Foresight {
+    /// Whether this is the default, [`Foresight::Full`] (left out of a scenario's record, so
+    /// that a scenario that does not set it keeps its content hash).
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        *self == Foresight::Full
+    }
+
+    /// The share of the months of `years` the outlook counts on `date`, as `(months, of)`:
+    /// those passed (from each year's January to the month before `date`'s) under
+    /// [`Foresight::Accrued`], all of them under [`Foresight::Full`].
+    #[must_use]
+    pub fn known_months(self, years: &[u16], date: NaiveDate) -> (i128, i128) {
+        let of = 12 * years.len() as i128;
+        if self == Foresight::Full {
+            return (of, of);
+        }
+        let passed = years
+            .iter()
+            .map(|&y| {
+                let m = (i128::from(date.year()) - i128::from(y)) * 12 + i128::from(date.month0());
+                m.clamp(0, 12)
+            })
+            .sum();
+        (passed, of)
+    }
+}
+
 /// The outlook's parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -69,6 +115,11 @@ pub struct OutlookParams {
     /// stated horizon. Banking was unlimited under the 2021 Measures; a banking cap is not
     /// reflected here.
     pub bank_horizon_year: i32,
+    /// How much of an open cycle's balance the outlook knows. Default [`Foresight::Full`]: all
+    /// of it from its first covered year on; [`Foresight::Accrued`] what its emissions have
+    /// accrued, month by month (`docs/model.md`, "The outlook").
+    #[serde(skip_serializing_if = "Foresight::is_full")]
+    pub foresight: Foresight,
 }
 
 impl Default for OutlookParams {
@@ -82,6 +133,7 @@ impl Default for OutlookParams {
             revisions: Vec::new(),
             carry_rate_bp: 365,
             bank_horizon_year: 2060,
+            foresight: Foresight::Full,
         }
     }
 }
@@ -187,6 +239,7 @@ impl OutlookParams {
             revisions: Vec::new(),
             carry_rate_bp: self.carry_rate_bp,
             bank_horizon_year: self.bank_horizon_year,
+            foresight: self.foresight,
         }
     }
 
@@ -411,6 +464,29 @@ mod tests {
             why.contains("2024-01-02") && why.contains("above zero"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn the_outlook_knows_the_months_a_cycle_has_accrued_or_all_of_them() {
+        let day = |d: &str| d.parse::<NaiveDate>().unwrap();
+        let accrued = Foresight::Accrued;
+        // The market opens in July 2021: half of 2021 has passed, none of 2022.
+        assert_eq!(
+            accrued.known_months(&[2021, 2022], day("2021-07-16")),
+            (6, 24)
+        );
+        // A year's first day: nothing of it is known yet; a past cycle is known whole.
+        assert_eq!(accrued.known_months(&[2023], day("2023-01-03")), (0, 12));
+        assert_eq!(
+            accrued.known_months(&[2019, 2020], day("2021-07-16")),
+            (24, 24)
+        );
+        assert_eq!(accrued.known_months(&[2024], day("2023-12-29")), (0, 12));
+        assert_eq!(
+            Foresight::Full.known_months(&[2023], day("2023-01-03")),
+            (12, 12)
+        );
+        assert!(OutlookParams::default().foresight.is_full());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::compliance::cycle;
 use crate::compliance::sector::Sector;
 use crate::economics::EconomicsParams;
 use crate::economics::abatement::{AggregateMac, MacCurve, UNSCALED_PCT};
-use crate::economics::outlook::{Outlook, OutlookParams, lowest_meeting};
+use crate::economics::outlook::{Foresight, Outlook, OutlookParams, lowest_meeting};
 use crate::registry::Registry;
 use crate::scenario::cycles::Cycles;
 use crate::scenario::periods::standard_normal;
@@ -286,7 +286,9 @@ impl Economy {
         // The anchor as published by today: a later survey counts only from its publication.
         let o = &self.params.outlook.as_of(date);
         let open = open_cycles(cycles, date);
-        let (deficit, room) = deficit(cycles, reg, &open);
+        let (deficit, room) = deficit(cycles, reg, &open, |years| {
+            o.foresight.known_months(years, date)
+        });
         // Offsets make up the deficit only at an allowance price at which firms buy them.
         let usable = 12 * room.min(i128::from(offsets.tonnes));
         let months_left: i128 = open
@@ -327,8 +329,20 @@ impl Economy {
     /// The horizon price `φ·L(T)`: the lowest common factor `φ` on the surveyed path at which
     /// the extra abatement (and the offsets, once worth buying) make up the deficit.
     fn clearing_price(&self, cycles: &Cycles, o: &OutlookParams, c: &Clearing) -> Price {
+        // Long when the offsets bought at the surveyed price more than make the deficit up: the
+        // allowances they free can be banked. Full foresight keeps the rule it was calibrated
+        // with, the deficit's sign alone.
+        let offsets_at_anchor = if c.anchor >= c.bought_from {
+            c.usable
+        } else {
+            0
+        };
+        let long = match o.foresight {
+            Foresight::Accrued => 12 * c.deficit < offsets_at_anchor,
+            Foresight::Full => c.deficit < 0,
+        };
         let later: Vec<Price> = o
-            .absorption_years(c.horizon_year, c.deficit < 0)
+            .absorption_years(c.horizon_year, long)
             .map(|y| o.anchor(y))
             .collect();
         // Monthly abatement along the path scaled by φ (basis points).
@@ -346,7 +360,13 @@ impl Economy {
             later + c.months_left * self.annual_abatement(at(c.anchor)) + offsets
         };
         let baseline: i128 = later.iter().map(|p| 12 * self.annual_abatement(*p)).sum();
-        let target = baseline + 12 * c.deficit;
+        // Months to come that the outlook expects in balance are in balance at the surveyed price,
+        // abatement included: only what they abate beyond it makes a deficit up.
+        let expected_in_balance = match o.foresight {
+            Foresight::Accrued => c.months_left * self.annual_abatement(c.anchor),
+            Foresight::Full => 0,
+        };
+        let target = baseline + 12 * c.deficit + expected_in_balance;
         let top_bp = self.top(cycles).fen().saturating_mul(10_000) / c.anchor.fen();
         let phi_bp = lowest_meeting(top_bp, target, supply);
         Price::from_fen(c.anchor.fen().saturating_mul(phi_bp) / 10_000)
@@ -459,13 +479,25 @@ fn open_cycles(cycles: &Cycles, date: NaiveDate) -> Vec<usize> {
 
 /// The fleet's net deficit over the `open` cycles before offsets, t (what they still require,
 /// less the allowances the entities hold in every vintage and the allocation still to be
-/// credited), and the room left for offsets under the cycles' limits.
-fn deficit(cycles: &Cycles, reg: &Registry, open: &[usize]) -> (i128, i128) {
+/// credited), and the room left for offsets under the cycles' limits. `known(years)` is the
+/// share `(months, of)` of a cycle's balance the outlook knows: an entity's obligation counts
+/// as its allocation plus that share of the difference (the months to come in balance).
+fn deficit(
+    cycles: &Cycles,
+    reg: &Registry,
+    open: &[usize],
+    known: impl Fn(&[u16]) -> (i128, i128),
+) -> (i128, i128) {
     let (mut required, mut room) = (0_i128, 0_i128);
     for &k in open {
         let report = cycles.reports[k].as_ref();
+        let (months, of) = known(&cycles.timeline.spec().cycles[k].years);
         for (i, pos) in cycles.periods[k].positions.iter().enumerate() {
-            let due = cycle::obligation(&cycles.rules[k], pos).required.units();
+            let due = expected_due(
+                cycle::obligation(&cycles.rules[k], pos).required,
+                pos,
+                (months, of),
+            );
             let done = report.and_then(|r| r.entities.get(i));
             let limit = i128::from(due) * i128::from(cycles.rules[k].offset_limit_pct) / 100;
             room += (limit - done.map_or(0, |e| i128::from(e.offsets.units()))).max(0);
@@ -484,6 +516,17 @@ fn deficit(cycles: &Cycles, reg: &Registry, open: &[usize]) -> (i128, i128) {
     let auctions = cycles.auction_supply(reg, open);
     let deficit = required - held - auctions + i128::from(cycles.owed_total().units());
     (deficit, room)
+}
+
+/// An obligation `due` as the outlook expects it when it knows `months` of the `of` months of
+/// the cycle: `allocation + months/of·(due − allocation)`, t.
+fn expected_due(due: Quantity, pos: &cycle::Position, (months, of): (i128, i128)) -> u64 {
+    if months >= of || of == 0 {
+        return due.units();
+    }
+    let alloc = i128::from(pos.allocation.units());
+    let expected = alloc + months * (i128::from(due.units()) - alloc) / of;
+    u64::try_from(expected.max(0)).unwrap_or(0)
 }
 
 /// Months of `year` from the month of `date` on (0 for a past year, 12 for a future one).
@@ -654,5 +697,23 @@ mod tests {
                 "industry adds at {fen} fen"
             );
         }
+    }
+
+    #[test]
+    fn the_months_to_come_count_in_balance() {
+        let pos = |allocation: u64| cycle::Position {
+            account: crate::registry::AccountId(0),
+            allocation: Quantity::new(allocation),
+            emissions: Quantity::ZERO,
+            gas_allocation: Quantity::ZERO,
+            gas_emissions: Quantity::ZERO,
+        };
+        let due = Quantity::new(1_000);
+        // A quarter of the cycle known: a quarter of the 200 t short, or of the 200 t long.
+        assert_eq!(expected_due(due, &pos(800), (6, 24)), 850);
+        assert_eq!(expected_due(due, &pos(1_200), (6, 24)), 1_150);
+        // Nothing known yet: the allocation; all of it: the obligation itself.
+        assert_eq!(expected_due(due, &pos(800), (0, 12)), 800);
+        assert_eq!(expected_due(due, &pos(800), (12, 12)), 1_000);
     }
 }
