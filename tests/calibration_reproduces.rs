@@ -86,8 +86,13 @@ fn read(path: impl AsRef<Path>) -> String {
         .unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
 }
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("carbonsim-cal-repro-{}", std::process::id()));
+/// A fresh folder for the rerun of `tag`'s calibration (tests run side by side).
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "carbonsim-cal-repro-{}-{}",
+        std::process::id(),
+        tag.replace('/', "-")
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -130,22 +135,23 @@ fn model_md_shows_the_committed_fit() {
     }
 }
 
-#[test]
-fn the_last_evaluations_run_again_to_the_same_files() {
-    let committed = read(format!("{DIR}/checkpoint.jsonl"));
+/// Removes the last evaluations from `dir`'s checkpoint, resumes the command `args` and checks
+/// that it writes the committed files again.
+fn reruns_to_the_same_files(dir: &str, args: &[String]) {
+    let committed = read(format!("{dir}/checkpoint.jsonl"));
     let lines: Vec<&str> = committed.lines().collect();
     assert!(
         lines.len() > 2 + RERUN,
         "a header, the targets and the evaluations"
     );
-    let out = scratch();
+    let out = scratch(dir);
     let kept = lines[..lines.len() - RERUN].join("\n") + "\n";
     std::fs::write(out.join("checkpoint.jsonl"), kept).unwrap();
-    std::fs::copy(format!("{DIR}/manifest.json"), out.join("manifest.json")).unwrap();
+    std::fs::copy(format!("{dir}/manifest.json"), out.join("manifest.json")).unwrap();
     succeeds(
         carbonsim()
             .arg("calibrate")
-            .args(ARGS)
+            .args(args)
             .args(["--quiet", "--resume", "--out"])
             .arg(&out),
     );
@@ -159,10 +165,107 @@ fn the_last_evaluations_run_again_to_the_same_files() {
     ] {
         assert_eq!(
             read(out.join(file)),
-            read(format!("{DIR}/{file}")),
-            "{file} differs from the committed one"
+            read(format!("{dir}/{file}")),
+            "{dir}/{file} differs from the committed one"
         );
     }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn the_last_evaluations_run_again_to_the_same_files() {
+    let args: Vec<String> = ARGS.iter().map(|a| (*a).to_owned()).collect();
+    reruns_to_the_same_files(DIR, &args);
+}
+
+/// Where the accrued-foresight arm's calibration is (`docs/model.md`, "Foresight").
+const ACCRUED_DIR: &str = "docs/calibration/accrued";
+
+/// Its start: the optimum of its second pass.
+const ACCRUED_START: [(&str, &str); 10] = [
+    (
+        "behaviour.compliance_firm.urgency_horizon_days",
+        "1.1374639",
+    ),
+    ("behaviour.compliance_firm.base_activity", "0.022321289"),
+    ("behaviour.compliance_firm.block_probability", "0.99899953"),
+    ("behaviour.compliance_firm.price_noise", "0.029436741"),
+    ("behaviour.compliance_firm.min_trade_fraction", "0.12955878"),
+    (
+        "behaviour.compliance_firm.pending_allocation_uncertainty",
+        "0.099998624",
+    ),
+    (
+        "behaviour.compliance_firm.unpublished_allocation_uncertainty",
+        "0.062281546",
+    ),
+    (
+        "behaviour.compliance_firm.internal_lead_share",
+        "0.10489641",
+    ),
+    ("fleet.period2_balance_bp", "-341"),
+    ("fleet.later_balance_bp", "-147"),
+];
+
+/// The accrued arm's command: the shipped one with the outlook's foresight set to `accrued`,
+/// started at [`ACCRUED_START`].
+fn accrued_args() -> Vec<String> {
+    let mut args = vec![
+        ARGS[0].to_owned(),
+        "--set".to_owned(),
+        r#"economics.outlook.foresight="accrued""#.to_owned(),
+    ];
+    for (i, arg) in ARGS.iter().enumerate().skip(1) {
+        let start = (ARGS[i - 1] == "--set")
+            .then(|| arg.split_once('='))
+            .flatten()
+            .and_then(|(path, _)| ACCRUED_START.iter().find(|(p, _)| *p == path));
+        args.push(start.map_or((*arg).to_owned(), |(p, v)| format!("{p}={v}")));
+    }
+    args
+}
+
+#[test]
+fn the_accrued_arm_s_last_evaluations_run_again_to_the_same_files() {
+    reruns_to_the_same_files(ACCRUED_DIR, &accrued_args());
+}
+
+#[test]
+fn the_accrued_arm_s_command_is_documented_and_its_scenario_carries_its_values() {
+    let model = read("docs/model.md");
+    for arg in accrued_args().iter().filter(|a| !a.starts_with("--")) {
+        let shown = if arg.contains(' ') || arg.contains('"') {
+            format!("'{arg}'")
+        } else {
+            arg.clone()
+        };
+        assert!(
+            model.contains(&shown),
+            "docs/model.md does not show {shown}"
+        );
+    }
+    let calibrated =
+        ScenarioConfig::from_toml_str(&read(format!("{ACCRUED_DIR}/calibrated.toml"))).unwrap();
+    let file = "examples/scenarios/agent_based_2021_2023_accrued.toml";
+    let shipped = ScenarioConfig::from_toml_str(&read(file)).unwrap();
+    for (path, _) in ACCRUED_START {
+        assert_eq!(
+            value_at(&shipped, path),
+            value_at(&calibrated, path),
+            "{file}: {path}"
+        );
+    }
+    assert_eq!(shipped.economics.outlook, calibrated.economics.outlook);
+    let fit = read(format!("{ACCRUED_DIR}/fit.md"));
+    let d = fit
+        .lines()
+        .nth(2)
+        .and_then(|l| l.split(' ').nth(2))
+        .unwrap();
+    assert!(
+        model.contains(&format!("`D` = {d}")),
+        "docs/model.md should quote D = {d}"
+    );
 }
 
 #[test]
