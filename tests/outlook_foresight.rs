@@ -77,6 +77,9 @@ fn a_new_year_s_cycle_enters_the_outlook_as_its_emissions_accrue() {
     // The closes quoted in docs/model.md ("Foresight"): full foresight jumps into the seventies
     // in January 2023; accrued enters 2023 near December 2022 and climbs to the deadlines.
     assert!(mean_close(&f, "2023-01") >= 70.0);
+    // docs/model.md: the full-foresight run's deficit stays positive, so its horizon price
+    // never meets the step where the deficit changes sign.
+    assert!(f.economics.outlook.iter().all(|o| o.deficit_t > 0));
     let (dec, jan, oct) = (
         mean_close(&a, "2022-12"),
         mean_close(&a, "2023-01"),

@@ -8,14 +8,16 @@
 //!   and a surplus lowers, the whole expected price path by a common factor `φ` until the extra
 //!   abatement it brings makes `D` up: over the years `y` after the horizon up to the last
 //!   surveyed year (at least one), and over the open cycles' remaining `ℓ` years at the horizon
-//!   price, `Σ_y A(φ·L(y)) + ℓ·A(φ·L(T)) ≥ Σ_y A(L(y)) + D`, with `A(P)` the fleet's abatement in
-//!   a year at price `P`. The horizon price is `P_H = φ·L(T)`, at most the top of the curve
+//!   price, `Σ_y A(φ·L(y)) + ℓ·A(φ·L(T)) ≥ Σ_y A(L(y)) + D` (plus `ℓ·A(L(T))` on the right
+//!   under accrued foresight, whose months to come are expected in balance at the surveyed
+//!   price), with `A(P)` the fleet's abatement in a year at price `P`. The horizon price is `P_H = φ·L(T)`, at most the top of the curve
 //!   (every option taken). A deficit must be made up soon (no borrowing; a shortfall is
 //!   deducted from the next allocation), so it is absorbed up to the last surveyed year; a
 //!   surplus (under accrued foresight also a deficit that the offsets bought at the surveyed
 //!   price more than make up) can be banked, so it is absorbed over the years up to
 //!   `bank_horizon_year` (the 2060 neutrality goal), at the last surveyed price after the
-//!   survey ends. Both windows give `φ = 1` at `D = 0`, so the price is continuous in `D`.
+//!   survey ends. Under accrued foresight both windows give `φ = 1` where they meet, so the
+//!   price is continuous in `D`.
 //! - **What the market knows of an open cycle.** With [`Foresight::Full`] (the default) the
 //!   outlook counts a cycle's whole balance from its first covered year on. With
 //!   [`Foresight::Accrued`] it counts the part its emissions have accrued: the share `a` of its
