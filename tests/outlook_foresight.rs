@@ -159,6 +159,15 @@ fn the_accrued_scenario_s_study_and_its_comparison_are_quoted() {
         one_line.contains(&quoted),
         "docs/model.md should say {quoted:?}"
     );
+    let missed = format!(
+        "the 2022 close stays at {}, the 2023 volume at {}, and the 2021 level is lost",
+        error_in(&table, "mean close 2022 (CNY/t)"),
+        error_in(&table, "volume 2023 (t)"),
+    );
+    assert!(
+        one_line.contains(&missed),
+        "docs/model.md should say {missed:?}"
+    );
     let h1 = format!("stayed near {:.0} until July", published_first_half_2023());
     assert!(one_line.contains(&h1), "docs/model.md should say {h1:?}");
 }
