@@ -98,10 +98,10 @@ fn scratch(tag: &str) -> PathBuf {
     dir
 }
 
-#[test]
-fn the_documented_command_is_the_one_checked() {
-    let model = read("docs/model.md");
-    for arg in ARGS.iter().filter(|a| !a.starts_with("--")) {
+/// Every value of the command `args` appears in `model` as a shell would take it (quoted when
+/// it holds a space or a double quote).
+fn assert_documented(model: &str, args: &[&str]) {
+    for arg in args.iter().filter(|a| !a.starts_with("--")) {
         let shown = if arg.contains(' ') || arg.contains('"') {
             format!("'{arg}'")
         } else {
@@ -112,6 +112,11 @@ fn the_documented_command_is_the_one_checked() {
             "docs/model.md does not show {shown}"
         );
     }
+}
+
+#[test]
+fn the_documented_command_is_the_one_checked() {
+    assert_documented(&read("docs/model.md"), ARGS);
 }
 
 #[test]
@@ -233,17 +238,8 @@ fn the_accrued_arm_s_last_evaluations_run_again_to_the_same_files() {
 #[test]
 fn the_accrued_arm_s_command_is_documented_and_its_scenario_carries_its_values() {
     let model = read("docs/model.md");
-    for arg in accrued_args().iter().filter(|a| !a.starts_with("--")) {
-        let shown = if arg.contains(' ') || arg.contains('"') {
-            format!("'{arg}'")
-        } else {
-            arg.clone()
-        };
-        assert!(
-            model.contains(&shown),
-            "docs/model.md does not show {shown}"
-        );
-    }
+    let args = accrued_args();
+    assert_documented(&model, &args.iter().map(String::as_str).collect::<Vec<_>>());
     let calibrated =
         ScenarioConfig::from_toml_str(&read(format!("{ACCRUED_DIR}/calibrated.toml"))).unwrap();
     let file = "examples/scenarios/agent_based_2021_2023_accrued.toml";

@@ -286,9 +286,7 @@ impl Economy {
         // The anchor as published by today: a later survey counts only from its publication.
         let o = &self.params.outlook.as_of(date);
         let open = open_cycles(cycles, date);
-        let (deficit, room) = deficit(cycles, reg, &open, |years| {
-            o.foresight.known_months(years, date)
-        });
+        let (deficit, room) = deficit(cycles, reg, &open, (o.foresight, date));
         // Offsets make up the deficit only at an allowance price at which firms buy them.
         let usable = 12 * room.min(i128::from(offsets.tonnes));
         let months_left: i128 = open
@@ -479,19 +477,19 @@ fn open_cycles(cycles: &Cycles, date: NaiveDate) -> Vec<usize> {
 
 /// The fleet's net deficit over the `open` cycles before offsets, t (what they still require,
 /// less the allowances the entities hold in every vintage and the allocation still to be
-/// credited), and the room left for offsets under the cycles' limits. `known(years)` is the
-/// share `(months, of)` of a cycle's balance the outlook knows: an entity's obligation counts
-/// as its allocation plus that share of the difference (the months to come in balance).
+/// credited), and the room left for offsets under the cycles' limits, as the outlook with
+/// `foresight` knows them on `date`: an entity's obligation counts as its allocation plus the
+/// known share of the difference (the months to come in balance).
 fn deficit(
     cycles: &Cycles,
     reg: &Registry,
     open: &[usize],
-    known: impl Fn(&[u16]) -> (i128, i128),
+    (foresight, date): (Foresight, NaiveDate),
 ) -> (i128, i128) {
     let (mut required, mut room) = (0_i128, 0_i128);
     for &k in open {
         let report = cycles.reports[k].as_ref();
-        let (months, of) = known(&cycles.timeline.spec().cycles[k].years);
+        let (months, of) = foresight.known_months(&cycles.timeline.spec().cycles[k].years, date);
         for (i, pos) in cycles.periods[k].positions.iter().enumerate() {
             let due = expected_due(
                 cycle::obligation(&cycles.rules[k], pos).required,
