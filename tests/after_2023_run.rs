@@ -8,7 +8,7 @@ use carbonsim::scenario::study::stats::{DayRecord, annualised_volatility};
 use chrono::Datelike;
 
 mod common;
-use common::marked_block;
+use common::{marked_block, rows_of_year, study_table};
 
 const SCENARIO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -33,20 +33,8 @@ fn industrial(name: &str) -> bool {
 /// header and every statistic of 2024.
 #[test]
 fn the_2024_figures_over_twenty_seeds_are_the_studys() {
-    use carbonsim::scenario::montecarlo::{SeedRange, Shard};
-    use carbonsim::scenario::study;
-    let c = config();
-    let range = SeedRange {
-        first: c.seed,
-        count: 20,
-    };
-    let result = study::run_study(&c, range, Shard::WHOLE, |_| {}).unwrap();
-    let table = study::statistics_table(&study::statistic_bands(&result));
-    let rows: String = table
-        .lines()
-        .filter(|l| l.starts_with("| statistic") || l.starts_with("|---") || l.contains(" 2024"))
-        .flat_map(|l| [l, "\n"])
-        .collect();
+    let table = study_table(&config(), 20);
+    let rows = rows_of_year(&table, 2024);
     assert!(rows.contains("| volume 2024 (t) |"), "{table}");
     let page =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();

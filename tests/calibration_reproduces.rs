@@ -215,17 +215,34 @@ const ACCRUED_START: [(&str, &str); 10] = [
 /// The accrued arm's command: the shipped one with the outlook's foresight set to `accrued`,
 /// started at [`ACCRUED_START`].
 fn accrued_args() -> Vec<String> {
-    let mut args = vec![
-        ARGS[0].to_owned(),
-        "--set".to_owned(),
-        r#"economics.outlook.foresight="accrued""#.to_owned(),
-    ];
-    for (i, arg) in ARGS.iter().enumerate().skip(1) {
-        let start = (ARGS[i - 1] == "--set")
-            .then(|| arg.split_once('='))
-            .flatten()
-            .and_then(|(path, _)| ACCRUED_START.iter().find(|(p, _)| *p == path));
-        args.push(start.map_or((*arg).to_owned(), |(p, v)| format!("{p}={v}")));
+    arm_args(
+        (&[r#"economics.outlook.foresight="accrued""#], 1),
+        &ACCRUED_START,
+        &[],
+    )
+}
+
+/// The shipped command with `sets` added after its first `after` arguments, the start values of
+/// `start` and the boxes of `boxes` in place of the shipped ones.
+fn arm_args(
+    (sets, after): (&[&str], usize),
+    start: &[(&str, &str)],
+    boxes: &[(&str, &str)],
+) -> Vec<String> {
+    let mut args: Vec<String> = ARGS[..after].iter().map(|a| (*a).to_owned()).collect();
+    for set in sets {
+        args.extend(["--set".to_owned(), (*set).to_owned()]);
+    }
+    for (i, arg) in ARGS.iter().enumerate().skip(after) {
+        let replaced = |table: &[(&str, &str)], flag: &str| {
+            (ARGS[i - 1] == flag)
+                .then(|| arg.split_once('='))
+                .flatten()
+                .and_then(|(path, _)| table.iter().find(|(p, _)| *p == path))
+                .map(|(p, v)| format!("{p}={v}"))
+        };
+        let arg = replaced(start, "--set").or_else(|| replaced(boxes, "--param"));
+        args.push(arg.unwrap_or_else(|| ARGS[i].to_owned()));
     }
     args
 }
@@ -252,7 +269,12 @@ fn the_accrued_arm_s_command_is_documented_and_its_scenario_carries_its_values()
         );
     }
     assert_eq!(shipped.economics.outlook, calibrated.economics.outlook);
-    let fit = read(format!("{ACCRUED_DIR}/fit.md"));
+    assert_objective_quoted(&model, ACCRUED_DIR);
+}
+
+/// `model` quotes the objective `D` at the optimum of the calibration in `dir`.
+fn assert_objective_quoted(model: &str, dir: &str) {
+    let fit = read(format!("{dir}/fit.md"));
     let d = fit
         .lines()
         .nth(2)
@@ -260,7 +282,7 @@ fn the_accrued_arm_s_command_is_documented_and_its_scenario_carries_its_values()
         .unwrap();
     assert!(
         model.contains(&format!("`D` = {d}")),
-        "docs/model.md should quote D = {d}"
+        "docs/model.md should quote D = {d} ({dir})"
     );
 }
 
@@ -286,4 +308,79 @@ fn the_shipped_scenarios_carry_the_calibrated_values() {
             );
         }
     }
+}
+
+/// Where the published-expectations arm's calibration is (`docs/model.md`, "Published
+/// expectations").
+const EXPECTATIONS_DIR: &str = "docs/calibration/expectations";
+
+/// The Fudan index's releases up to 2024 as the outlook's revisions (the scenario's, which
+/// `tests/published_expectations.rs` checks against `data/fudan_cea_expectations.csv`).
+const REVISIONS: &str = r#"economics.outlook.revisions=[{ published = "2022-05-29", survey = [{ year = 2022, price = "68.98" }, { year = 2030, price = "139.00" }], source = "Fudan Carbon Price Index, June 2022 release [S139]" }, { published = "2022-08-29", survey = [{ year = 2022, price = "63.16" }, { year = 2030, price = "139.00" }], source = "Fudan Carbon Price Index, September 2022 release [S139]" }, { published = "2022-10-29", survey = [{ year = 2022, price = "60.64" }, { year = 2030, price = "139.00" }], source = "Fudan Carbon Price Index, November 2022 release [S139]" }, { published = "2024-02-29", survey = [{ year = 2024, price = "79.23" }, { year = 2030, price = "139.00" }], source = "Fudan Carbon Price Index, March 2024 release [S139]" }]"#;
+
+/// Its start: the optimum of a first pass with the three releases then found.
+const EXPECTATIONS_START: [(&str, &str); 10] = [
+    (
+        "behaviour.compliance_firm.urgency_horizon_days",
+        "1.3529687",
+    ),
+    ("behaviour.compliance_firm.base_activity", "0.021509588"),
+    ("behaviour.compliance_firm.block_probability", "0.99889"),
+    ("behaviour.compliance_firm.price_noise", "0.030920423"),
+    ("behaviour.compliance_firm.min_trade_fraction", "0.10246553"),
+    (
+        "behaviour.compliance_firm.pending_allocation_uncertainty",
+        "0.098001078",
+    ),
+    (
+        "behaviour.compliance_firm.unpublished_allocation_uncertainty",
+        "0.058129986",
+    ),
+    (
+        "behaviour.compliance_firm.internal_lead_share",
+        "0.10826969",
+    ),
+    ("fleet.period2_balance_bp", "-220"),
+    ("fleet.later_balance_bp", "-242"),
+];
+
+/// The published-expectations arm's command: the shipped one with the revisions, started at
+/// [`EXPECTATIONS_START`], the later cycles' box widened (its start is below the shipped box).
+fn expectations_args() -> Vec<String> {
+    // After the run's end, calendar and allowance subjects: the order the calibration ran with.
+    arm_args(
+        (&[REVISIONS], 7),
+        &EXPECTATIONS_START,
+        &[("fleet.later_balance_bp", "-400:100")],
+    )
+}
+
+#[test]
+fn the_expectations_arm_s_last_evaluations_run_again_to_the_same_files() {
+    reruns_to_the_same_files(EXPECTATIONS_DIR, &expectations_args());
+}
+
+#[test]
+fn the_expectations_arm_s_command_is_documented_and_its_scenarios_carry_its_values() {
+    let model = read("docs/model.md");
+    let args = expectations_args();
+    assert_documented(&model, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let calibrated =
+        ScenarioConfig::from_toml_str(&read(format!("{EXPECTATIONS_DIR}/calibrated.toml")))
+            .unwrap();
+    for file in [
+        "examples/scenarios/agent_based_2021_2023_expectations.toml",
+        "examples/scenarios/agent_based_2021_2026_expectations.toml",
+    ] {
+        let scenario = ScenarioConfig::from_toml_str(&read(file)).unwrap();
+        for (path, _) in EXPECTATIONS_START {
+            assert_eq!(
+                value_at(&scenario, path),
+                value_at(&calibrated, path),
+                "{file}: {path}"
+            );
+        }
+        assert_eq!(scenario.economics.outlook, calibrated.economics.outlook);
+    }
+    assert_objective_quoted(&model, EXPECTATIONS_DIR);
 }

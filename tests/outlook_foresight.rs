@@ -9,12 +9,10 @@ use chrono::Datelike;
 
 use carbonsim::scenario::agent_based::{self, AgentRun};
 use carbonsim::scenario::config::ScenarioConfig;
-use carbonsim::scenario::montecarlo::{SeedRange, Shard};
 use carbonsim::scenario::overrides::Override;
-use carbonsim::scenario::study;
 
 mod common;
-use common::marked_block;
+use common::{marked_block, study_table, table_cell};
 
 const SCENARIO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -104,23 +102,14 @@ fn published_first_half_2023() -> f64 {
     closes.iter().sum::<f64>() / closes.len() as f64
 }
 
-/// Column `column` (1 = the statistic's name) of `statistic`'s row in a statistics table.
-fn cell(table: &str, statistic: &str, column: usize) -> String {
-    let row = table
-        .lines()
-        .find(|l| l.starts_with(&format!("| {statistic} |")))
-        .unwrap();
-    row.split('|').nth(column).unwrap().trim().to_owned()
-}
-
 /// The median's relative error of `statistic` (the table's eighth column).
 fn error_in(table: &str, statistic: &str) -> String {
-    cell(table, statistic, 8)
+    table_cell(table, statistic, 8)
 }
 
 /// The median of `statistic` (the table's fifth column).
 fn median_in(table: &str, statistic: &str) -> String {
-    cell(table, statistic, 5)
+    table_cell(table, statistic, 5)
 }
 
 /// `docs/model.md`'s table for the accrued scenario is a fresh run of its 100-seed study, and
@@ -128,13 +117,7 @@ fn median_in(table: &str, statistic: &str) -> String {
 /// `tests/docs_numbers.rs`, reruns its study).
 #[test]
 fn the_accrued_scenario_s_study_and_its_comparison_are_quoted() {
-    let config = ScenarioConfig::from_path(Path::new(ACCRUED)).unwrap();
-    let range = SeedRange {
-        first: config.seed,
-        count: 100,
-    };
-    let result = study::run_study(&config, range, Shard::WHOLE, |_| {}).unwrap();
-    let table = study::statistics_table(&study::statistic_bands(&result));
+    let table = study_table(&ScenarioConfig::from_path(Path::new(ACCRUED)).unwrap(), 100);
     let model = read("docs/model.md");
     assert_eq!(
         marked_block(&model, "accrued-table"),

@@ -1,19 +1,44 @@
 //! The price expectations published after the 2021 survey (the Fudan Carbon Price Index,
-//! `data/fudan_cea_expectations.csv`) fed to the outlook as dated revisions: the what-if
-//! scenario carries exactly the releases up to 2024, and `docs/model.md` ("Published
-//! expectations") quotes a fresh run of its documented sweep.
+//! `data/fudan_cea_expectations.csv`) fed to the outlook as dated revisions: the scenarios
+//! carry exactly the releases up to 2024, and `docs/model.md` ("Published expectations") quotes
+//! fresh runs of their studies beside the shipped scenarios'.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use carbonsim::scenario::config::ScenarioConfig;
+use carbonsim::scenario::overrides::Override;
+use carbonsim::scenario::study::design::value_at;
 
 mod common;
-use common::{carbonsim, marked_block, succeeds};
+use common::{marked_block, rows_of_year, study_table, table_cell};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const SCENARIO: &str = "examples/scenarios/agent_based_2021_2026_expectations.toml";
-const SHIPPED: &str = "examples/scenarios/agent_based_2021_2026.toml";
+
+/// Each scenario with published expectations beside the shipped one it derives from.
+const PAIRS: [(&str, &str); 2] = [
+    (
+        "examples/scenarios/agent_based_2021_2023_expectations.toml",
+        "examples/scenarios/agent_based_2021_2023.toml",
+    ),
+    (
+        "examples/scenarios/agent_based_2021_2026_expectations.toml",
+        "examples/scenarios/agent_based_2021_2026.toml",
+    ),
+];
+
+/// The parameters the calibration sets (`docs/model.md`, "Published expectations").
+const CALIBRATED: [&str; 10] = [
+    "behaviour.compliance_firm.urgency_horizon_days",
+    "behaviour.compliance_firm.base_activity",
+    "behaviour.compliance_firm.block_probability",
+    "behaviour.compliance_firm.price_noise",
+    "behaviour.compliance_firm.min_trade_fraction",
+    "behaviour.compliance_firm.pending_allocation_uncertainty",
+    "behaviour.compliance_firm.unpublished_allocation_uncertainty",
+    "behaviour.compliance_firm.internal_lead_share",
+    "fleet.period2_balance_bp",
+    "fleet.later_balance_bp",
+];
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(ROOT).join(path)).unwrap()
@@ -46,144 +71,91 @@ fn releases() -> Vec<Release> {
 }
 
 #[test]
-fn the_scenario_feeds_the_releases_up_to_2024_and_is_otherwise_the_shipped_one() {
-    let what_if = config(SCENARIO);
-    let revisions = &what_if.economics.outlook.revisions;
+fn the_scenarios_feed_the_releases_up_to_2024_and_are_otherwise_the_shipped_ones() {
     let fed: Vec<_> = releases()
         .into_iter()
         .filter(|r| r.published.as_str() < "2025-01-01")
         .collect();
-    assert_eq!(revisions.len(), fed.len());
-    let survey_2030 = what_if.economics.outlook.survey.last().unwrap();
-    assert_eq!(survey_2030.year, 2030);
-    for (rev, release) in revisions.iter().zip(&fed) {
-        assert_eq!(rev.published.to_string(), release.published);
-        assert_eq!(rev.survey.len(), 2);
-        assert_eq!(rev.survey[0].year, release.december);
-        assert_eq!(format!("{:.2}", rev.survey[0].price.to_f64()), release.mid);
+    for (file, shipped_file) in PAIRS {
+        let what_if = config(file);
+        let revisions = &what_if.economics.outlook.revisions;
+        assert_eq!(revisions.len(), fed.len(), "{file}");
+        let survey_2030 = what_if.economics.outlook.survey.last().unwrap();
+        assert_eq!(survey_2030.year, 2030);
+        for (rev, release) in revisions.iter().zip(&fed) {
+            assert_eq!(rev.published.to_string(), release.published);
+            assert_eq!(rev.survey.len(), 2);
+            assert_eq!(rev.survey[0].year, release.december);
+            assert_eq!(format!("{:.2}", rev.survey[0].price.to_f64()), release.mid);
+            assert_eq!(
+                rev.survey[1], *survey_2030,
+                "the survey's 2030 point is kept"
+            );
+        }
+        let shipped = config(shipped_file);
+        let sets: Vec<Override> = CALIBRATED
+            .iter()
+            .map(|path| {
+                let value = value_at(&shipped, path).unwrap();
+                Override::parse(&format!("{path}={value}")).unwrap()
+            })
+            .collect();
+        let mut same = what_if.with_overrides(&sets).unwrap();
+        same.economics.outlook.revisions.clear();
+        same.name = shipped.name.clone();
+        same.output = shipped.output.clone();
         assert_eq!(
-            rev.survey[1], *survey_2030,
-            "the 2021 survey's 2030 point is kept"
+            same, shipped,
+            "{file}: only the revisions and the calibrated values differ"
         );
     }
-    let mut same = what_if.clone();
-    let shipped = config(SHIPPED);
-    same.economics.outlook.revisions.clear();
-    same.name = shipped.name.clone();
-    same.output = shipped.output.clone();
-    assert_eq!(
-        same, shipped,
-        "only the revisions differ from the shipped scenario"
-    );
 }
 
-/// The sweep's grid, as `docs/model.md` gives it.
-const GRID: [&str; 2] = [
-    "fleet.period2_balance_bp=-320,-200,-150",
-    "fleet.later_balance_bp=-151,-250",
-];
-
-/// The documented sweep, run afresh: each point's median of each statistic.
-fn sweep() -> Vec<(String, BTreeMap<String, f64>)> {
-    let out = std::env::temp_dir().join(format!("carbonsim-expectations-{}", std::process::id()));
-    let mut cmd = carbonsim();
-    cmd.args(["sweep", SCENARIO, "--set", "end=2024-12-31"]);
-    for axis in GRID {
-        cmd.args(["--grid", axis]);
-    }
-    cmd.args(["--seeds", "5", "--quiet", "--force", "--out"])
-        .arg(&out);
-    succeeds(cmd.current_dir(ROOT));
-    let csv = std::fs::read_to_string(out.join("points.csv")).unwrap();
-    std::fs::remove_dir_all(&out).ok();
-    let mut points: Vec<(String, BTreeMap<String, f64>)> = Vec::new();
-    for line in csv.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let label = format!("{} / {}", f[1], f[2]);
-        if points.last().map(|p| &p.0) != Some(&label) {
-            points.push((label.clone(), BTreeMap::new()));
-        }
-        let median = f[5].parse().unwrap();
-        points.last_mut().unwrap().1.insert(f[3].to_owned(), median);
-    }
-    points
-}
-
-/// The published value of a fit target, from the calibration's fit table in `docs/model.md`.
-fn published(model: &str, key: &str) -> f64 {
-    if key == "turnover_2024_cny" {
-        let facts = carbonsim::history::annual_facts().unwrap();
-        return facts[0].total_turnover_cny.to_f64();
-    }
-    let fit = marked_block(model, "calibrate-fit");
-    let row = fit
-        .lines()
-        .find(|l| l.starts_with(&format!("| {key} |")))
-        .unwrap();
-    row.split('|').nth(3).unwrap().trim().parse().unwrap()
-}
-
-/// The rows of the table: a statistic's name, its key, and how a value of it is written.
-const ROWS: [(&str, &str, fn(f64) -> String); 10] = [
-    ("mean close 2021 (CNY/t)", "mean_close_2021_cny_t", price),
-    ("mean close 2022 (CNY/t)", "mean_close_2022_cny_t", price),
-    ("mean close 2023 (CNY/t)", "mean_close_2023_cny_t", price),
-    ("last close 2023 (CNY/t)", "last_close_cny_t", price),
-    ("volume 2023 (Mt)", "volume_2023_t", megatonnes),
-    ("volume 2024 (Mt)", "volume_2024_t", megatonnes),
-    ("turnover 2024 (CNY bn)", "turnover_2024_cny", billions),
-    (
-        "year-end close 2024 (CNY/t)",
-        "year_end_close_2024_cny_t",
-        price,
-    ),
-    ("peak close 2024 (CNY/t)", "peak_close_2024_cny_t", price),
-    ("Q4 share of volume 2024", "q4_share_2024", percent),
-];
-
-fn price(x: f64) -> String {
-    format!("{x:.2}")
-}
-fn megatonnes(x: f64) -> String {
-    format!("{:.1}", x / 1e6)
-}
-fn billions(x: f64) -> String {
-    format!("{:.2}", x / 1e9)
-}
-fn percent(x: f64) -> String {
-    format!("{:.1} %", x * 100.0)
-}
-
-fn table(model: &str, points: &[(String, BTreeMap<String, f64>)]) -> String {
-    let mut out = String::from("| statistic | published |");
-    for (label, _) in points {
-        out += &format!(" {label} |");
-    }
-    out += "\n|---|---|";
-    out += &"---|".repeat(points.len());
-    for (name, key, write) in ROWS {
-        let p = published(model, key);
-        out += &format!("\n| {name} | {} |", write(p));
-        for (_, stats) in points {
-            let m = stats[key];
-            out += &format!(" {} ({:+.0} %) |", write(m), (m / p - 1.0) * 100.0);
-        }
-    }
-    out + "\n"
+/// The median's relative error of `statistic` against the shipped one's, as the prose writes it.
+fn against(table: &str, shipped: &str, statistic: &str, column: usize) -> String {
+    format!(
+        "{} against {}",
+        table_cell(table, statistic, column),
+        table_cell(shipped, statistic, column)
+    )
 }
 
 #[test]
-fn the_documented_sweep_and_the_releases_quoted_are_a_fresh_run() {
+fn the_studies_their_comparison_and_the_releases_are_quoted() {
     let model = read("docs/model.md");
-    let points = sweep();
-    let fresh = table(&model, &points);
+    let table = study_table(&config(PAIRS[0].0), 100);
     assert_eq!(
-        marked_block(&model, "expectations-sweep"),
-        fresh,
-        "docs/model.md's expectations sweep: rerun the documented sweep"
+        marked_block(&model, "expectations-table"),
+        table,
+        "docs/model.md's expectations table: rerun the study and paste its statistics.md"
     );
-    the_claims_hold(&points);
+    let rows = rows_of_year(&study_table(&config(PAIRS[1].0), 20), 2024);
+    assert_eq!(
+        marked_block(&model, "expectations-2024"),
+        rows,
+        "docs/model.md's expectations 2024 rows: rerun the 20-seed study"
+    );
+    let shipped = marked_block(&model, "calibration-table");
+    let shipped_2024 = marked_block(&model, "after-2023-seeds");
+    let error = |name: &str| against(&table, shipped, name, 8);
+    let quoted = format!(
+        "mean close 2021 {}, 2022 {}, 2023 {}; last close {}; volume 2023 {}; close-path MAPE {}; maximum drawdown {}; volume 2024 {}, turnover 2024 {}, year-end close 2024 {}",
+        error("mean close 2021 (CNY/t)"),
+        error("mean close 2022 (CNY/t)"),
+        error("mean close 2023 (CNY/t)"),
+        error("last close (CNY/t)"),
+        error("volume 2023 (t)"),
+        against(&table, shipped, "close path MAPE", 5),
+        against(&table, shipped, "maximum drawdown", 5),
+        against(&rows, shipped_2024, "volume 2024 (t)", 8),
+        against(&rows, shipped_2024, "turnover 2024 (CNY)", 8),
+        against(&rows, shipped_2024, "year-end close 2024 (CNY/t)", 8),
+    );
     let one_line = model.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        one_line.contains(&quoted),
+        "docs/model.md should say {quoted:?}"
+    );
     let all = releases();
     let quote = |r: &Release| {
         format!(
@@ -191,47 +163,11 @@ fn the_documented_sweep_and_the_releases_quoted_are_a_fresh_run() {
             r.mid, r.december, r.published
         )
     };
-    for wanted in [
-        quote(&all[0]),
-        quote(&all[1]),
-        quote(&all[2]),
-        quote(&all[3]),
-    ] {
+    for r in &all[..5] {
+        let wanted = quote(r);
         assert!(
             one_line.contains(&wanted),
             "docs/model.md should say {wanted:?}"
         );
-    }
-}
-
-/// The relative error of `key` at the point labelled `label`.
-fn error(points: &[(String, BTreeMap<String, f64>)], label: &str, key: &str) -> f64 {
-    let model = read("docs/model.md");
-    let stats = &points.iter().find(|p| p.0 == label).unwrap().1;
-    stats[key] / published(&model, key) - 1.0
-}
-
-/// What `docs/model.md` says of the table.
-fn the_claims_hold(points: &[(String, BTreeMap<String, f64>)]) {
-    let e = |label: &str, key: &str| error(points, label, key);
-    // At the shipped balances the expectations overshoot.
-    assert!(e("-320 / -151", "mean_close_2023_cny_t") > 0.15);
-    // 200 bp short: the 2022 close met, the 2023 volume within 15 %.
-    assert!(e("-200 / -151", "mean_close_2022_cny_t").abs() <= 0.05);
-    assert!(e("-200 / -151", "volume_2023_t").abs() <= 0.15);
-    // With the later cycles 250 bp short, all of 2024 within 15 %.
-    for key in [
-        "volume_2024_t",
-        "turnover_2024_cny",
-        "year_end_close_2024_cny_t",
-        "peak_close_2024_cny_t",
-        "q4_share_2024",
-    ] {
-        assert!(e("-200 / -250", key).abs() <= 0.15, "{key}");
-    }
-    // Missed wherever the 2021-2022 fleet is less short: the last close of 2023, the 2021 level.
-    for label in ["-200 / -151", "-200 / -250", "-150 / -151", "-150 / -250"] {
-        assert!(e(label, "last_close_cny_t") < -0.15, "{label}");
-        assert!(e(label, "mean_close_2021_cny_t") < -0.05, "{label}");
     }
 }

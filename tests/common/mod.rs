@@ -61,3 +61,34 @@ pub fn marked_block<'a>(page: &'a str, name: &str) -> &'a str {
         + from;
     &page[from..to]
 }
+
+/// The statistics table (`statistics.md`) of `config`'s study over `seeds` seeds from its own.
+pub fn study_table(config: &carbonsim::scenario::config::ScenarioConfig, seeds: u32) -> String {
+    use carbonsim::scenario::montecarlo::{SeedRange, Shard};
+    use carbonsim::scenario::study;
+    let range = SeedRange {
+        first: config.seed,
+        count: seeds,
+    };
+    let result = study::run_study(config, range, Shard::WHOLE, |_| {}).unwrap();
+    study::statistics_table(&study::statistic_bands(&result))
+}
+
+/// The header of a statistics table and its rows whose statistic names `year`.
+pub fn rows_of_year(table: &str, year: i32) -> String {
+    let year = format!(" {year}");
+    table
+        .lines()
+        .filter(|l| l.starts_with("| statistic") || l.starts_with("|---") || l.contains(&year))
+        .flat_map(|l| [l, "\n"])
+        .collect()
+}
+
+/// Column `column` (1 = the statistic's name) of `statistic`'s row in a statistics table.
+pub fn table_cell(table: &str, statistic: &str, column: usize) -> String {
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&format!("| {statistic} |")))
+        .unwrap_or_else(|| panic!("no row {statistic:?}"));
+    row.split('|').nth(column).unwrap().trim().to_owned()
+}
