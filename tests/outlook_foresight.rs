@@ -12,7 +12,7 @@ use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::overrides::Override;
 
 mod common;
-use common::{marked_block, study_table, table_cell};
+use common::{marked_block, mean_close, study_table, table_cell};
 
 const SCENARIO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -41,16 +41,6 @@ fn across_2023(r: &AgentRun) -> ((f64, i64), (f64, i64)) {
         (o.outlook.horizon.to_f64(), o.deficit_t)
     };
     (at(first - 1), at(first))
-}
-
-/// The mean close of the composite in `month` ("2023-01").
-fn mean_close(r: &AgentRun, month: &str) -> f64 {
-    let closes: Vec<f64> = r
-        .series("COMCEA")
-        .filter(|d| d.date.format("%Y-%m").to_string() == month)
-        .map(|d| d.close.to_f64())
-        .collect();
-    closes.iter().sum::<f64>() / closes.len() as f64
 }
 
 #[test]

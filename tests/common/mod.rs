@@ -92,3 +92,13 @@ pub fn table_cell(table: &str, statistic: &str, column: usize) -> String {
         .unwrap_or_else(|| panic!("no row {statistic:?}"));
     row.split('|').nth(column).unwrap().trim().to_owned()
 }
+
+/// The mean close of the composite quote in `period` (a month "2023-01" or a year "2025").
+pub fn mean_close(r: &carbonsim::scenario::agent_based::AgentRun, period: &str) -> f64 {
+    let closes: Vec<f64> = r
+        .series("COMCEA")
+        .filter(|d| d.date.to_string().starts_with(period))
+        .map(|d| d.close.to_f64())
+        .collect();
+    closes.iter().sum::<f64>() / closes.len() as f64
+}
