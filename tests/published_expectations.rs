@@ -156,6 +156,18 @@ fn the_studies_their_comparison_and_the_releases_are_quoted() {
         one_line.contains(&quoted),
         "docs/model.md should say {quoted:?}"
     );
+    let bp = |file: &str, path: &str| -value_at(&config(file), path).unwrap();
+    let balances = format!(
+        "the 2021–2022 fleet {} bp short ({} without the expectations), the later power cycles {} bp short ({})",
+        bp(PAIRS[0].0, CALIBRATED[8]),
+        bp(PAIRS[0].1, CALIBRATED[8]),
+        bp(PAIRS[0].0, CALIBRATED[9]),
+        bp(PAIRS[0].1, CALIBRATED[9]),
+    );
+    assert!(
+        one_line.contains(&balances),
+        "docs/model.md should say {balances:?}"
+    );
     let all = releases();
     let quote = |r: &Release| {
         format!(
@@ -196,6 +208,11 @@ fn the_turn_of_2024_and_the_2025_forecast_are_as_quoted() {
         dec.iter().all(|d| d.close == dec[0].close),
         "no trade in December 2023"
     );
+    let shipped = format!(
+        "from a December mean of {:.2} to a January mean of {:.2}",
+        mean_close(&b, "2023-12"),
+        mean_close(&b, "2024-01"),
+    );
     let forecast = format!(
         "mean close {:.2} against the shipped scenario's {:.2}",
         mean_close(&a, "2025"),
@@ -205,7 +222,35 @@ fn the_turn_of_2024_and_the_2025_forecast_are_as_quoted() {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    for wanted in [quoted, forecast] {
+    let accrued = with
+        .with_overrides(&[Override::parse(r#"economics.outlook.foresight="accrued""#).unwrap()])
+        .unwrap();
+    let c = agent_based::run(&accrued, accrued.seed).unwrap();
+    let ramp = format!(
+        "from a January mean of {:.2} to a June mean of {:.2}, with its 2024 figures still within 15 % of the published, but its 2021 mean close falls to {:.2}",
+        mean_close(&c, "2024-01"),
+        mean_close(&c, "2024-06"),
+        mean_close(&c, "2021"),
+    );
+    let summary = agent_based::report::table(&c);
+    for row in [
+        "volume 2024 (t)",
+        "turnover 2024 (CNY)",
+        "year-end close 2024 (CNY/t)",
+        "peak close 2024 (CNY/t)",
+        "Q4 share of volume 2024",
+    ] {
+        let line = summary.lines().find(|l| l.starts_with(row)).unwrap();
+        let error: f64 = line
+            .split_whitespace()
+            .rev()
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(error.abs() <= 15.0, "{line}");
+    }
+    for wanted in [quoted, shipped, forecast, ramp] {
         assert!(
             one_line.contains(&wanted),
             "docs/model.md should say {wanted:?}"
