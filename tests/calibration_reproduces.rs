@@ -254,22 +254,39 @@ fn the_accrued_arm_s_last_evaluations_run_again_to_the_same_files() {
 
 #[test]
 fn the_accrued_arm_s_command_is_documented_and_its_scenario_carries_its_values() {
+    assert_arm_documented_and_carried(
+        ACCRUED_DIR,
+        &accrued_args(),
+        &ACCRUED_START,
+        &["examples/scenarios/agent_based_2021_2023_accrued.toml"],
+    );
+}
+
+/// The command `args` of the arm calibrated into `dir` is in `docs/model.md` with the objective
+/// at its optimum, and each of `files` carries its calibrated values (the parameters of
+/// `start`) and its outlook.
+fn assert_arm_documented_and_carried(
+    dir: &str,
+    args: &[String],
+    start: &[(&str, &str)],
+    files: &[&str],
+) {
     let model = read("docs/model.md");
-    let args = accrued_args();
     assert_documented(&model, &args.iter().map(String::as_str).collect::<Vec<_>>());
     let calibrated =
-        ScenarioConfig::from_toml_str(&read(format!("{ACCRUED_DIR}/calibrated.toml"))).unwrap();
-    let file = "examples/scenarios/agent_based_2021_2023_accrued.toml";
-    let shipped = ScenarioConfig::from_toml_str(&read(file)).unwrap();
-    for (path, _) in ACCRUED_START {
-        assert_eq!(
-            value_at(&shipped, path),
-            value_at(&calibrated, path),
-            "{file}: {path}"
-        );
+        ScenarioConfig::from_toml_str(&read(format!("{dir}/calibrated.toml"))).unwrap();
+    for file in files {
+        let scenario = ScenarioConfig::from_toml_str(&read(file)).unwrap();
+        for (path, _) in start {
+            assert_eq!(
+                value_at(&scenario, path),
+                value_at(&calibrated, path),
+                "{file}: {path}"
+            );
+        }
+        assert_eq!(scenario.economics.outlook, calibrated.economics.outlook);
     }
-    assert_eq!(shipped.economics.outlook, calibrated.economics.outlook);
-    assert_objective_quoted(&model, ACCRUED_DIR);
+    assert_objective_quoted(&model, dir);
 }
 
 /// `model` quotes the objective `D` at the optimum of the calibration in `dir`.
@@ -362,25 +379,13 @@ fn the_expectations_arm_s_last_evaluations_run_again_to_the_same_files() {
 
 #[test]
 fn the_expectations_arm_s_command_is_documented_and_its_scenarios_carry_its_values() {
-    let model = read("docs/model.md");
-    let args = expectations_args();
-    assert_documented(&model, &args.iter().map(String::as_str).collect::<Vec<_>>());
-    let calibrated =
-        ScenarioConfig::from_toml_str(&read(format!("{EXPECTATIONS_DIR}/calibrated.toml")))
-            .unwrap();
-    for file in [
-        "examples/scenarios/agent_based_2021_2023_expectations.toml",
-        "examples/scenarios/agent_based_2021_2026_expectations.toml",
-    ] {
-        let scenario = ScenarioConfig::from_toml_str(&read(file)).unwrap();
-        for (path, _) in EXPECTATIONS_START {
-            assert_eq!(
-                value_at(&scenario, path),
-                value_at(&calibrated, path),
-                "{file}: {path}"
-            );
-        }
-        assert_eq!(scenario.economics.outlook, calibrated.economics.outlook);
-    }
-    assert_objective_quoted(&model, EXPECTATIONS_DIR);
+    assert_arm_documented_and_carried(
+        EXPECTATIONS_DIR,
+        &expectations_args(),
+        &EXPECTATIONS_START,
+        &[
+            "examples/scenarios/agent_based_2021_2023_expectations.toml",
+            "examples/scenarios/agent_based_2021_2026_expectations.toml",
+        ],
+    );
 }
