@@ -111,7 +111,8 @@ fn the_scenarios_feed_the_releases_up_to_2024_and_are_otherwise_the_shipped_ones
     }
 }
 
-/// The median's relative error of `statistic` against the shipped one's, as the prose writes it.
+/// Column `column` of `statistic`'s row in `table` against the same in `shipped`, as the prose
+/// writes it.
 fn against(table: &str, shipped: &str, statistic: &str, column: usize) -> String {
     format!(
         "{} against {}",
