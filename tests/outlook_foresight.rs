@@ -5,14 +5,12 @@
 
 use std::path::Path;
 
-use chrono::Datelike;
-
 use carbonsim::scenario::agent_based::{self, AgentRun};
 use carbonsim::scenario::config::ScenarioConfig;
 use carbonsim::scenario::overrides::Override;
 
 mod common;
-use common::{marked_block, mean_close, study_table, table_cell};
+use common::{marked_block, mean_close, published_mean_close, study_table, table_cell};
 
 const SCENARIO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -81,17 +79,6 @@ fn a_new_year_s_cycle_enters_the_outlook_as_its_emissions_accrue() {
     assert!(f.economics.outlook.iter().all(|o| o.deficit_t > 0));
 }
 
-/// The published mean close of the first half of 2023, which the prose quotes.
-fn published_first_half_2023() -> f64 {
-    let closes: Vec<f64> = carbonsim::history::daily()
-        .unwrap()
-        .iter()
-        .filter(|d| d.date.year() == 2023 && d.date.month() < 7)
-        .map(|d| d.close.to_f64())
-        .collect();
-    closes.iter().sum::<f64>() / closes.len() as f64
-}
-
 /// The median's relative error of `statistic` (the table's eighth column).
 fn error_in(table: &str, statistic: &str) -> String {
     table_cell(table, statistic, 8)
@@ -142,6 +129,9 @@ fn the_accrued_scenario_s_study_and_its_comparison_are_quoted() {
         one_line.contains(&missed),
         "docs/model.md should say {missed:?}"
     );
-    let h1 = format!("stayed near {:.0} until July", published_first_half_2023());
+    let h1 = format!(
+        "stayed near {:.0} until July",
+        published_mean_close("2023-01"..="2023-06")
+    );
     assert!(one_line.contains(&h1), "docs/model.md should say {h1:?}");
 }

@@ -10,7 +10,10 @@ use carbonsim::scenario::overrides::Override;
 use carbonsim::scenario::study::design::value_at;
 
 mod common;
-use common::{marked_block, mean_close, rows_of_year, study_table, table_cell};
+use common::{
+    assert_says, marked_block, mean_close, mean_close_over, published_mean_close, rows_of_year,
+    study_table, table_cell,
+};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -152,11 +155,7 @@ fn the_studies_their_comparison_and_the_releases_are_quoted() {
         against(&rows, shipped_2024, "turnover 2024 (CNY)", 8),
         against(&rows, shipped_2024, "year-end close 2024 (CNY/t)", 8),
     );
-    let one_line = model.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        one_line.contains(&quoted),
-        "docs/model.md should say {quoted:?}"
-    );
+    assert_says(&model, &quoted);
     let bp = |file: &str, path: &str| -value_at(&config(file), path).unwrap();
     let balances = format!(
         "the 2021–2022 fleet {} bp short ({} without the expectations), the later power cycles {} bp short ({})",
@@ -165,10 +164,7 @@ fn the_studies_their_comparison_and_the_releases_are_quoted() {
         bp(PAIRS[0].0, CALIBRATED[9]),
         bp(PAIRS[0].1, CALIBRATED[9]),
     );
-    assert!(
-        one_line.contains(&balances),
-        "docs/model.md should say {balances:?}"
-    );
+    assert_says(&model, &balances);
     let all = releases();
     let quote = |r: &Release| {
         format!(
@@ -178,10 +174,7 @@ fn the_studies_their_comparison_and_the_releases_are_quoted() {
     };
     for r in &all[..5] {
         let wanted = quote(r);
-        assert!(
-            one_line.contains(&wanted),
-            "docs/model.md should say {wanted:?}"
-        );
+        assert_says(&model, &wanted);
     }
 }
 
@@ -219,10 +212,7 @@ fn the_turn_of_2024_and_the_2025_forecast_are_as_quoted() {
         mean_close(&a, "2025"),
         mean_close(&b, "2025"),
     );
-    let one_line = read("docs/model.md")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let model = read("docs/model.md");
     let accrued = with
         .with_overrides(&[Override::parse(r#"economics.outlook.foresight="accrued""#).unwrap()])
         .unwrap();
@@ -252,9 +242,21 @@ fn the_turn_of_2024_and_the_2025_forecast_are_as_quoted() {
         assert!(error.abs() <= 15.0, "{line}");
     }
     for wanted in [quoted, shipped, forecast, ramp] {
-        assert!(
-            one_line.contains(&wanted),
-            "docs/model.md should say {wanted:?}"
-        );
+        assert_says(&model, &wanted);
     }
+}
+
+#[test]
+fn the_2022_path_around_the_first_release_is_as_quoted() {
+    let c = config(PAIRS[0].0);
+    let r = carbonsim::scenario::agent_based::run(&c, c.seed).unwrap();
+    let (before, after) = ("2022-01"..="2022-05", "2022-06"..="2022-08");
+    let quoted = format!(
+        "the close sits at {:.2} over January–May 2022 against the published {:.2}, before the first release, and at {:.2} over June–August against {:.2}",
+        mean_close_over(&r, before.clone()),
+        published_mean_close(before),
+        mean_close_over(&r, after.clone()),
+        published_mean_close(after),
+    );
+    assert_says(&read("docs/model.md"), &quoted);
 }

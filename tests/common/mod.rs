@@ -100,5 +100,39 @@ pub fn mean_close(r: &carbonsim::scenario::agent_based::AgentRun, period: &str) 
         .filter(|d| d.date.to_string().starts_with(period))
         .map(|d| d.close.to_f64())
         .collect();
-    closes.iter().sum::<f64>() / closes.len() as f64
+    mean(&closes)
+}
+
+/// The mean simulated close over the days of `months` ("2022-01"..="2022-05").
+pub fn mean_close_over(
+    r: &carbonsim::scenario::agent_based::AgentRun,
+    months: std::ops::RangeInclusive<&str>,
+) -> f64 {
+    let closes: Vec<f64> = r
+        .series("COMCEA")
+        .filter(|d| months.contains(&&d.date.to_string()[..7]))
+        .map(|d| d.close.to_f64())
+        .collect();
+    mean(&closes)
+}
+
+/// The mean published close over the days of `months` ("2023-01"..="2023-06").
+pub fn published_mean_close(months: std::ops::RangeInclusive<&str>) -> f64 {
+    let closes: Vec<f64> = carbonsim::history::daily()
+        .unwrap()
+        .iter()
+        .filter(|d| months.contains(&&d.date.to_string()[..7]))
+        .map(|d| d.close.to_f64())
+        .collect();
+    mean(&closes)
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+/// `page` says `wanted`, whatever the line breaks between its words.
+pub fn assert_says(page: &str, wanted: &str) {
+    let one_line = page.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(one_line.contains(wanted), "the page should say {wanted:?}");
 }
