@@ -327,18 +327,24 @@ impl Economy {
     /// The horizon price `φ·L(T)`: the lowest common factor `φ` on the surveyed path at which
     /// the extra abatement (and the offsets, once worth buying) make up the deficit.
     fn clearing_price(&self, cycles: &Cycles, o: &OutlookParams, c: &Clearing) -> Price {
-        // Long when the offsets bought at the surveyed price more than make the deficit up: the
-        // allowances they free can be banked. Full foresight keeps the rule it was calibrated
-        // with, the deficit's sign alone.
+        // Months to come that the outlook expects in balance are in balance at the surveyed price,
+        // abatement included: only what they abate beyond it makes a deficit up.
+        let expected_in_balance = match o.foresight {
+            Foresight::Accrued => c.months_left * self.annual_abatement(c.anchor),
+            Foresight::Full => 0,
+        };
+        // Long when the surveyed price (φ = 1) more than makes the deficit up, with the
+        // months to come's abatement and the offsets it buys: what is left over can be banked.
+        // Both windows then give φ = 1 where they meet, so the horizon price is continuous in
+        // the deficit.
         let offsets_at_anchor = if c.anchor >= c.bought_from {
             c.usable
         } else {
             0
         };
-        let long = match o.foresight {
-            Foresight::Accrued => 12 * c.deficit < offsets_at_anchor,
-            Foresight::Full => c.deficit < 0,
-        };
+        let left_over_at_anchor =
+            c.months_left * self.annual_abatement(c.anchor) + offsets_at_anchor;
+        let long = 12 * c.deficit + expected_in_balance < left_over_at_anchor;
         let later: Vec<Price> = o
             .absorption_years(c.horizon_year, long)
             .map(|y| o.anchor(y))
@@ -358,12 +364,6 @@ impl Economy {
             later + c.months_left * self.annual_abatement(at(c.anchor)) + offsets
         };
         let baseline: i128 = later.iter().map(|p| 12 * self.annual_abatement(*p)).sum();
-        // Months to come that the outlook expects in balance are in balance at the surveyed price,
-        // abatement included: only what they abate beyond it makes a deficit up.
-        let expected_in_balance = match o.foresight {
-            Foresight::Accrued => c.months_left * self.annual_abatement(c.anchor),
-            Foresight::Full => 0,
-        };
         let target = baseline + 12 * c.deficit + expected_in_balance;
         let top_bp = self.top(cycles).fen().saturating_mul(10_000) / c.anchor.fen();
         let phi_bp = lowest_meeting(top_bp, target, supply);
@@ -694,6 +694,55 @@ mod tests {
                 all.tonnes(price) > e.aggregate.tonnes(price),
                 "industry adds at {fen} fen"
             );
+        }
+    }
+
+    /// The horizon price at a deficit of `deficit` t, nine months of the horizon's year to
+    /// come, no offsets, under `foresight`.
+    fn horizon_at(e: &Economy, c: &Cycles, foresight: Foresight, deficit: i128) -> Price {
+        let o = OutlookParams {
+            foresight,
+            ..OutlookParams::default()
+        };
+        let clearing = Clearing {
+            anchor: Price::from_fen(6_000),
+            horizon_year: 2023,
+            deficit,
+            months_left: 9,
+            usable: 0,
+            bought_from: Price::MAX,
+        };
+        e.clearing_price(c, &o, &clearing)
+    }
+
+    #[test]
+    fn the_horizon_price_rises_with_the_deficit_without_a_step_where_the_market_turns_long() {
+        let c = cycles();
+        let e = Economy::new(&EconomicsParams::default(), &c, 5);
+        for foresight in [Foresight::Full, Foresight::Accrued] {
+            // Under full foresight the market turns long where the months to come's abatement
+            // at the surveyed price more than makes the deficit up; accrued, where it is zero.
+            let turn = match foresight {
+                Foresight::Full => 9 * e.annual_abatement(Price::from_fen(6_000)) / 12,
+                Foresight::Accrued => 0,
+            };
+            // From a surplus through zero and the turn to a deficit.
+            let step = (turn / 50).max(1_000);
+            let deficits: Vec<i128> = (-100..=100).map(|k| turn + k * step).collect();
+            assert!(deficits[0] < 0);
+            let prices: Vec<Price> = deficits
+                .iter()
+                .map(|d| horizon_at(&e, &c, foresight, *d))
+                .collect();
+            assert!(
+                prices.windows(2).all(|w| w[0] <= w[1]),
+                "{foresight:?}: {prices:?}"
+            );
+            // Around the turn the price is the surveyed one, from either side, to a few fen.
+            for k in [99, 100, 101] {
+                let fen = prices[k].fen();
+                assert!((5_990..=6_010).contains(&fen), "{foresight:?}: {fen} fen");
+            }
         }
     }
 
