@@ -17,7 +17,21 @@ fn a_revision_moves_the_outlook_from_its_publication_day_only() {
         r#"economics.outlook.revisions=[{ published = "2023-03-01", survey = [{ year = 2022, price = "60.00" }, { year = 2025, price = "110.00" }, { year = 2030, price = "180.00" }], source = "a what-if" }]"#,
     )
     .unwrap();
-    let revised = base.with_overrides(&[revision]).unwrap();
+    // Added after the shipped scenario's own revisions (the last of which is of 2024-02-29,
+    // so the what-if is the one in force from its day until then).
+    let what_if = base
+        .with_overrides(&[revision])
+        .unwrap()
+        .economics
+        .outlook
+        .revisions;
+    let mut revised = base.clone();
+    revised.economics.outlook.revisions.extend(what_if);
+    revised
+        .economics
+        .outlook
+        .revisions
+        .sort_by_key(|r| r.published);
     let a = agent_based::run(&base, base.seed).unwrap();
     let b = agent_based::run(&revised, revised.seed).unwrap();
     let published = chrono::NaiveDate::from_ymd_opt(2023, 3, 1).unwrap();
