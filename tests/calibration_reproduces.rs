@@ -22,8 +22,8 @@ const RERUN: usize = 4;
 
 /// The arguments of the documented command after `calibrate`, but for `--out`: the shipped
 /// scenario with the published expectations it carries set explicitly (the data it is calibrated
-/// on shows in the command), started at the optimum of a first pass with the three releases then
-/// found; the later cycles' box is wider than the survey arm's, whose box its start lies below.
+/// on shows in the command), started at the optimum of the first pass with the releases; the
+/// later cycles' box is wider than the survey arm's, whose box its start lies below.
 const ARGS: &[&str] = &[
     "examples/scenarios/agent_based_2021_2023.toml",
     "--set",
