@@ -327,10 +327,12 @@ impl Economy {
     /// The horizon price `φ·L(T)`: the lowest common factor `φ` on the surveyed path at which
     /// the extra abatement (and the offsets, once worth buying) make up the deficit.
     fn clearing_price(&self, cycles: &Cycles, o: &OutlookParams, c: &Clearing) -> Price {
+        // What the months to come abate at the surveyed price.
+        let coming_at_anchor = c.months_left * self.annual_abatement(c.anchor);
         // Months to come that the outlook expects in balance are in balance at the surveyed price,
         // abatement included: only what they abate beyond it makes a deficit up.
         let expected_in_balance = match o.foresight {
-            Foresight::Accrued => c.months_left * self.annual_abatement(c.anchor),
+            Foresight::Accrued => coming_at_anchor,
             Foresight::Full => 0,
         };
         // Long when the surveyed price (φ = 1) more than makes the deficit up, with the
@@ -342,9 +344,7 @@ impl Economy {
         } else {
             0
         };
-        let left_over_at_anchor =
-            c.months_left * self.annual_abatement(c.anchor) + offsets_at_anchor;
-        let long = 12 * c.deficit + expected_in_balance < left_over_at_anchor;
+        let long = 12 * c.deficit + expected_in_balance < coming_at_anchor + offsets_at_anchor;
         let later: Vec<Price> = o
             .absorption_years(c.horizon_year, long)
             .map(|y| o.anchor(y))
