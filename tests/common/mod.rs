@@ -95,12 +95,7 @@ pub fn table_cell(table: &str, statistic: &str, column: usize) -> String {
 
 /// The mean close of the composite quote in `period` (a month "2023-01" or a year "2025").
 pub fn mean_close(r: &carbonsim::scenario::agent_based::AgentRun, period: &str) -> f64 {
-    let closes: Vec<f64> = r
-        .series("COMCEA")
-        .filter(|d| d.date.to_string().starts_with(period))
-        .map(|d| d.close.to_f64())
-        .collect();
-    mean(&closes)
+    mean_close_where(r, |day| day.starts_with(period))
 }
 
 /// The mean simulated close over the days of `months` ("2022-01"..="2022-05").
@@ -108,9 +103,17 @@ pub fn mean_close_over(
     r: &carbonsim::scenario::agent_based::AgentRun,
     months: std::ops::RangeInclusive<&str>,
 ) -> f64 {
+    mean_close_where(r, |day| months.contains(&&day[..7]))
+}
+
+/// The mean close of the composite quote over the days (`YYYY-MM-DD`) that `keep` keeps.
+fn mean_close_where(
+    r: &carbonsim::scenario::agent_based::AgentRun,
+    keep: impl Fn(&str) -> bool,
+) -> f64 {
     let closes: Vec<f64> = r
         .series("COMCEA")
-        .filter(|d| months.contains(&&d.date.to_string()[..7]))
+        .filter(|d| keep(&d.date.to_string()))
         .map(|d| d.close.to_f64())
         .collect();
     mean(&closes)
