@@ -73,8 +73,8 @@ pub struct ComplianceFirmParams {
     pub urgency_horizon_days: f64,
     /// Mean share of a deadline's notice a firm keeps as its lead, in `[0, 1]`: each firm works
     /// to its own date, `⌊φ_i·N⌋` trading days before a deadline announced `N` trading days
-    /// ahead, `φ_i` uniform on `[0, 2·mean]`, at most 1, drawn once per firm
-    /// ([`draw_lead_share`]). Default 0: every firm works to the deadline itself.
+    /// ahead, `φ_i` uniform on `[0, 2·mean]`, at most 1, from the firm's planning habit
+    /// ([`lead_share`]). Default 0: every firm works to the deadline itself.
     pub internal_lead_share: f64,
     /// Probability of acting on a day far from any deadline, in `[0, 1]`. Default 0.02 (a
     /// calibration value).
@@ -183,16 +183,24 @@ pub fn urgency(days_left: Option<u32>, horizon_days: f64) -> f64 {
     }
 }
 
-/// A firm's lead share `φ_i`: uniform on `[0, 2·mean]`, at most 1 (a firm is not done before
-/// the deadline is known); 0 without drawing when `mean` is not positive, so a fleet without
-/// leads leaves `rng` untouched. Bounded, so no firm's date falls far outside the window the
-/// others' share.
-pub fn draw_lead_share(mean: f64, rng: &mut impl Rng) -> f64 {
+/// A firm's planning habit `v_i`: its rank among the fleet's firms by how early it plans,
+/// uniform on `[0, 1)`, drawn once per firm (0 plans latest). It sets the firm's lead
+/// ([`lead_share`]) and whether it uses an interim deadline's slack
+/// ([`ComplianceFirm::with_planning_habit`]).
+pub fn draw_planning_habit(rng: &mut impl Rng) -> f64 {
+    rng.random()
+}
+
+/// A firm's lead share `φ_i = 2·mean·v_i` for its planning habit `v_i`, at most 1 (a firm is
+/// not done before the deadline is known): uniform on `[0, 2·mean]` over the fleet, 0 when
+/// `mean` is not positive. Bounded, so no firm's date falls far outside the window the others'
+/// share.
+#[must_use]
+pub fn lead_share(mean: f64, habit: f64) -> f64 {
     if mean.is_nan() || mean <= 0.0 {
         return 0.0;
     }
-    let u: f64 = rng.random();
-    (2.0 * mean * u).min(1.0)
+    (2.0 * mean * habit).min(1.0)
 }
 
 /// Relative change of the close over the last `window` bars (0 without enough history).
@@ -247,6 +255,9 @@ pub struct ComplianceFirm {
     /// The share of each deadline's notice by which the firm means to be done before it (its
     /// own or its province's earlier date; see [`ComplianceFirmParams::internal_lead_share`]).
     lead_share: f64,
+    /// Its planning habit, the rank `v_i` in `[0, 1]` ([`draw_planning_habit`]): 1 (never
+    /// using an interim deadline's slack) unless drawn.
+    habit: f64,
 }
 
 impl ComplianceFirm {
@@ -274,6 +285,7 @@ impl ComplianceFirm {
             newest_listed: None,
             last_urgency: None,
             lead_share: 0.0,
+            habit: 1.0,
         }
     }
 
@@ -284,6 +296,38 @@ impl ComplianceFirm {
         self.lead_share = lead_share;
         self.last_urgency = None;
         self
+    }
+
+    /// The firm with planning habit `habit` (`v_i`, [`draw_planning_habit`]): its lead share is
+    /// [`lead_share`] of its parameters' mean, and it uses an interim deadline's slack when its
+    /// habit is among the latest ([`Self::deadline_worked_to`]).
+    #[must_use]
+    pub fn with_planning_habit(self, habit: f64) -> Self {
+        let lead = lead_share(self.params.internal_lead_share, habit);
+        let mut firm = self.with_lead_share(lead);
+        firm.habit = habit;
+        firm
+    }
+
+    /// The deadline the firm works to: the next one, except that an interim deadline asking for
+    /// a share `s` of the obligation (or of the entities) leaves its slack `1 − s` to the firms
+    /// that plan latest, those with `v_i < 1 − s`: they work to the cycle's final deadline (the
+    /// next one without slack), as the provinces, pressed to meet the share, let their last
+    /// entities finish by the final date. An interim deadline fines nothing.
+    #[must_use]
+    pub fn deadline_worked_to<'m>(
+        &self,
+        market: &'m MarketView<'_>,
+    ) -> Option<&'m super::Deadline> {
+        let next = market.next_deadline()?;
+        if self.habit >= f64::from(next.slack_bp) / 10_000.0 {
+            return Some(next);
+        }
+        market
+            .deadlines
+            .iter()
+            .find(|d| d.slack_bp == 0)
+            .or(Some(next))
     }
 
     /// Trading days before `deadline` by which the firm means to be done: `⌊φ_i·N⌋`.
@@ -462,7 +506,7 @@ impl ComplianceFirm {
         }
         let (_, bid_today, offered_today) = self.allowances_committed;
         self.outlook = account.compliance.and_then(|c| c.outlook);
-        let u = self.urgency_at(market.next_deadline());
+        let u = self.urgency_at(self.deadline_worked_to(market));
         let u_next = next.map_or(0.0, |n| n.1);
         let expected = self.expected_price(market);
         let (base, least) = (self.params.base_activity, self.params.min_trade_fraction);
@@ -534,8 +578,8 @@ impl ComplianceFirm {
         out: &mut Vec<OrderIntent>,
     ) {
         let mut left = want;
-        let before_final = market
-            .next_deadline()
+        let before_final = self
+            .deadline_worked_to(market)
             .is_some_and(|d| d.required_share_bp >= 10_000);
         if side == Side::Buy
             && today.routing.block
@@ -952,10 +996,11 @@ pub fn penalty_price_per_unit(
 mod tests {
     use super::super::test_support::*;
     use super::super::{
-        BankLimit, CompliancePosition, DayOutcome, Holding, Level, Method, OrderRequest, Outlook,
-        agent_rng,
+        BankLimit, CompliancePosition, DayOutcome, Deadline, Holding, Level, Method, OrderRequest,
+        Outlook, agent_rng,
     };
     use super::*;
+    use chrono::NaiveDate;
 
     fn always_active() -> ComplianceFirmParams {
         ComplianceFirmParams {
@@ -1135,22 +1180,63 @@ mod tests {
     }
 
     #[test]
+    fn the_firms_that_plan_latest_use_an_interim_deadline_s_slack() {
+        // 95 % due in 2 trading days, all in 30: the slack is 5 %.
+        let final_date = NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default();
+        let interim = Deadline {
+            required_share_bp: 9_500,
+            slack_bp: 500,
+            ..deadline(2)[0]
+        };
+        let d = [interim, Deadline { date: final_date, ..deadline(30)[0] }];
+        let bars = flat_bars(10, 5000);
+        let m = market(&d, &bars, &[], &[]);
+        let worked_to = |habit: f64| {
+            ComplianceFirm::new(always_active())
+                .with_planning_habit(habit)
+                .deadline_worked_to(&m)
+                .map(|d| d.date)
+        };
+        assert_eq!(worked_to(0.049), Some(final_date), "among the latest 5 %");
+        assert_eq!(worked_to(0.05), Some(interim.date));
+        // A firm without a drawn habit uses no slack.
+        let undrawn = ComplianceFirm::new(always_active());
+        assert_eq!(undrawn.deadline_worked_to(&m).map(|d| d.date), Some(interim.date));
+        // The one working to the final deadline buys little two days before the interim, the
+        // other all of its gap.
+        let (holdings, rich) = (cea(0), Money::from_cny(1_000_000_000));
+        let account = account(&holdings, rich, Some(position(0, 400_000)));
+        let params = ComplianceFirmParams {
+            block_probability: 0.0,
+            urgency_horizon_days: 2.0,
+            ..always_active()
+        };
+        let bought = |habit: f64| {
+            let mut out = Vec::new();
+            let mut firm = ComplianceFirm::new(params.clone()).with_planning_habit(habit);
+            firm.on_day(&m, &account, &mut agent_rng(3, 0), &mut out);
+            total(&placed(&out))
+        };
+        assert_eq!(bought(0.5), 400_000);
+        let late = bought(0.01);
+        assert!(late < 100_000, "working to the final deadline: {late}");
+    }
+
+    #[test]
     fn lead_shares_are_uniform_with_the_mean_asked_and_at_most_one() {
         let mut rng = agent_rng(11, 0);
         let draws: Vec<f64> = (0..20_000)
-            .map(|_| draw_lead_share(0.1, &mut rng))
+            .map(|_| lead_share(0.1, draw_planning_habit(&mut rng)))
             .collect();
         let mean = draws.iter().sum::<f64>() / draws.len() as f64;
         assert!((mean - 0.1).abs() < 0.005, "mean {mean}");
         assert!(draws.iter().all(|x| (0.0..0.2).contains(x)));
         let above = draws.iter().filter(|&&x| x > 0.15).count() as f64 / draws.len() as f64;
         assert!((above - 0.25).abs() < 0.01, "above {above}");
-        assert!((0..100).all(|_| draw_lead_share(0.9, &mut rng) <= 1.0));
-        // No lead, no draw: the generator is left as it was.
-        let (mut a, mut b) = (agent_rng(11, 1), agent_rng(11, 1));
-        assert!(draw_lead_share(0.0, &mut a).abs() < f64::EPSILON);
-        assert!(draw_lead_share(f64::NAN, &mut a).abs() < f64::EPSILON);
-        assert_eq!(a.random::<u64>(), b.random::<u64>());
+        assert!((0..100).all(|_| lead_share(0.9, draw_planning_habit(&mut rng)) <= 1.0));
+        // No mean, no lead, whatever the habit.
+        assert!(lead_share(0.0, 0.7).abs() < f64::EPSILON);
+        assert!(lead_share(f64::NAN, 0.7).abs() < f64::EPSILON);
     }
 
     /// A position with `obligation` due, `allocation` credited (held as `CEA`), and the next
@@ -1625,6 +1711,7 @@ mod property_tests {
                 date: NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default(),
                 trading_days_left: days_left,
                 required_share_bp: 10_000,
+                slack_bp: 0,
                 notice_trading_days: 0,
             }];
             let bars = flat_bars(8, close_fen);

@@ -145,6 +145,10 @@ pub struct Deadline {
     /// Share of the obligation due by this deadline, in basis points (9,500 for the 95 % due on
     /// 2023-11-15; 10,000 for a final deadline).
     pub required_share_bp: u32,
+    /// Share of the entities, or of the obligation, in basis points, that an interim deadline
+    /// leaves to the cycle's final deadline: 500 for 95 % of the entities (2021-12-15) or of the
+    /// obligation (2023-11-15); 0 for a final deadline.
+    pub slack_bp: u32,
     /// Trading days from the day it was made known to it (0 when that day is not known): the
     /// time the firms had to plan for it.
     pub notice_trading_days: u32,
@@ -725,6 +729,7 @@ pub(crate) mod test_support {
             date: NaiveDate::from_ymd_opt(2021, 12, 31).unwrap_or_default(),
             trading_days_left: days_left,
             required_share_bp: 10_000,
+            slack_bp: 0,
             notice_trading_days: 0,
         }]
     }

@@ -352,6 +352,7 @@ fn deadline_view(d: &DueDeadline, date: NaiveDate, all_days: &[NaiveDate]) -> De
             ShareOf::Volume => d.share_pct * 100,
             ShareOf::Entities => 10_000,
         },
+        slack_bp: 10_000u32.saturating_sub(d.share_pct.saturating_mul(100)),
     }
 }
 

@@ -7,15 +7,15 @@
 //! streams far above every other's. A run that covers those groups (one that lasts until they are
 //! first credited) therefore leaves every other agent's stream as it is in a run that does not,
 //! so what a run does up to a day does not depend on how long it runs on. A fleet is rebuilt
-//! identically from its scenario. The firms' lead shares come from a stream of their own
-//! ([`LEAD_STREAM`]), drawn in firm order, so turning them on leaves every agent's own stream as
-//! it was.
+//! identically from its scenario. The firms' planning habits (their lead shares, and who uses an
+//! interim deadline's slack) come from a stream of their own ([`LEAD_STREAM`]), drawn in firm
+//! order, so they leave every agent's own stream as it was.
 
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::agents::compliance_firm::{ComplianceFirm, draw_lead_share};
+use crate::agents::compliance_firm::{ComplianceFirm, draw_planning_habit};
 use crate::agents::investor::Investor;
 use crate::agents::market_maker::MarketMaker;
 use crate::agents::{Agent, agent_rng};
@@ -40,7 +40,7 @@ impl std::fmt::Debug for FleetMember {
     }
 }
 
-/// The stream of the firms' lead shares under the master seed: far above any agent index.
+/// The stream of the firms' planning habits under the master seed: far above any agent index.
 pub const LEAD_STREAM: u64 = u64::MAX;
 
 /// The first stream index of the entities of the groups after the first: far above any other
@@ -96,8 +96,8 @@ pub fn build_grouped_fleet(
     let params = Arc::new(behaviour.compliance_firm.clone());
     let mut leads = agent_rng(seed, LEAD_STREAM);
     let firms = (0..covered).map(move |_| {
-        let lead = draw_lead_share(params.internal_lead_share, &mut leads);
-        Box::new(ComplianceFirm::sharing(Arc::clone(&params)).with_lead_share(lead))
+        let habit = draw_planning_habit(&mut leads);
+        Box::new(ComplianceFirm::sharing(Arc::clone(&params)).with_planning_habit(habit))
             as Box<dyn Agent + Send>
     });
     let makers = (0..makers).map(|_| {
