@@ -1152,19 +1152,10 @@ mod tests {
         d[0].notice_trading_days = 100;
         let bars = flat_bars(10, 5000);
         let m = market(&d, &bars, &[], &[]);
-        let (holdings, rich) = (cea(0), Money::from_cny(1_000_000_000));
-        let account = account(&holdings, rich, Some(position(0, 400_000)));
-        let params = ComplianceFirmParams {
-            block_probability: 0.0,
-            urgency_horizon_days: 2.0,
-            ..always_active()
-        };
         let bought = |lead_share: f64| {
-            let mut out = Vec::new();
-            let mut firm = ComplianceFirm::new(params.clone()).with_lead_share(lead_share);
+            let firm = ComplianceFirm::new(listed_buyer()).with_lead_share(lead_share);
             assert_eq!(firm.lead_days(&d[0]), (lead_share * 100.0) as u32);
-            firm.on_day(&m, &account, &mut agent_rng(3, 0), &mut out);
-            total(&placed(&out))
+            bought_short_400_000(firm, &m)
         };
         assert_eq!(bought(0.2), 400_000, "all of the gap from its own date");
         let without = bought(0.0);
@@ -1172,11 +1163,29 @@ mod tests {
         // Without a known announcement the lead is nothing, whatever the habit.
         d[0].notice_trading_days = 0;
         assert_eq!(
-            ComplianceFirm::new(params)
+            ComplianceFirm::new(listed_buyer())
                 .with_lead_share(0.2)
                 .lead_days(&d[0]),
             0
         );
+    }
+
+    /// A firm that acts every day, on the listed market, its urgency decaying over 2 days.
+    fn listed_buyer() -> ComplianceFirmParams {
+        ComplianceFirmParams {
+            block_probability: 0.0,
+            urgency_horizon_days: 2.0,
+            ..always_active()
+        }
+    }
+
+    /// What `firm`, short 400,000 t with cash to spare, bids for on `m`.
+    fn bought_short_400_000(mut firm: ComplianceFirm, m: &MarketView<'_>) -> u64 {
+        let (holdings, rich) = (cea(0), Money::from_cny(1_000_000_000));
+        let account = account(&holdings, rich, Some(position(0, 400_000)));
+        let mut out = Vec::new();
+        firm.on_day(m, &account, &mut agent_rng(3, 0), &mut out);
+        total(&placed(&out))
     }
 
     #[test]
@@ -1188,7 +1197,13 @@ mod tests {
             slack_bp: 500,
             ..deadline(2)[0]
         };
-        let d = [interim, Deadline { date: final_date, ..deadline(30)[0] }];
+        let d = [
+            interim,
+            Deadline {
+                date: final_date,
+                ..deadline(30)[0]
+            },
+        ];
         let bars = flat_bars(10, 5000);
         let m = market(&d, &bars, &[], &[]);
         let worked_to = |habit: f64| {
@@ -1201,21 +1216,17 @@ mod tests {
         assert_eq!(worked_to(0.05), Some(interim.date));
         // A firm without a drawn habit uses no slack.
         let undrawn = ComplianceFirm::new(always_active());
-        assert_eq!(undrawn.deadline_worked_to(&m).map(|d| d.date), Some(interim.date));
+        assert_eq!(
+            undrawn.deadline_worked_to(&m).map(|d| d.date),
+            Some(interim.date)
+        );
         // The one working to the final deadline buys little two days before the interim, the
         // other all of its gap.
-        let (holdings, rich) = (cea(0), Money::from_cny(1_000_000_000));
-        let account = account(&holdings, rich, Some(position(0, 400_000)));
-        let params = ComplianceFirmParams {
-            block_probability: 0.0,
-            urgency_horizon_days: 2.0,
-            ..always_active()
-        };
         let bought = |habit: f64| {
-            let mut out = Vec::new();
-            let mut firm = ComplianceFirm::new(params.clone()).with_planning_habit(habit);
-            firm.on_day(&m, &account, &mut agent_rng(3, 0), &mut out);
-            total(&placed(&out))
+            bought_short_400_000(
+                ComplianceFirm::new(listed_buyer()).with_planning_habit(habit),
+                &m,
+            )
         };
         assert_eq!(bought(0.5), 400_000);
         let late = bought(0.01);
