@@ -217,9 +217,11 @@ pub fn trend(market: &MarketView<'_>, window: u32) -> f64 {
 }
 
 /// What a firm decides with on a day it acts: urgency, the share of its position it trades,
-/// its expectation, its price noise and where it routes.
+/// its expectation, its price noise, where it routes, and whether the deadline it works to is
+/// a final one.
 struct Today {
     u: f64,
+    before_final: bool,
     fraction: f64,
     expected: f64,
     noise: f64,
@@ -506,7 +508,9 @@ impl ComplianceFirm {
         }
         let (_, bid_today, offered_today) = self.allowances_committed;
         self.outlook = account.compliance.and_then(|c| c.outlook);
-        let u = self.urgency_at(self.deadline_worked_to(market));
+        let worked_to = self.deadline_worked_to(market);
+        let before_final = worked_to.is_some_and(|d| d.required_share_bp >= 10_000);
+        let u = self.urgency_at(worked_to);
         let u_next = next.map_or(0.0, |n| n.1);
         let expected = self.expected_price(market);
         let (base, least) = (self.params.base_activity, self.params.min_trade_fraction);
@@ -536,6 +540,7 @@ impl ComplianceFirm {
         };
         let today = Today {
             u,
+            before_final,
             fraction,
             expected,
             noise: 1.0 + self.params.price_noise * (2.0 * noise_draw - 1.0),
@@ -578,12 +583,9 @@ impl ComplianceFirm {
         out: &mut Vec<OrderIntent>,
     ) {
         let mut left = want;
-        let before_final = self
-            .deadline_worked_to(market)
-            .is_some_and(|d| d.required_share_bp >= 10_000);
         if side == Side::Buy
             && today.routing.block
-            && before_final
+            && today.before_final
             && today.u >= self.params.taker_urgency
         {
             let on_screen = want.min(offered_up_to(market, limit));
