@@ -61,7 +61,8 @@ pub struct FirmAbatement {
 /// The outlook on one day, for reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutlookDay {
-    /// The day it was computed (a month's first trading day).
+    /// The day it was computed: a month's first trading day, or the first after its horizon
+    /// moved.
     pub date: NaiveDate,
     /// The fleet's net deficit over the open cycles, t (negative: long).
     pub deficit_t: i64,
@@ -85,7 +86,7 @@ pub struct Economics {
     /// it).
     #[serde(default)]
     pub sectors_abating: BTreeMap<i32, BTreeSet<Sector>>,
-    /// The outlook at each month's first trading day.
+    /// The outlook at each month's first trading day and each day its horizon moved.
     pub outlook: Vec<OutlookDay>,
 }
 
@@ -322,6 +323,15 @@ impl Economy {
             outlook,
         });
         outlook
+    }
+
+    /// Whether the horizon has moved since the outlook was last computed: a deadline passed
+    /// since, so what a unit is worth must be judged against the next one now, not at the
+    /// month's turn.
+    pub fn horizon_moved(&self, cycles: &Cycles, date: NaiveDate) -> bool {
+        self.path
+            .last()
+            .is_some_and(|last| last.horizon != horizon(cycles, date))
     }
 
     /// The horizon price `φ·L(T)`: the lowest common factor `φ` on the surveyed path at which
@@ -569,7 +579,11 @@ mod tests {
     /// The published timeline's cycles with 150 power entities (the industrial sectors scaled
     /// alike), no credit yet.
     fn cycles() -> Cycles {
-        let mut reg = Registry::new(RegistryConfig::default());
+        cycles_in(&mut Registry::new(RegistryConfig::default()))
+    }
+
+    /// As [`cycles`], the entities' accounts opened in `reg`.
+    fn cycles_in(reg: &mut Registry) -> Cycles {
         let draw = FleetDraw {
             seed: 11,
             firms: Some(150),
@@ -577,7 +591,7 @@ mod tests {
             reference: None,
             through: None,
         };
-        Cycles::set_up(Timeline::published().unwrap(), &draw, &mut reg).unwrap()
+        Cycles::set_up(Timeline::published().unwrap(), &draw, reg).unwrap()
     }
 
     fn industry_2025(c: &Cycles) -> usize {
@@ -695,6 +709,31 @@ mod tests {
                 "industry adds at {fen} fen"
             );
         }
+    }
+
+    #[test]
+    fn the_outlook_moves_to_the_next_horizon_the_day_after_the_last_interim_deadline() {
+        let mut reg = Registry::new(RegistryConfig::default());
+        let c = cycles_in(&mut reg);
+        let mut e = Economy::new(&EconomicsParams::default(), &c, 5);
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(
+            !e.horizon_moved(&c, day("2021-12-01")),
+            "nothing computed yet"
+        );
+        let none = OffsetSupply {
+            tonnes: 0,
+            bought_from: Price::MAX,
+        };
+        e.refresh(&c, &reg, day("2021-12-01"), none);
+        // The first cycle's interim deadline (95 % of the entities by 2021-12-15) is its last:
+        // until it has passed, the horizon is the cycle's final deadline.
+        assert_eq!(e.path[0].horizon, day("2021-12-31"));
+        assert!(!e.horizon_moved(&c, day("2021-12-15")));
+        assert!(e.horizon_moved(&c, day("2021-12-16")));
+        e.refresh(&c, &reg, day("2021-12-16"), none);
+        assert!(e.path[1].horizon > day("2021-12-31"), "{:?}", e.path[1]);
+        assert!(!e.horizon_moved(&c, day("2021-12-17")));
     }
 
     /// The horizon price at a deficit of `deficit` t, nine months of the horizon's year to

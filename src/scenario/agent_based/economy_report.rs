@@ -31,7 +31,7 @@ pub struct AbatementYear {
 pub struct EconomicsReport<'a> {
     /// Abatement per emission year and sector.
     pub abatement: Vec<AbatementYear>,
-    /// The outlook at each month's first trading day.
+    /// The outlook at each month's first trading day and each day its horizon moved.
     pub outlook: &'a [OutlookDay],
 }
 

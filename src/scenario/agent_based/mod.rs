@@ -5,7 +5,9 @@
 //!
 //! # A day
 //! 1. Before the open: allocations due that day are credited; at a month's first trading day the
-//!    previous month's GECs are issued and listed, and the month's green-power deals are made.
+//!    outlook is refreshed and the month's emissions abated, the previous month's GECs are issued
+//!    and listed, and the month's green-power deals are made. On the first trading day after a
+//!    deadline moved the outlook's horizon, the outlook is refreshed at once.
 //! 2. 09:30, the opening round: for each subject listed that day, in listing order, each agent
 //!    that trades it is consulted once, in fleet order starting from a position that rotates each
 //!    day (so no agent is always first). Its intents go to the exchange at once, so the next
@@ -80,6 +82,7 @@ use crate::agents::certificate_seller::CertificateSeller;
 use crate::agents::{Agent, DayOutcome, Deadline, agent_rng};
 use crate::calendar::{CalendarError, TimeOfDay};
 use crate::compliance::cycle::ComplianceError;
+use crate::economics::outlook::Outlook;
 use crate::exchange::bars::DailyBar;
 use crate::exchange::{Exchange, ExchangeConfig, ExchangeError};
 use crate::history::{self, HistoryError};
@@ -593,15 +596,20 @@ impl World {
     /// A month's first trading day: the outlook refreshed, the month's emissions abated at the
     /// market's expected price `w·F + (1 − w)·close`, and the firms' views updated.
     fn month_economics(&mut self, date: NaiveDate, close: Price) {
-        let offsets = self.offsets_in_circulation(date);
-        let outlook = self
-            .economy
-            .refresh(&self.cycles, self.ex.registry(), date, offsets);
+        let outlook = self.refresh_outlook(date);
         let w = self.config.behaviour.compliance_firm.fundamental_weight;
         let expected = w * outlook.fundamental.to_f64() + (1.0 - w) * close.to_f64();
         let price = Price::from_fen((expected * 100.0).round() as i64);
         self.economy.abate_month(&mut self.cycles, date, price);
         self.update_positions(date);
+    }
+
+    /// The outlook recomputed on `date` from the fleet's position and the offsets in
+    /// circulation.
+    fn refresh_outlook(&mut self, date: NaiveDate) -> Outlook {
+        let offsets = self.offsets_in_circulation(date);
+        self.economy
+            .refresh(&self.cycles, self.ex.registry(), date, offsets)
     }
 
     /// The offsets the cycle in force accepts, held by the covered entities and the project
@@ -671,6 +679,9 @@ impl World {
             let reference = self.gec_opening_price(date).unwrap_or(gec_price);
             self.list_new(new, reference, date, false)?;
             *month = Some((date.year(), date.month()));
+        } else if self.economy.horizon_moved(&self.cycles, date) {
+            self.refresh_outlook(date);
+            self.update_positions(date);
         }
         let new = self
             .certificates
