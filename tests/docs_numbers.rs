@@ -102,10 +102,15 @@ fn met_and_missed_quote_the_study(
             (busiest.p50 / 0.0765 - 1.0) * 100.0
         ),
         format!(
-            "*Volatility* (median {} against 29.3 %, p5 {})",
+            "with the published 29.3 % inside its band** (median {}, p5–p95 {})",
             pct(volatility.p50),
-            pct(volatility.p5)
+            p5_to_p95(&volatility, &pct)
         ),
+        format!(
+            "within ±5 % of the published (2021's at {:+.0} %)",
+            (band("mean close 2021 (CNY/t)").p50 / 46.61 - 1.0) * 100.0
+        ),
+        published_drawdown(),
         format!("(median {}, p95 {})", pct(drawdown.p50), pct(drawdown.p95)),
     ];
     for quoted in quotes {
@@ -114,6 +119,31 @@ fn met_and_missed_quote_the_study(
             "docs/model.md should say {quoted:?}"
         );
     }
+}
+
+/// The published maximum drawdown of the close as `docs/model.md` describes it: its size, the
+/// peak it falls from and the trough, each with its day.
+fn published_drawdown() -> String {
+    let days = carbonsim::history::daily().unwrap();
+    let (mut peak, mut worst) = (&days[0], (0.0, &days[0], &days[0]));
+    for d in days {
+        if d.close > peak.close {
+            peak = d;
+        }
+        let fall = 1.0 - d.close.to_f64() / peak.close.to_f64();
+        if fall > worst.0 {
+            worst = (fall, peak, d);
+        }
+    }
+    let (fall, top, bottom) = worst;
+    format!(
+        "the published {:.1} % is the slide from the close of {} on {} to {} on {}",
+        fall * 100.0,
+        top.close,
+        top.date,
+        bottom.close,
+        bottom.date
+    )
 }
 
 /// `b`'s p5–p95 range written with `fmt`, the unit once: "25.9–31.4 Mt".
@@ -209,11 +239,45 @@ fn the_deadline_days_quoted_are_the_shipped_runs() {
         one_line.contains(&quoted),
         "docs/model.md should say {quoted:?}"
     );
-    let after_interim = after_the_interim_deadline(&run);
-    assert!(
-        one_line.contains(&after_interim),
-        "docs/model.md should say {after_interim:?}"
-    );
+    for quote in [after_the_interim_deadline(&run), december_2021_halves(&run)] {
+        assert!(
+            one_line.contains(&quote),
+            "docs/model.md should say {quote:?}"
+        );
+    }
+}
+
+/// What "The outlook" quotes of the default seed's December 2021: the mean close before and
+/// after the interim deadline of 2021-12-15, beside the published.
+fn december_2021_halves(run: &carbonsim::scenario::agent_based::AgentRun) -> String {
+    let simulated: Vec<(chrono::NaiveDate, f64)> = run
+        .series("COMCEA")
+        .map(|d| (d.date, d.close.to_f64()))
+        .collect();
+    let published: Vec<(chrono::NaiveDate, f64)> = carbonsim::history::daily()
+        .unwrap()
+        .iter()
+        .map(|d| (d.date, d.close.to_f64()))
+        .collect();
+    let (s, p) = (december_halves(&simulated), december_halves(&published));
+    format!(
+        "on the default seed the close averages {:.2} from 2021-12-16 to the year's end against {:.2} over 2021-12-01 to 2021-12-15, where the published averaged {:.2} against {:.2}",
+        s.1, s.0, p.1, p.0
+    )
+}
+
+/// The mean close of December 2021's first half (to the 15th) and of its second half.
+fn december_halves(closes: &[(chrono::NaiveDate, f64)]) -> (f64, f64) {
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2021, 12, d).unwrap();
+    let mean = |from: u32, to: u32| {
+        let within: Vec<f64> = closes
+            .iter()
+            .filter(|(d, _)| (day(from)..=day(to)).contains(d))
+            .map(|(_, c)| *c)
+            .collect();
+        within.iter().sum::<f64>() / within.len().max(1) as f64
+    };
+    (mean(1, 15), mean(16, 31))
 }
 
 /// What "Met" quotes of the shipped run's default seed between the interim deadline of

@@ -166,6 +166,26 @@ fn the_studies_their_comparison_and_the_releases_are_quoted() {
         bp(PAIRS[0].1, "fleet.later_balance_bp"),
     );
     assert_says(&model, &balances);
+    let err = |t: &str, name: &str| table_cell(t, name, 8);
+    let accrued = marked_block(&model, "accrued-table");
+    for wanted in [
+        format!(
+            "(the 2022 mean close at {}, the 2023 volume at {})",
+            err(survey, "mean close 2022 (CNY/t)"),
+            err(survey, "volume 2023 (t)")
+        ),
+        format!(
+            "recalibrated) the 2022 close is at {}, the 2023 volume at {}",
+            err(accrued, "mean close 2022 (CNY/t)"),
+            err(accrued, "volume 2023 (t)")
+        ),
+        format!(
+            "In the survey arm the later cycles must be {} bp short",
+            bp(PAIRS[0].1, "fleet.later_balance_bp")
+        ),
+    ] {
+        assert_says(&model, &wanted);
+    }
     let all = releases();
     let quote = |r: &Release| {
         format!(
