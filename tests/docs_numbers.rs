@@ -8,7 +8,7 @@ use carbonsim::scenario::montecarlo::{SeedRange, Shard};
 use carbonsim::scenario::study;
 
 mod common;
-use common::marked_block;
+use common::{marked_block, mean_close_where, published_mean_close_where};
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
@@ -124,21 +124,22 @@ fn met_and_missed_quote_the_study(
 /// The published maximum drawdown of the close as `docs/model.md` describes it: its size, the
 /// peak it falls from and the trough, each with its day.
 fn published_drawdown() -> String {
-    let days = carbonsim::history::daily().unwrap();
-    let (mut peak, mut worst) = (&days[0], (0.0, &days[0], &days[0]));
-    for d in days {
-        if d.close > peak.close {
-            peak = d;
-        }
-        let fall = 1.0 - d.close.to_f64() / peak.close.to_f64();
-        if fall > worst.0 {
-            worst = (fall, peak, d);
-        }
-    }
-    let (fall, top, bottom) = worst;
+    let days: Vec<study::stats::DayRecord> = carbonsim::history::daily()
+        .unwrap()
+        .iter()
+        .map(|d| study::stats::DayRecord {
+            date: d.date,
+            close: d.close,
+            listed_volume: d.listed_volume_t,
+            block_volume: d.block_volume_t,
+            turnover: d.listed_turnover_cny,
+        })
+        .collect();
+    let deepest = study::stats::deepest_drawdown(&days).unwrap();
+    let (top, bottom) = (&days[deepest.peak], &days[deepest.trough]);
     format!(
         "the published {:.1} % is the slide from the close of {} on {} to {} on {}",
-        fall * 100.0,
+        deepest.fraction * 100.0,
         top.close,
         top.date,
         bottom.close,
@@ -250,34 +251,15 @@ fn the_deadline_days_quoted_are_the_shipped_runs() {
 /// What "The outlook" quotes of the default seed's December 2021: the mean close before and
 /// after the interim deadline of 2021-12-15, beside the published.
 fn december_2021_halves(run: &carbonsim::scenario::agent_based::AgentRun) -> String {
-    let simulated: Vec<(chrono::NaiveDate, f64)> = run
-        .series("COMCEA")
-        .map(|d| (d.date, d.close.to_f64()))
-        .collect();
-    let published: Vec<(chrono::NaiveDate, f64)> = carbonsim::history::daily()
-        .unwrap()
-        .iter()
-        .map(|d| (d.date, d.close.to_f64()))
-        .collect();
-    let (s, p) = (december_halves(&simulated), december_halves(&published));
+    let first = |day: &str| ("2021-12-01"..="2021-12-15").contains(&day);
+    let second = |day: &str| ("2021-12-16"..="2021-12-31").contains(&day);
     format!(
         "on the default seed the close averages {:.2} from 2021-12-16 to the year's end against {:.2} over 2021-12-01 to 2021-12-15, where the published averaged {:.2} against {:.2}",
-        s.1, s.0, p.1, p.0
+        mean_close_where(run, second),
+        mean_close_where(run, first),
+        published_mean_close_where(second),
+        published_mean_close_where(first)
     )
-}
-
-/// The mean close of December 2021's first half (to the 15th) and of its second half.
-fn december_halves(closes: &[(chrono::NaiveDate, f64)]) -> (f64, f64) {
-    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2021, 12, d).unwrap();
-    let mean = |from: u32, to: u32| {
-        let within: Vec<f64> = closes
-            .iter()
-            .filter(|(d, _)| (day(from)..=day(to)).contains(d))
-            .map(|(_, c)| *c)
-            .collect();
-        within.iter().sum::<f64>() / within.len().max(1) as f64
-    };
-    (mean(1, 15), mean(16, 31))
 }
 
 /// What "Met" quotes of the shipped run's default seed between the interim deadline of

@@ -217,11 +217,11 @@ pub fn trend(market: &MarketView<'_>, window: u32) -> f64 {
 }
 
 /// What a firm decides with on a day it acts: urgency, the share of its position it trades,
-/// its expectation, its price noise, where it routes, and whether the deadline it works to is
-/// a final one.
+/// its expectation, its price noise, where it routes, and whether the deadline it works to
+/// asks for all of its obligation.
 struct Today {
     u: f64,
-    before_final: bool,
+    due_in_full: bool,
     fraction: f64,
     expected: f64,
     noise: f64,
@@ -328,7 +328,7 @@ impl ComplianceFirm {
         market
             .deadlines
             .iter()
-            .find(|d| d.slack_bp == 0)
+            .find(|d| d.is_final())
             .or(Some(next))
     }
 
@@ -509,7 +509,7 @@ impl ComplianceFirm {
         let (_, bid_today, offered_today) = self.allowances_committed;
         self.outlook = account.compliance.and_then(|c| c.outlook);
         let worked_to = self.deadline_worked_to(market);
-        let before_final = worked_to.is_some_and(|d| d.required_share_bp >= 10_000);
+        let due_in_full = worked_to.is_some_and(super::Deadline::asks_in_full);
         let u = self.urgency_at(worked_to);
         let u_next = next.map_or(0.0, |n| n.1);
         let expected = self.expected_price(market);
@@ -540,7 +540,7 @@ impl ComplianceFirm {
         };
         let today = Today {
             u,
-            before_final,
+            due_in_full,
             fraction,
             expected,
             noise: 1.0 + self.params.price_noise * (2.0 * noise_draw - 1.0),
@@ -585,7 +585,7 @@ impl ComplianceFirm {
         let mut left = want;
         if side == Side::Buy
             && today.routing.block
-            && today.before_final
+            && today.due_in_full
             && today.u >= self.params.taker_urgency
         {
             let on_screen = want.min(offered_up_to(market, limit));

@@ -154,6 +154,22 @@ pub struct Deadline {
     pub notice_trading_days: u32,
 }
 
+impl Deadline {
+    /// Whether it asks each firm for all of its obligation: a final deadline, or an interim one
+    /// that counts entities (each must then surrender in full). Such a deadline fines what is
+    /// missing, so an urgent buyer takes listed offers rather than wait for a block.
+    #[must_use]
+    pub fn asks_in_full(&self) -> bool {
+        self.required_share_bp >= 10_000
+    }
+
+    /// Whether it is its cycle's final deadline: it leaves no slack to a later one.
+    #[must_use]
+    pub fn is_final(&self) -> bool {
+        self.slack_bp == 0
+    }
+}
+
 /// Size rules of the two methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SizeRules {

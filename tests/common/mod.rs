@@ -107,7 +107,7 @@ pub fn mean_close_over(
 }
 
 /// The mean close of the composite quote over the days (`YYYY-MM-DD`) that `keep` keeps.
-fn mean_close_where(
+pub fn mean_close_where(
     r: &carbonsim::scenario::agent_based::AgentRun,
     keep: impl Fn(&str) -> bool,
 ) -> f64 {
@@ -121,10 +121,15 @@ fn mean_close_where(
 
 /// The mean published close over the days of `months` ("2023-01"..="2023-06").
 pub fn published_mean_close(months: std::ops::RangeInclusive<&str>) -> f64 {
+    published_mean_close_where(|day| months.contains(&&day[..7]))
+}
+
+/// The mean published close over the days (`YYYY-MM-DD`) that `keep` keeps.
+pub fn published_mean_close_where(keep: impl Fn(&str) -> bool) -> f64 {
     let closes: Vec<f64> = carbonsim::history::daily()
         .unwrap()
         .iter()
-        .filter(|d| months.contains(&&d.date.to_string()[..7]))
+        .filter(|d| keep(&d.date.to_string()))
         .map(|d| d.close.to_f64())
         .collect();
     mean(&closes)

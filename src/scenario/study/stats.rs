@@ -202,13 +202,42 @@ pub fn annualised_volatility(series: &[DayRecord]) -> Option<f64> {
 /// peak, as a fraction (0 for a series that never falls).
 #[must_use]
 pub fn max_drawdown(series: &[DayRecord]) -> f64 {
-    let mut peak = 0.0_f64;
-    let mut worst = 0.0_f64;
-    for day in series {
+    deepest_drawdown(series).map_or(0.0, |d| d.fraction)
+}
+
+/// The deepest fall of a close from an earlier peak: its size and where it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drawdown {
+    /// `(peak − trough) / peak`, as a fraction.
+    pub fraction: f64,
+    /// The index of the peak's day in the series.
+    pub peak: usize,
+    /// The index of the trough's day.
+    pub trough: usize,
+}
+
+/// The deepest drawdown of the close ([`max_drawdown`] is its size); `None` for a series that
+/// never falls.
+#[must_use]
+pub fn deepest_drawdown(series: &[DayRecord]) -> Option<Drawdown> {
+    let (mut peak, mut peak_at) = (0.0_f64, 0);
+    let mut worst: Option<Drawdown> = None;
+    for (i, day) in series.iter().enumerate() {
         let close = day.close.to_f64();
-        peak = peak.max(close);
-        if peak > 0.0 {
-            worst = worst.max((peak - close) / peak);
+        if close > peak {
+            (peak, peak_at) = (close, i);
+        }
+        let fraction = if peak > 0.0 {
+            (peak - close) / peak
+        } else {
+            0.0
+        };
+        if fraction > worst.map_or(0.0, |w| w.fraction) {
+            worst = Some(Drawdown {
+                fraction,
+                peak: peak_at,
+                trough: i,
+            });
         }
     }
     worst
@@ -413,6 +442,16 @@ mod tests {
         assert!(
             max_drawdown(&[day(2021, 1, 4, 100, 1, 0), day(2021, 1, 5, 200, 1, 0)]).abs() < 1e-12
         );
+    }
+
+    #[test]
+    fn the_deepest_drawdown_names_its_peak_and_trough() {
+        // Closes 40, 50, 40, 45: from the second day's peak to the third day's trough.
+        let d = deepest_drawdown(&published()).unwrap();
+        assert_eq!((d.peak, d.trough), (1, 2));
+        assert!((d.fraction - 0.2).abs() < 1e-12);
+        let rising = [day(2021, 1, 4, 100, 1, 0), day(2021, 1, 5, 200, 1, 0)];
+        assert_eq!(deepest_drawdown(&rising), None);
     }
 
     #[test]
